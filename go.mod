@@ -1,0 +1,3 @@
+module webserv
+
+go 1.26.8

@@ -1,0 +1,140 @@
+package config
+
+import (
+	"fmt"
+	"time"
+)
+
+// Pos is a position in a configuration file. Line and Col are 1-based;
+// Col counts bytes.
+type Pos struct {
+	File string
+	Line int
+	Col  int
+}
+
+func (p Pos) String() string { return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col) }
+
+// Error is a configuration error. Its message always starts with the
+// position, "FILE:LINE:COL: message", so that it can be printed as is.
+type Error struct {
+	Pos Pos
+	Msg string
+}
+
+func (e *Error) Error() string { return e.Pos.String() + ": " + e.Msg }
+
+// Config is a fully parsed, validated and inherited configuration. It is
+// immutable once returned by Load or Parse: the server swaps whole values on
+// reload and never mutates one that is serving.
+type Config struct {
+	File string // the main configuration file ("" never happens; embedded uses a name)
+
+	Servers []*Server // declaration order; at least one
+
+	MaxConnections  int           // max_connections, default 10000
+	ShutdownTimeout time.Duration // shutdown_timeout, default 30s
+	ErrorLog        string        // error_log path; "stderr" default
+	ErrorLogLevel   string        // debug|info|warn|error, default info
+}
+
+// Listen is one `listen` directive.
+type Listen struct {
+	// Addr is the address in the form net.Listen("tcp", Addr) accepts:
+	// "127.0.0.1:8080", ":8080" (from `8080` and `*:8080`), "[::1]:8080",
+	// "localhost:8080".
+	Addr          string
+	DefaultServer bool
+	SSL           bool
+	ReusePort     bool
+	ProxyProtocol bool
+	Pos           Pos
+}
+
+// Server is one `server { }` block with main-level defaults applied.
+type Server struct {
+	Pos     Pos
+	Listens []Listen // at least one
+	// Names are the server_name values, lowercased, in declaration order:
+	// exact names ("example.com") and leading wildcards ("*.example.com").
+	// Empty when no server_name was given (nginx's default is "").
+	Names []string
+
+	// Locations in declaration order; every one has the server's settings
+	// inherited and its own applied.
+	Locations []*Location
+	// Default carries the server-level settings and serves requests that no
+	// location matches (nginx serves such requests from the server's root).
+	// Its Path is "" and Exact is false.
+	Default *Location
+
+	ClientHeaderTimeout time.Duration // default 10s
+	KeepaliveTimeout    time.Duration // default 75s; 0 disables keep-alive
+	KeepaliveRequests   int           // default 1000
+	SendTimeout         time.Duration // default 60s
+	ClientMaxURILength  int64         // default 8k
+	ClientMaxHeaderSize int64         // default 32k
+
+	AccessLog       string // path, or "" for off
+	AccessLogFormat string // "combined" (default) or "json"
+
+	SSLCertificate    string // absolute path or ""
+	SSLCertificateKey string // absolute path or ""
+}
+
+// Location is one `location` block (or a server's Default) with main and
+// server settings inherited, innermost winning.
+type Location struct {
+	Pos   Pos
+	Path  string // "/img" for `location /img`, "/exact" for `location = /exact`
+	Exact bool
+
+	Root        string         // absolute path; default "<confdir>/html"
+	Alias       string         // absolute path or ""; only in a location
+	Index       []string       // default ["index.html"]
+	Autoindex   bool           // default false
+	ErrorPages  map[int]string // status -> URI (or absolute URL); nil if none
+	MaxBodySize int64          // client_max_body_size, default 1m; 0 = unlimited
+	Methods     []string       // default ["GET", "HEAD"]; upper case
+	Return      *Return        // nil unless `return` given
+	UploadStore string         // absolute path or ""
+	CGI         []CGI          // in declaration order
+	CGITimeout  time.Duration  // default 60s
+	BodyTimeout time.Duration  // client_body_timeout, default 60s
+	AddHeaders  []Header       // add_header, in order (inherited list replaced, as in nginx, when a level declares its own)
+	DefaultType string         // default "application/octet-stream"
+	// DisableSymlinks (default true): a symlink whose target lies outside
+	// the root is not followed.
+	DisableSymlinks bool
+	Status          bool // `status;` — this location reports counters
+}
+
+// Return is a `return CODE [URL|TEXT];` directive.
+type Return struct {
+	Code int
+	// Text is the URL for 301/302/303/307/308, otherwise the body text
+	// (possibly empty).
+	Text string
+}
+
+// CGI is one `cgi EXT [INTERPRETER];` directive.
+type CGI struct {
+	Ext         string // with the leading dot: ".php"
+	Interpreter string // "" = execute the script itself
+}
+
+// Header is one `add_header NAME VALUE;` directive.
+type Header struct {
+	Name  string
+	Value string
+}
+
+// Allows reports whether method is in the location's `methods` list.
+func (l *Location) Allows(method string) bool {
+	for _, m := range l.Methods {
+		if m == method {
+			return true
+		}
+	}
+	return false
+}
