@@ -41,16 +41,16 @@ func TestServer(t *testing.T) {
 		{":80", "z.y.a.test", wild},
 		{":80", "q.x.a.test", deep}, // longest wildcard wins
 		{":80", "x.a.test", wild},
-		{":80", "xa.test", b},        // not a label boundary
-		{":80", ".a.test", b},        // no label in front of the suffix
-		{":80", "b.test", b},         // name lowercased, trailing dot dropped
-		{":80", "unknown", b},        // default_server
-		{":80", "", b},               // HTTP/1.0 without Host
-		{":81", "", empty},           // server_name "" claims the empty Host
-		{":81", "unknown", b},        // first declared on :81
-		{":81", "c.test", c},         //
-		{":81", "a.test", b},         // a.test is not on :81
-		{":80", "[::1]:80", b},       // IP literal
+		{":80", "xa.test", b},  // not a label boundary
+		{":80", ".a.test", b},  // no label in front of the suffix
+		{":80", "b.test", b},   // name lowercased, trailing dot dropped
+		{":80", "unknown", b},  // default_server
+		{":80", "", b},         // HTTP/1.0 without Host
+		{":81", "", empty},     // server_name "" claims the empty Host
+		{":81", "unknown", b},  // first declared on :81
+		{":81", "c.test", c},   //
+		{":81", "a.test", b},   // a.test is not on :81
+		{":80", "[::1]:80", b}, // IP literal
 		{":80", strings.Repeat("a", 300), b},
 		{":82", "a.test", nil},
 	}
