@@ -1,0 +1,419 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+const (
+	// maxIncludeDepth bounds nested includes; it also ends include cycles
+	// that the file stack does not see (a file reached through two names).
+	maxIncludeDepth = 16
+	// maxFileSize bounds one configuration file; real ones are a few KB, and
+	// the bound keeps a mistaken include of a huge file from eating memory.
+	maxFileSize = 16 << 20
+)
+
+// Load reads and parses the configuration file at path. Relative paths in
+// it resolve against the file's directory. Every error is an *Error.
+func Load(path string) (*Config, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, &Error{Pos: Pos{File: path, Line: 1, Col: 1}, Msg: err.Error()}
+	}
+	src, err := readFile(abs)
+	if err != nil {
+		return nil, &Error{Pos: Pos{File: path, Line: 1, Col: 1}, Msg: "cannot read configuration: " + err.Error()}
+	}
+	p := newParser(path, filepath.Dir(abs))
+	p.files = []string{abs}
+	return p.parse(src)
+}
+
+// Parse parses src as a configuration file named name (used in error
+// positions and Config.File). Relative paths in it — root, alias, include,
+// upload_store, ssl files and logs — resolve against dir. Every error is an
+// *Error.
+func Parse(name string, src []byte, dir string) (*Config, error) {
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	p := newParser(name, dir)
+	p.files = []string{p.abs(name)}
+	return p.parse(src)
+}
+
+// readFile reads a configuration file, refusing anything that is not a
+// regular file (a directory, a FIFO, /dev/zero) or is implausibly large.
+func readFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return nil, pe.Err
+		}
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxFileSize {
+		return nil, fmt.Errorf("file larger than %d bytes", maxFileSize)
+	}
+	return b, nil
+}
+
+// context is where a directive appears.
+type context uint8
+
+const (
+	ctxMain context = 1 << iota
+	ctxServer
+	ctxLocation
+)
+
+// level collects the settings one block declares, as functions that apply
+// them. Building a Location runs the main, server and location functions in
+// that order on a fresh value of defaults, so the innermost level wins and
+// every Location owns its maps and slices.
+type level struct {
+	ctx  context
+	seen map[string]bool // directives declared at this level (duplicates)
+	cfg  []func(*Config)
+	srv  []func(*Server)
+	loc  []func(*Location)
+
+	server *serverBlock    // the enclosing server, for server and location levels
+	cgiExt map[string]bool // extensions given to `cgi` at this level
+}
+
+type serverBlock struct {
+	level
+	pos       Pos
+	listens   []Listen
+	listenTok map[string]token // address -> its listen directive
+	names     []string
+	nameTok   []token // parallel to names
+	locs      []*locationBlock
+	sslListen *token // first `listen ... ssl` seen
+}
+
+type locationBlock struct {
+	level
+	pos   Pos
+	path  string
+	exact bool
+}
+
+// stmt is one directive as read: its name, arguments and whether a block
+// follows ("{" ended it rather than ";").
+type stmt struct {
+	name  token
+	args  []token
+	block bool
+	first bool // the first of its name at this level (list directives)
+	lx    *lexer
+	http  bool // inside the http { } wrapper
+}
+
+type parser struct {
+	name    string // main file name, for Config.File and "no server" errors
+	dir     string
+	files   []string // include stack (absolute paths), for cycle errors
+	main    level
+	servers []*serverBlock
+	// glob expands include patterns; tests replace it to keep fuzzed
+	// configurations inside a temporary directory.
+	glob func(pattern string) ([]string, error)
+}
+
+func newParser(name, dir string) *parser {
+	return &parser{
+		name: name,
+		dir:  dir,
+		main: level{ctx: ctxMain, seen: map[string]bool{}},
+		glob: filepath.Glob,
+	}
+}
+
+func errorf(pos Pos, format string, args ...any) *Error {
+	return &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)}
+}
+
+// abs resolves a path from the configuration against the directory.
+func (p *parser) abs(path string) string {
+	if filepath.IsAbs(path) {
+		return filepath.Clean(path)
+	}
+	return filepath.Join(p.dir, path)
+}
+
+func (p *parser) parse(src []byte) (*Config, error) {
+	if err := p.statements(newLexer(p.name, src), &p.main, false, nil); err != nil {
+		return nil, err
+	}
+	return p.build()
+}
+
+// statements reads directives into lv until the "}" that closes the block
+// opened by open, or until the end of the file when open is nil (the main
+// file or an included one: a block never spans files).
+func (p *parser) statements(lx *lexer, lv *level, http bool, open *token) error {
+	for {
+		t, err := lx.next()
+		if err != nil {
+			return err
+		}
+		switch {
+		case t.eof:
+			if open != nil {
+				return errorf(t.pos, `unexpected end of file, expecting "}"`)
+			}
+			return nil
+		case t.is("}"):
+			if open != nil {
+				return nil
+			}
+			return errorf(t.pos, `unexpected "}"`)
+		case t.is("{"), t.is(";"):
+			return errorf(t.pos, "unexpected %q", t.text)
+		}
+		st := stmt{name: t, lx: lx, http: http}
+		for {
+			a, err := lx.next()
+			if err != nil {
+				return err
+			}
+			if a.eof {
+				return errorf(a.pos, `unexpected end of file, expecting ";" or "}"`)
+			}
+			if a.is(";") || a.is("{") {
+				st.block = a.text == "{"
+				break
+			}
+			if a.is("}") {
+				return errorf(a.pos, `unexpected "}"`)
+			}
+			st.args = append(st.args, a)
+		}
+		if err := p.directive(lv, &st); err != nil {
+			return err
+		}
+	}
+}
+
+// directive checks a statement against the directive table in nginx's
+// order — known, allowed here, block or not, argument count, duplicate —
+// and then lets the directive's own function check its values.
+func (p *parser) directive(lv *level, st *stmt) error {
+	name := st.name.text
+	d, ok := directives[name]
+	if !ok {
+		return errorf(st.name.pos, "unknown directive %q", name)
+	}
+	if d.ctx&lv.ctx == 0 || (name == "http" && st.http) {
+		return errorf(st.name.pos, "%q directive is not allowed here", name)
+	}
+	if d.block && !st.block {
+		return errorf(st.name.pos, `directive %q has no opening "{"`, name)
+	}
+	if !d.block && st.block {
+		return errorf(st.name.pos, `directive %q is not terminated by ";"`, name)
+	}
+	if n := len(st.args); n < d.min || (d.max >= 0 && n > d.max) {
+		return errorf(st.name.pos, "invalid number of arguments in %q directive", name)
+	}
+	key := name
+	if d.same != "" {
+		key = d.same
+	}
+	if lv.seen[key] && !d.repeat {
+		return errorf(st.name.pos, "%q directive is duplicate", name)
+	}
+	st.first = !lv.seen[key]
+	lv.seen[key] = true
+	return d.fn(p, lv, st)
+}
+
+// include expands pattern (relative to the configuration directory) and
+// reads each file, in sorted order, as directives of the level lv.
+func (p *parser) include(lv *level, st *stmt) error {
+	arg := st.args[0]
+	if arg.text == "" {
+		return invalid(arg, st)
+	}
+	if len(p.files) > maxIncludeDepth {
+		return errorf(arg.pos, "include nesting deeper than %d", maxIncludeDepth)
+	}
+	pattern := p.abs(arg.text)
+	matches, err := p.glob(pattern)
+	if err != nil {
+		return errorf(arg.pos, "invalid include pattern %q: %v", arg.text, err)
+	}
+	glob := strings.ContainsAny(arg.text, `*?[\`)
+	if len(matches) == 0 && !glob {
+		return errorf(arg.pos, "include file %q does not exist", pattern)
+	}
+	sort.Strings(matches)
+	for _, m := range matches {
+		if glob {
+			if fi, err := os.Stat(m); err == nil && fi.IsDir() {
+				continue // "conf.d/*" should not trip over a subdirectory
+			}
+		}
+		for _, f := range p.files {
+			if f == m {
+				return errorf(arg.pos, "include cycle: %q includes itself", m)
+			}
+		}
+		src, err := readFile(m)
+		if err != nil {
+			return errorf(arg.pos, "cannot read include file %q: %v", m, err)
+		}
+		p.files = append(p.files, m)
+		err = p.statements(newLexer(m, src), lv, st.http, nil)
+		p.files = p.files[:len(p.files)-1]
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Defaults (SPEC §2).
+const (
+	defaultMaxConnections      = 10000
+	defaultShutdownTimeout     = 30 * time.Second
+	defaultClientHeaderTimeout = 10 * time.Second
+	defaultKeepaliveTimeout    = 75 * time.Second
+	defaultKeepaliveRequests   = 1000
+	defaultSendTimeout         = 60 * time.Second
+	defaultClientMaxURILength  = 8 << 10
+	defaultClientMaxHeaderSize = 32 << 10
+	defaultMaxBodySize         = 1 << 20
+	defaultCGITimeout          = 60 * time.Second
+	defaultBodyTimeout         = 60 * time.Second
+	defaultType                = "application/octet-stream"
+)
+
+func (p *parser) newLocation() *Location {
+	return &Location{
+		Root:            filepath.Join(p.dir, "html"),
+		Index:           []string{"index.html"},
+		MaxBodySize:     defaultMaxBodySize,
+		Methods:         []string{"GET", "HEAD"},
+		CGITimeout:      defaultCGITimeout,
+		BodyTimeout:     defaultBodyTimeout,
+		DefaultType:     defaultType,
+		DisableSymlinks: true,
+	}
+}
+
+// build turns the collected levels into the inherited, validated Config.
+func (p *parser) build() (*Config, error) {
+	cfg := &Config{
+		File:            p.name,
+		MaxConnections:  defaultMaxConnections,
+		ShutdownTimeout: defaultShutdownTimeout,
+		ErrorLog:        "stderr",
+		ErrorLogLevel:   "info",
+	}
+	for _, f := range p.main.cfg {
+		f(cfg)
+	}
+	if len(p.servers) == 0 {
+		return nil, errorf(Pos{File: p.name, Line: 1, Col: 1}, `no "server" block`)
+	}
+	type addrState struct {
+		def   *Listen
+		names map[string]bool
+	}
+	addrs := map[string]*addrState{}
+	for _, sb := range p.servers {
+		s := &Server{
+			Pos:                 sb.pos,
+			Listens:             sb.listens,
+			Names:               sb.names,
+			ClientHeaderTimeout: defaultClientHeaderTimeout,
+			KeepaliveTimeout:    defaultKeepaliveTimeout,
+			KeepaliveRequests:   defaultKeepaliveRequests,
+			SendTimeout:         defaultSendTimeout,
+			ClientMaxURILength:  defaultClientMaxURILength,
+			ClientMaxHeaderSize: defaultClientMaxHeaderSize,
+			AccessLogFormat:     "combined",
+		}
+		for _, f := range p.main.srv {
+			f(s)
+		}
+		for _, f := range sb.srv {
+			f(s)
+		}
+		s.Default = p.location(sb, nil)
+		for _, lb := range sb.locs {
+			s.Locations = append(s.Locations, p.location(sb, lb))
+		}
+		cfg.Servers = append(cfg.Servers, s)
+
+		// One address, many servers: one default, distinct names.
+		for i := range s.Listens {
+			l := &s.Listens[i]
+			as := addrs[l.Addr]
+			if as == nil {
+				as = &addrState{names: map[string]bool{}}
+				addrs[l.Addr] = as
+			}
+			if l.DefaultServer {
+				if as.def != nil {
+					return nil, errorf(l.Pos, "a duplicate default server for %s", l.Addr)
+				}
+				as.def = l
+			}
+		}
+		for i, n := range s.Names {
+			for _, l := range s.Listens {
+				if addrs[l.Addr].names[n] {
+					return nil, errorf(sb.nameTok[i].pos, "conflicting server name %q on %s", n, l.Addr)
+				}
+			}
+		}
+		for _, n := range s.Names {
+			for _, l := range s.Listens {
+				addrs[l.Addr].names[n] = true
+			}
+		}
+	}
+	return cfg, nil
+}
+
+// location builds the Location for lb in sb, or sb's Default when lb is nil.
+func (p *parser) location(sb *serverBlock, lb *locationBlock) *Location {
+	l := p.newLocation()
+	l.Pos = sb.pos
+	levels := [][]func(*Location){p.main.loc, sb.loc}
+	if lb != nil {
+		l.Pos, l.Path, l.Exact = lb.pos, lb.path, lb.exact
+		levels = append(levels, lb.loc)
+	}
+	for _, fns := range levels {
+		for _, f := range fns {
+			f(l)
+		}
+	}
+	return l
+}
