@@ -1,0 +1,533 @@
+package http1
+
+import (
+	"errors"
+	"io"
+	"net"
+	"strconv"
+	"sync/atomic"
+	"time"
+)
+
+// ServerName is the value of the Server header on every response.
+const ServerName = "webserv"
+
+// ErrBodyTooLong is returned by ResponseWriter.Write when a handler writes
+// more bytes than the Content-Length it declared.
+var ErrBodyTooLong = errors.New("http1: body longer than declared Content-Length")
+
+// Header is a response header list. Names are written as given; lookups are
+// ASCII case-insensitive. Server, Date, Content-Length, Transfer-Encoding and
+// Connection are managed by the ResponseWriter and must not be set here.
+type Header struct {
+	kv []headerField
+}
+
+type headerField struct {
+	name, value string
+}
+
+// Set replaces every field named name with one field.
+func (h *Header) Set(name, value string) {
+	for i := range h.kv {
+		if equalFoldString(h.kv[i].name, name) {
+			h.kv[i].value = value
+			h.delFrom(i+1, name)
+			return
+		}
+	}
+	h.kv = append(h.kv, headerField{name, value})
+}
+
+// Add appends a field, keeping existing ones of the same name.
+func (h *Header) Add(name, value string) { h.kv = append(h.kv, headerField{name, value}) }
+
+// Get returns the first value of name, or "".
+func (h *Header) Get(name string) string {
+	for i := range h.kv {
+		if equalFoldString(h.kv[i].name, name) {
+			return h.kv[i].value
+		}
+	}
+	return ""
+}
+
+// Del removes every field named name.
+func (h *Header) Del(name string) { h.delFrom(0, name) }
+
+func (h *Header) delFrom(i int, name string) {
+	j := i
+	for ; i < len(h.kv); i++ {
+		if !equalFoldString(h.kv[i].name, name) {
+			h.kv[j] = h.kv[i]
+			j++
+		}
+	}
+	h.kv = h.kv[:j]
+}
+
+// Reset empties the list, keeping its capacity.
+func (h *Header) Reset() { h.kv = h.kv[:0] }
+
+// Len returns the number of fields.
+func (h *Header) Len() int { return len(h.kv) }
+
+func equalFoldString(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if x == y {
+			continue
+		}
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// ResponseWriter writes one response on a connection. It decides the
+// framing (RFC 9112 §6): a declared Content-Length, chunked for HTTP/1.1
+// when the length is unknown, or close-delimited for HTTP/1.0. The head is
+// serialised lazily so that a small body goes out in the same writev.
+//
+// A ResponseWriter is reused across the requests of a connection (Reset).
+type ResponseWriter struct {
+	conn io.Writer
+	dl   writeDeadliner // conn, when it supports deadlines
+
+	// SendTimeout bounds the gap between successful writes (send_timeout):
+	// the write deadline is pushed forward before every write. Writing
+	// through the connection itself (not a wrapper) keeps writev and
+	// sendfile available.
+	SendTimeout time.Duration
+
+	// KeepAlive says whether the connection persists after this response;
+	// the writer clears it when the framing requires closing.
+	KeepAlive bool
+	minor     int  // request's minor version
+	head      bool // HEAD request: headers only
+
+	header        Header
+	status        int
+	contentLength int64 // -1: unknown
+	wroteHeader   bool  // WriteHeader called (status fixed)
+	headSent      bool  // head bytes written to conn
+	chunked       bool
+	noBody        bool  // status forbids a body (1xx, 204, 304) or HEAD
+	written       int64 // body bytes accepted from the handler
+	sent          int64 // bytes written to conn (head and body)
+	err           error // first write error; later writes fail fast
+
+	buf      []byte      // head scratch, reused
+	bufs     net.Buffers // writev scratch, reused
+	wbufs    net.Buffers // what WriteTo consumes (a field, so that it does not escape per call)
+	chunkHdr [20]byte
+}
+
+// Reset prepares w for a response to a request of the given version and
+// method on conn.
+func (w *ResponseWriter) Reset(conn io.Writer, minor int, head, keepAlive bool) {
+	w.conn = conn
+	w.dl, _ = conn.(writeDeadliner)
+	w.minor = minor
+	w.head = head
+	w.KeepAlive = keepAlive
+	w.header.Reset()
+	w.status = 0
+	w.contentLength = -1
+	w.wroteHeader = false
+	w.headSent = false
+	w.chunked = false
+	w.noBody = false
+	w.written = 0
+	w.sent = 0
+	w.err = nil
+}
+
+// BodyAllowed reports whether a response with status would carry a body
+// on this request (not HEAD, not 1xx/204/304).
+func (w *ResponseWriter) BodyAllowed(status int) bool {
+	return !w.head && status >= 200 && status != 204 && status != 304
+}
+
+// Header returns the header list to fill before WriteHeader.
+func (w *ResponseWriter) Header() *Header { return &w.header }
+
+// SetContentLength declares the body length; -1 means unknown.
+func (w *ResponseWriter) SetContentLength(n int64) { w.contentLength = n }
+
+// Status returns the status written, or 0.
+func (w *ResponseWriter) Status() int { return w.status }
+
+// Written reports whether the response head has been fixed: after it, the
+// status can no longer change (an error must close the connection instead).
+func (w *ResponseWriter) Written() bool { return w.wroteHeader }
+
+// HeadSent reports whether any byte went to the connection.
+func (w *ResponseWriter) HeadSent() bool { return w.headSent }
+
+// BytesSent is the number of bytes written to the connection.
+func (w *ResponseWriter) BytesSent() int64 { return w.sent }
+
+// WriteHeader fixes the status. Only the first call counts. The head itself
+// goes out with the first body write or Finish.
+func (w *ResponseWriter) WriteHeader(status int) {
+	if w.wroteHeader {
+		return
+	}
+	w.wroteHeader = true
+	w.status = status
+	// RFC 9110 §15.3.5, §15.4.5: 204 and 304 have no body; 1xx never
+	// reaches here (WriteContinue).
+	if status == 204 || status == 304 || status < 200 || w.head {
+		w.noBody = true
+	}
+}
+
+// WriteContinue sends the interim "100 Continue" response (RFC 9110
+// §10.1.1) immediately.
+func (w *ResponseWriter) WriteContinue() error {
+	if w.headSent {
+		return nil
+	}
+	return w.writeRaw([]byte("HTTP/1.1 100 Continue\r\n\r\n"))
+}
+
+type writeDeadliner interface {
+	SetWriteDeadline(time.Time) error
+}
+
+func (w *ResponseWriter) armDeadline() {
+	if w.dl != nil && w.SendTimeout > 0 {
+		w.dl.SetWriteDeadline(time.Now().Add(w.SendTimeout))
+	}
+}
+
+func (w *ResponseWriter) writeRaw(p []byte) error {
+	if w.err != nil {
+		return w.err
+	}
+	w.armDeadline()
+	n, err := w.conn.Write(p)
+	w.sent += int64(n)
+	if err != nil {
+		w.err = err
+		w.KeepAlive = false
+	}
+	return err
+}
+
+// frame decides the body framing once the head is about to be sent.
+func (w *ResponseWriter) frame() {
+	if w.noBody || w.status == 204 || w.status == 304 {
+		return
+	}
+	if w.contentLength >= 0 {
+		return
+	}
+	if w.minor >= 1 {
+		w.chunked = true // RFC 9112 §7.1
+	} else {
+		w.KeepAlive = false // RFC 9112 §6.3: close-delimited for 1.0
+	}
+}
+
+func (w *ResponseWriter) appendHead(b []byte) []byte {
+	b = append(b, "HTTP/1.1 "...)
+	b = strconv.AppendInt(b, int64(w.status), 10)
+	b = append(b, ' ')
+	b = append(b, StatusText(w.status)...)
+	b = append(b, "\r\nServer: "+ServerName+"\r\nDate: "...)
+	b = append(b, dateBytes()...)
+	b = append(b, "\r\n"...)
+	for _, f := range w.header.kv {
+		b = append(b, f.name...)
+		b = append(b, ": "...)
+		b = append(b, f.value...)
+		b = append(b, "\r\n"...)
+	}
+	switch {
+	case w.status == 204 || w.status == 304 || w.status < 200:
+		// RFC 9110 §8.6: no Content-Length on 1xx and 204; 304 may carry
+		// the GET's length but need not.
+	case w.chunked:
+		b = append(b, "Transfer-Encoding: chunked\r\n"...)
+	case w.contentLength >= 0:
+		b = append(b, "Content-Length: "...)
+		b = strconv.AppendInt(b, w.contentLength, 10)
+		b = append(b, "\r\n"...)
+	}
+	if !w.KeepAlive {
+		b = append(b, "Connection: close\r\n"...)
+	} else if w.minor == 0 {
+		b = append(b, "Connection: keep-alive\r\n"...)
+	}
+	return append(b, "\r\n"...)
+}
+
+// Write writes body bytes, sending the head first if needed. On HEAD and
+// bodiless statuses the bytes are counted and discarded.
+func (w *ResponseWriter) Write(p []byte) (int, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(200)
+	}
+	if w.err != nil {
+		return 0, w.err
+	}
+	if w.contentLength >= 0 && w.written+int64(len(p)) > w.contentLength {
+		return 0, ErrBodyTooLong
+	}
+	w.written += int64(len(p))
+	if w.noBody {
+		if !w.headSent {
+			return len(p), w.sendHead(nil)
+		}
+		return len(p), nil
+	}
+	if err := w.sendHead(p); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// sendHead writes the head if not sent yet, together with body p (chunk
+// framed when chunked) in one writev; with the head already sent it writes
+// just p.
+func (w *ResponseWriter) sendHead(p []byte) error {
+	w.bufs = w.bufs[:0]
+	if !w.headSent {
+		w.frame()
+		w.buf = w.appendHead(w.buf[:0])
+		w.headSent = true
+		w.bufs = append(w.bufs, w.buf)
+	}
+	if len(p) > 0 && !w.noBody {
+		if w.chunked {
+			hdr := strconv.AppendInt(w.chunkHdr[:0], int64(len(p)), 16)
+			hdr = append(hdr, '\r', '\n')
+			w.bufs = append(w.bufs, hdr, p, crlf)
+		} else {
+			w.bufs = append(w.bufs, p)
+		}
+	}
+	if len(w.bufs) == 0 {
+		return nil
+	}
+	w.armDeadline()
+	w.wbufs = w.bufs // WriteTo consumes the slice header
+	n, err := w.wbufs.WriteTo(w.conn)
+	w.sent += n
+	if err != nil {
+		w.err = err
+		w.KeepAlive = false
+	}
+	return err
+}
+
+var crlf = []byte("\r\n")
+
+// ReadFrom copies r to the body. With a declared length and a connection
+// that implements io.ReaderFrom (a *net.TCPConn with an *os.File source),
+// the body goes out with sendfile after the head.
+func (w *ResponseWriter) ReadFrom(r io.Reader) (int64, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(200)
+	}
+	if w.noBody || w.chunked || w.contentLength < 0 {
+		return io.Copy(writerOnly{w}, r)
+	}
+	return w.ReadFromN(r, w.contentLength-w.written)
+}
+
+// ReadFromN copies at most n bytes of r to the body, with sendfile when r
+// is an *os.File and the connection a *net.TCPConn. It is how a file
+// region (a byte range) is sent: seek the file, then ReadFromN.
+func (w *ResponseWriter) ReadFromN(r io.Reader, n int64) (int64, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(200)
+	}
+	if w.noBody || w.chunked || w.contentLength < 0 {
+		return io.Copy(writerOnly{w}, io.LimitReader(r, n))
+	}
+	if !w.headSent {
+		if err := w.sendHead(nil); err != nil {
+			return 0, err
+		}
+	}
+	if w.err != nil {
+		return 0, w.err
+	}
+	n = min(n, w.contentLength-w.written)
+	rf, ok := w.conn.(io.ReaderFrom)
+	if !ok {
+		return io.Copy(writerOnly{w}, io.LimitReader(r, n))
+	}
+	// Send in slices so that SendTimeout is a bound on the gap between
+	// progress, not on the whole transfer.
+	var total int64
+	for total < n {
+		w.armDeadline()
+		lr := io.LimitedReader{R: r, N: min(n-total, sendfileSlice)}
+		m, err := rf.ReadFrom(&lr)
+		w.written += m
+		w.sent += m
+		total += m
+		if err != nil {
+			w.err = err
+			w.KeepAlive = false
+			return total, err
+		}
+		if m == 0 {
+			break // source ended early; Finish reports the short body
+		}
+	}
+	return total, nil
+}
+
+// sendfileSlice is how much one sendfile call may move before the write
+// deadline is pushed forward again.
+const sendfileSlice = 4 << 20
+
+// writerOnly hides ReadFrom so io.Copy does not recurse.
+type writerOnly struct{ io.Writer }
+
+// Finish completes the response: sends a head not yet sent (with
+// Content-Length: 0 if nothing was written), the last chunk when chunked.
+// A body shorter than the declared length leaves the framing broken, so
+// the connection must close.
+func (w *ResponseWriter) Finish() error {
+	if !w.wroteHeader {
+		w.WriteHeader(200)
+	}
+	if !w.headSent {
+		if w.contentLength < 0 && !w.noBody {
+			w.contentLength = w.written
+		}
+		if err := w.sendHead(nil); err != nil {
+			return err
+		}
+	}
+	if w.err != nil {
+		return w.err
+	}
+	if w.chunked {
+		return w.writeRaw(lastChunk)
+	}
+	if !w.noBody && w.contentLength >= 0 && w.written < w.contentLength {
+		w.KeepAlive = false
+		return io.ErrShortWrite
+	}
+	return nil
+}
+
+var lastChunk = []byte("0\r\n\r\n")
+
+// Date header cache: formatting a date per response is measurable; one
+// per second is enough (RFC 9110 §6.6.1 has second resolution).
+type dateCache struct {
+	sec int64
+	b   []byte
+}
+
+var cachedDate atomic.Pointer[dateCache]
+
+func dateBytes() []byte {
+	now := time.Now()
+	if d := cachedDate.Load(); d != nil && d.sec == now.Unix() {
+		return d.b
+	}
+	d := &dateCache{sec: now.Unix(), b: now.UTC().AppendFormat(nil, TimeFormat)}
+	cachedDate.Store(d)
+	return d.b
+}
+
+// TimeFormat is IMF-fixdate (RFC 9110 §5.6.7).
+const TimeFormat = "Mon, 02 Jan 2006 15:04:05 GMT"
+
+// StatusText returns the reason phrase for code (RFC 9110 §15).
+func StatusText(code int) string {
+	switch code {
+	case 100:
+		return "Continue"
+	case 200:
+		return "OK"
+	case 201:
+		return "Created"
+	case 202:
+		return "Accepted"
+	case 204:
+		return "No Content"
+	case 206:
+		return "Partial Content"
+	case 301:
+		return "Moved Permanently"
+	case 302:
+		return "Found"
+	case 303:
+		return "See Other"
+	case 304:
+		return "Not Modified"
+	case 307:
+		return "Temporary Redirect"
+	case 308:
+		return "Permanent Redirect"
+	case 400:
+		return "Bad Request"
+	case 401:
+		return "Unauthorized"
+	case 403:
+		return "Forbidden"
+	case 404:
+		return "Not Found"
+	case 405:
+		return "Method Not Allowed"
+	case 406:
+		return "Not Acceptable"
+	case 408:
+		return "Request Timeout"
+	case 409:
+		return "Conflict"
+	case 410:
+		return "Gone"
+	case 411:
+		return "Length Required"
+	case 412:
+		return "Precondition Failed"
+	case 413:
+		return "Content Too Large"
+	case 414:
+		return "URI Too Long"
+	case 415:
+		return "Unsupported Media Type"
+	case 416:
+		return "Range Not Satisfiable"
+	case 417:
+		return "Expectation Failed"
+	case 429:
+		return "Too Many Requests"
+	case 431:
+		return "Request Header Fields Too Large"
+	case 500:
+		return "Internal Server Error"
+	case 501:
+		return "Not Implemented"
+	case 502:
+		return "Bad Gateway"
+	case 503:
+		return "Service Unavailable"
+	case 504:
+		return "Gateway Timeout"
+	case 505:
+		return "HTTP Version Not Supported"
+	}
+	return "Status " + strconv.Itoa(code)
+}
