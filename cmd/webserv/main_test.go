@@ -1,0 +1,254 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The tests here build the real binary and run it as a user would.
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "webserv-bin-")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "webserv")
+	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+	if err != nil {
+		os.RemoveAll(dir)
+		panic("go build: " + err.Error() + "\n" + string(out))
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func runBinary(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code = cmd.ProcessState.ExitCode()
+	if err != nil && code < 0 {
+		t.Fatal(err)
+	}
+	return out.String(), errb.String(), code
+}
+
+func writeConf(t *testing.T, conf string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "www"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "www", "index.html"), []byte("hello from www\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "site.conf")
+	if err := os.WriteFile(p, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestCheckConfig(t *testing.T) {
+	good := writeConf(t, "server {\n    listen 127.0.0.1:8081;\n    root www;\n}\n")
+	bad := writeConf(t, "server {\n    listen 127.0.0.1:8081;\n    rooot www;\n}\n")
+	tests := []struct {
+		name     string
+		args     []string
+		code     int
+		stdout   string
+		stderrRe string
+	}{
+		{"good -t before", []string{"-t", good}, 0, "configuration ok\n", ""},
+		{"good -t after", []string{good, "-t"}, 0, "configuration ok\n", ""},
+		{"good -c", []string{"-c", good, "-t"}, 0, "configuration ok\n", ""},
+		{"embedded default", []string{"-t"}, 0, "configuration ok\n", ""},
+		{"bad", []string{"-t", bad}, 1, "", bad + ":3:5: unknown directive \"rooot\"\n"},
+		{"missing file", []string{"-t", bad + ".nope"}, 1, "", "no such file"},
+		{"version", []string{"-version"}, 0, "webserv ", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, errOut, code := runBinary(t, tt.args...)
+			if code != tt.code {
+				t.Errorf("exit code: got %d, want %d (stderr %q)", code, tt.code, errOut)
+			}
+			if !strings.HasPrefix(out, tt.stdout) {
+				t.Errorf("stdout: got %q, want prefix %q", out, tt.stdout)
+			}
+			if !strings.Contains(errOut, tt.stderrRe) {
+				t.Errorf("stderr: got %q, want it to contain %q", errOut, tt.stderrRe)
+			}
+		})
+	}
+}
+
+// A bad configuration is reported before any port is opened.
+func TestBadConfigOpensNoPort(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	p := writeConf(t, "server {\n    listen "+addr+";\n    root www;\n    autoindex maybe;\n}\n")
+	_, errOut, code := runBinary(t, p)
+	if code != 1 || !strings.Contains(errOut, p+":4:15: ") {
+		t.Errorf("got exit %d stderr %q, want 1 and %s:4:15: ...", code, errOut, p)
+	}
+}
+
+// proc is a running server binary. exited is closed once it has been
+// reaped; waitErr is cmd.Wait's result, valid after that.
+type proc struct {
+	cmd     *exec.Cmd
+	stderr  *strings.Builder
+	exited  chan struct{}
+	waitErr error
+}
+
+// startBinary runs the server with args and waits until addr accepts
+// connections. The process is stopped when the test ends.
+func startBinary(t *testing.T, addr string, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	var errb strings.Builder
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{cmd: cmd, stderr: &errb, exited: make(chan struct{})}
+	exited := p.exited
+	go func() { p.waitErr = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-exited
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			return p
+		}
+		select {
+		case <-exited:
+			t.Fatalf("server exited: %s", errb.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not start listening on %s: %s", addr, errb.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// The server serves a configuration file, and SIGTERM stops it gracefully
+// with exit code 0, letting a request in flight finish.
+func TestServeAndGracefulStop(t *testing.T) {
+	addr := freeAddr(t)
+	p := writeConf(t, "server {\n    listen "+addr+";\n    root www;\n}\n")
+	srv := startBinary(t, addr, p)
+
+	client := &http.Client{Timeout: 10 * time.Second}
+	resp, err := client.Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(body) != "hello from www\n" {
+		t.Fatalf("got %d %q", resp.StatusCode, body)
+	}
+
+	// A request in flight: the head is sent but not finished when SIGTERM
+	// arrives; the server must still answer it, then exit 0.
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n")
+	br := bufio.NewReader(c)
+	time.Sleep(100 * time.Millisecond) // let the server read the partial head: nothing to poll for here
+	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(c, "\r\n")
+	r, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("in-flight request not answered: %v", err)
+	}
+	r.Body.Close()
+	if r.StatusCode != 200 {
+		t.Errorf("in-flight request: got %d", r.StatusCode)
+	}
+	select {
+	case <-srv.exited:
+		if srv.waitErr != nil {
+			t.Errorf("exit: %v, want status 0; stderr:\n%s", srv.waitErr, srv.stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("server did not exit after SIGTERM")
+	}
+}
+
+// With no argument the embedded demo site is served on 127.0.0.1:8080
+// (skipped when something else holds that port).
+func TestEmbeddedDefault(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:8080")
+	if err != nil {
+		t.Skipf("127.0.0.1:8080 is in use: %v", err)
+	}
+	ln.Close()
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	startBinary(t, "127.0.0.1:8080")
+	client := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, tc := range []struct {
+		path, want string
+		status     int
+	}{
+		{"/", "webserv is running", 200},
+		{"/files/", "Index of /files/", 200},
+		{"/no-such-page", "custom 404 page", 404},
+		{"/hello", "Hello from webserv!", 200},
+		{"/old-home", "", 301},
+	} {
+		resp, err := client.Get("http://127.0.0.1:8080" + tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status || !strings.Contains(string(body), tc.want) {
+			t.Errorf("%s: got %d %.80q, want %d containing %q", tc.path, resp.StatusCode, body, tc.status, tc.want)
+		}
+	}
+}

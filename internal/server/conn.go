@@ -1,0 +1,317 @@
+package server
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"runtime/debug"
+	"sync/atomic"
+	"time"
+
+	"webserv/internal/config"
+	"webserv/internal/http1"
+)
+
+// Connection states, for graceful shutdown: only an idle connection (waiting
+// for the first byte of a request) may be closed under a client's feet.
+const (
+	stateActive int32 = iota
+	stateIdle
+)
+
+// headSlack is room in the read buffer beyond the two configured limits for
+// the method, version, line ends and leading empty lines.
+const headSlack = 1024
+
+// conn is one client connection, served by one goroutine.
+type conn struct {
+	srv   *Server
+	addr  string // the config.Listen.Addr it was accepted on
+	rwc   net.Conn
+	state atomic.Int32
+
+	br     *bufio.Reader
+	parser http1.Parser
+	req    http1.Request
+	w      http1.ResponseWriter
+	body   body
+	head   []byte // copy of the request head while a body is read (see readRequest)
+
+	remoteAddr string
+}
+
+func newConn(s *Server, addr string, rwc net.Conn) *conn {
+	return &conn{srv: s, addr: addr, rwc: rwc, remoteAddr: rwc.RemoteAddr().String()}
+}
+
+func (c *conn) close() {
+	c.rwc.Close()
+	c.srv.track(c, false)
+	<-c.srv.sem
+}
+
+// serve is the connection loop: read a request, serve it, finish it, and
+// decide whether the connection can be reused (RFC 9112 §9.3).
+func (c *conn) serve() {
+	defer c.close()
+	defer func() {
+		// A panic outside a request (the per-request recover is in
+		// serveRequest) must not take the server down either.
+		if v := recover(); v != nil {
+			c.srv.Log.Error("panic serving connection", "remote", c.remoteAddr, "panic", v, "stack", string(debug.Stack()))
+		}
+	}()
+	for n := 0; ; n++ {
+		st := c.srv.state.Load()
+		def := st.table.Server(c.addr, nil) // limits before Host is known: the address's default server (as nginx)
+		if c.br == nil {
+			c.br = bufio.NewReaderSize(c.rwc, int(def.ClientMaxURILength+def.ClientMaxHeaderSize)+headSlack)
+		}
+		c.parser.Limits = http1.Limits{MaxURILength: int(def.ClientMaxURILength), MaxHeaderSize: int(def.ClientMaxHeaderSize)}
+		idle := def.ClientHeaderTimeout
+		if n > 0 {
+			idle = def.KeepaliveTimeout
+		}
+		if err := c.readRequest(idle, def.ClientHeaderTimeout); err != nil {
+			var se *http1.StatusError
+			if errors.As(err, &se) {
+				c.sendParseError(st, se.Status)
+			}
+			return
+		}
+		if c.srv.inShutdown.Load() {
+			c.req.KeepAlive = false
+		}
+		keep := c.serveRequest(st, n+1)
+		if !keep {
+			return
+		}
+	}
+}
+
+// readRequest waits up to idle for the first byte of a request, then up to
+// headerTimeout for the whole head, and parses it into c.req. A connection
+// that sends nothing is closed without an answer; one that stalls mid-head
+// gets 408.
+func (c *conn) readRequest(idle, headerTimeout time.Duration) error {
+	c.state.Store(stateIdle)
+	if c.br.Buffered() == 0 {
+		c.rwc.SetReadDeadline(deadline(idle))
+		if _, err := c.br.Peek(1); err != nil {
+			return err
+		}
+	}
+	c.state.Store(stateActive)
+	if c.srv.inShutdown.Load() && c.br.Buffered() == 0 {
+		return os.ErrDeadlineExceeded
+	}
+	c.rwc.SetReadDeadline(deadline(headerTimeout))
+	for {
+		buf, _ := c.br.Peek(c.br.Buffered())
+		n, err := c.parser.Parse(buf, &c.req)
+		if err == nil {
+			c.finishHead(buf, n)
+			return nil
+		}
+		if err != http1.ErrIncomplete {
+			return err
+		}
+		if c.br.Buffered() == c.br.Size() {
+			return &http1.StatusError{Status: 431, Msg: "request head larger than buffer"}
+		}
+		if _, err := c.br.Peek(c.br.Buffered() + 1); err != nil {
+			if isTimeout(err) {
+				return &http1.StatusError{Status: 408, Msg: "request head timed out"}
+			}
+			return err // EOF or reset mid-head: nobody to answer
+		}
+	}
+}
+
+// finishHead consumes the head from the read buffer. The request's slices
+// alias that buffer, and reading a body refills it, so when a body follows
+// the head is first copied aside and the request rebased onto the copy.
+// Body-less requests (most) skip the copy.
+func (c *conn) finishHead(buf []byte, n int) {
+	if c.req.ContentLength > 0 || c.req.Chunked {
+		c.head = append(c.head[:0], buf[:n]...)
+		c.req.Rebase(buf[:n], c.head)
+	}
+	c.br.Discard(n)
+}
+
+func deadline(d time.Duration) time.Time {
+	if d <= 0 {
+		return time.Time{}
+	}
+	return time.Now().Add(d)
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// sendParseError answers a request whose head could not be parsed. The
+// framing is lost, so the connection closes after it (SPEC §3).
+func (c *conn) sendParseError(st *state, status int) {
+	c.w.Reset(c.rwc, 1, false, false)
+	def := st.table.Server(c.addr, nil)
+	c.w.SendTimeout = def.SendTimeout
+	writeBuiltinError(&c.w, status, def.Default)
+}
+
+// serveRequest serves c.req and reports whether the connection may carry
+// another request. A panic in a handler is recovered here: logged with its
+// stack and answered with 500 if nothing was sent yet.
+func (c *conn) serveRequest(st *state, count int) (keep bool) {
+	req := &c.req
+	srv := st.table.Server(c.addr, req.Host)
+	if count >= srv.KeepaliveRequests || srv.KeepaliveTimeout == 0 {
+		req.KeepAlive = false
+	}
+	c.w.Reset(c.rwc, req.Minor, string(req.Method) == "HEAD", req.KeepAlive)
+	c.w.SendTimeout = srv.SendTimeout
+	c.body.reset(c, srv.Default)
+
+	defer func() {
+		if v := recover(); v != nil {
+			c.srv.Log.Error("panic serving request", "remote", c.remoteAddr, "target", string(req.Target), "panic", v, "stack", string(debug.Stack()))
+			if !c.w.HeadSent() {
+				c.w.Reset(c.rwc, req.Minor, false, false)
+				writeBuiltinError(&c.w, 500, srv.Default)
+			}
+			keep = false
+		}
+	}()
+
+	h := handler{c: c, st: st, srv: srv, req: req, w: &c.w}
+	h.serve()
+	if err := c.w.Finish(); err != nil {
+		return false
+	}
+	if !c.w.KeepAlive {
+		return false
+	}
+	return c.body.drain()
+}
+
+// body is the request body reader handed to handlers: Content-Length or
+// chunked framing, client_body_timeout per read, client_max_body_size, and
+// "100 Continue" sent on the first read only (so a request refused before
+// its body is read gets its final status at once, RFC 9110 §10.1.1).
+type body struct {
+	c        *conn
+	remain   int64 // Content-Length mode: bytes left
+	chunked  bool
+	cr       http1.ChunkedReader
+	limit    int64 // 0: unlimited
+	read     int64
+	timeout  time.Duration
+	expect   bool // 100-continue still to send
+	started  bool
+	err      error
+	finished bool
+}
+
+func (b *body) reset(c *conn, loc *config.Location) {
+	*b = body{c: c, limit: loc.MaxBodySize, timeout: loc.BodyTimeout}
+	req := &c.req
+	switch {
+	case req.Chunked:
+		b.chunked = true
+		b.cr.Reset(c.br)
+	case req.ContentLength > 0:
+		b.remain = req.ContentLength
+	default:
+		b.finished = true
+	}
+	b.expect = req.ExpectContinue && !b.finished
+}
+
+// setLocation applies the selected location's limits before any byte is read.
+func (b *body) setLocation(loc *config.Location) {
+	b.limit = loc.MaxBodySize
+	b.timeout = loc.BodyTimeout
+}
+
+// ErrBodyTooLarge is returned by body reads past client_max_body_size.
+var errBodyTooLarge = &http1.StatusError{Status: 413, Msg: "request body larger than client_max_body_size"}
+
+func (b *body) Read(p []byte) (int, error) {
+	if b.err != nil {
+		return 0, b.err
+	}
+	if b.finished {
+		return 0, io.EOF
+	}
+	if b.expect {
+		b.expect = false
+		if err := b.c.w.WriteContinue(); err != nil {
+			b.err = err
+			return 0, err
+		}
+	}
+	b.started = true
+	b.c.rwc.SetReadDeadline(deadline(b.timeout))
+	var n int
+	var err error
+	if b.chunked {
+		n, err = b.cr.Read(p)
+		if err == io.EOF {
+			b.finished = true
+		}
+	} else {
+		if int64(len(p)) > b.remain {
+			p = p[:b.remain]
+		}
+		n, err = b.c.br.Read(p)
+		b.remain -= int64(n)
+		if b.remain == 0 {
+			b.finished = true
+			if err == nil {
+				err = io.EOF
+			}
+		} else if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+	}
+	b.read += int64(n)
+	if b.limit > 0 && b.read > b.limit {
+		b.err = errBodyTooLarge
+		return 0, b.err
+	}
+	if err != nil && err != io.EOF {
+		if isTimeout(err) {
+			err = &http1.StatusError{Status: 408, Msg: "request body timed out"}
+		}
+		b.err = err
+	}
+	return n, err
+}
+
+// drainLimit is how much of an unread body the server reads and discards to
+// keep a connection alive; past it, closing is cheaper (nginx discards
+// similarly).
+const drainLimit = 256 << 10
+
+// drain discards what the handler left of the body and reports whether the
+// connection is still usable for another request.
+func (b *body) drain() bool {
+	if b.finished {
+		return true
+	}
+	if b.err != nil || b.expect {
+		// A failed body, or a client still waiting for 100 Continue that
+		// was never sent: the framing cannot be trusted.
+		return false
+	}
+	if !b.chunked && b.remain > drainLimit {
+		return false
+	}
+	b.limit = 0
+	n, err := io.Copy(io.Discard, io.LimitReader(b, drainLimit+1))
+	return err == nil && n <= drainLimit && b.finished
+}

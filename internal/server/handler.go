@@ -1,0 +1,239 @@
+package server
+
+import (
+	"errors"
+	"html"
+	"strconv"
+	"strings"
+	"sync/atomic"
+
+	"webserv/internal/config"
+	"webserv/internal/http1"
+	"webserv/internal/route"
+	"webserv/internal/static"
+)
+
+// handler serves one request that parsed well: virtual host and location
+// selection, the location's rules (return, methods, body size), then the
+// content handler. Every error status is rendered in one place, errorPage.
+type handler struct {
+	c   *conn
+	st  *state
+	srv *config.Server
+	req *http1.Request
+	w   *http1.ResponseWriter
+}
+
+// methodString returns the method as a constant string (no allocation for
+// the known methods, which the parser guarantees).
+func methodString(m []byte) string {
+	switch string(m) {
+	case "GET":
+		return "GET"
+	case "HEAD":
+		return "HEAD"
+	case "POST":
+		return "POST"
+	case "PUT":
+		return "PUT"
+	case "DELETE":
+		return "DELETE"
+	case "OPTIONS":
+		return "OPTIONS"
+	case "PATCH":
+		return "PATCH"
+	case "TRACE":
+		return "TRACE"
+	}
+	return string(m)
+}
+
+// testHookServe, when set by a test, runs at the start of every request.
+// It is atomic so that installing it never races with connections.
+var testHookServe atomic.Pointer[func(*http1.Request)]
+
+func (h *handler) serve() {
+	req := h.req
+	if hook := testHookServe.Load(); hook != nil {
+		(*hook)(req)
+	}
+	method := methodString(req.Method)
+
+	if string(req.Path) == "*" {
+		// RFC 9110 §9.3.7: OPTIONS * asks about the server as a whole.
+		h.w.Header().Set("Allow", allowHeader(h.srv.Default))
+		h.w.WriteHeader(204)
+		return
+	}
+	path, err := route.CleanPath(req.Path)
+	if err != nil {
+		h.fail(h.srv.Default, err)
+		return
+	}
+	loc := route.Location(h.srv, path)
+	h.c.body.setLocation(loc)
+
+	// nginx's rewrite phase (return) runs before its access phase (methods).
+	if loc.Return != nil {
+		h.doReturn(loc, loc.Return)
+		return
+	}
+	if method == "OPTIONS" {
+		h.addHeaders(loc)
+		h.w.Header().Set("Allow", allowHeader(loc))
+		h.w.WriteHeader(204)
+		return
+	}
+	if !loc.Allows(method) {
+		h.w.Header().Set("Allow", allowHeader(loc))
+		h.errorPage(loc, 405, path)
+		return
+	}
+	// RFC 9112 §6.3: a request body is delimited by Content-Length or
+	// chunked; POST and PUT without either cannot carry the content they
+	// are for.
+	if (method == "POST" || method == "PUT") && req.ContentLength < 0 && !req.Chunked {
+		h.errorPage(loc, 411, path)
+		return
+	}
+	if loc.MaxBodySize > 0 && req.ContentLength > loc.MaxBodySize {
+		h.w.KeepAlive = false // the body is not read: framing lost
+		h.errorPage(loc, 413, path)
+		return
+	}
+
+	switch method {
+	case "GET", "HEAD":
+		h.addHeaders(loc)
+		if err := static.Serve(h.w, req, loc, path, 200); err != nil {
+			// A 416 keeps its Content-Range (RFC 9110 §15.5.17); nothing
+			// else the static handler set belongs on an error page.
+			cr := h.w.Header().Get("Content-Range")
+			h.w.Header().Reset()
+			if cr != "" {
+				h.w.Header().Set("Content-Range", cr)
+			}
+			h.fail(loc, err)
+		}
+	default:
+		// The static handler's resource supports GET and HEAD only; uploads
+		// and CGI own the other methods. RFC 9110 §15.5.6: Allow lists what
+		// the target resource supports.
+		h.w.Header().Set("Allow", "GET, HEAD, OPTIONS")
+		h.errorPage(loc, 405, path)
+	}
+}
+
+// fail renders err, which carries a status when it is a *http1.StatusError;
+// anything else is a 500.
+func (h *handler) fail(loc *config.Location, err error) {
+	var se *http1.StatusError
+	status := 500
+	if errors.As(err, &se) {
+		status = se.Status
+	} else {
+		h.c.srv.Log.Error("request failed", "target", string(h.req.Target), "err", err)
+	}
+	if status == 400 {
+		h.w.KeepAlive = false
+	}
+	h.errorPage(loc, status, "")
+}
+
+// allowHeader lists the location's methods plus OPTIONS.
+func allowHeader(loc *config.Location) string {
+	var b strings.Builder
+	for _, m := range loc.Methods {
+		b.WriteString(m)
+		b.WriteString(", ")
+	}
+	b.WriteString("OPTIONS")
+	return b.String()
+}
+
+func (h *handler) addHeaders(loc *config.Location) {
+	for _, f := range loc.AddHeaders {
+		h.w.Header().Add(f.Name, f.Value)
+	}
+}
+
+// doReturn implements `return CODE [URL|TEXT]`.
+func (h *handler) doReturn(loc *config.Location, r *config.Return) {
+	switch r.Code {
+	case 301, 302, 303, 307, 308:
+		h.addHeaders(loc)
+		h.w.Header().Set("Location", r.Text)
+		body := redirectBody(r.Code, r.Text)
+		h.w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		h.w.SetContentLength(int64(len(body)))
+		h.w.WriteHeader(r.Code)
+		h.w.Write(body)
+		return
+	}
+	if r.Text == "" && r.Code >= 400 {
+		h.errorPage(loc, r.Code, "")
+		return
+	}
+	h.addHeaders(loc)
+	h.w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	h.w.SetContentLength(int64(len(r.Text)))
+	h.w.WriteHeader(r.Code)
+	h.w.Write([]byte(r.Text))
+}
+
+func redirectBody(code int, url string) []byte {
+	return []byte("<!DOCTYPE html>\n<html><head><title>" + strconv.Itoa(code) + " " + http1.StatusText(code) +
+		"</title></head><body><h1>" + http1.StatusText(code) + "</h1><p><a href=\"" + html.EscapeString(url) +
+		"\">" + html.EscapeString(url) + "</a></p></body></html>\n")
+}
+
+// errorPage answers status for a request at loc: through the location's
+// error_page when it has one for status (an internal redirect keeping the
+// status, or a 302 to an absolute URL), else the built-in page. An
+// error_page that itself fails falls back to the built-in page: one level,
+// no loops.
+func (h *handler) errorPage(loc *config.Location, status int, _ string) {
+	h.addHeaders(loc)
+	if uri, ok := loc.ErrorPages[status]; ok {
+		if strings.HasPrefix(uri, "http://") || strings.HasPrefix(uri, "https://") {
+			h.w.Header().Set("Location", uri)
+			body := redirectBody(302, uri)
+			h.w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			h.w.SetContentLength(int64(len(body)))
+			h.w.WriteHeader(302)
+			h.w.Write(body)
+			return
+		}
+		p, _, _ := strings.Cut(uri, "?")
+		if clean, err := route.CleanPath([]byte(p)); err == nil {
+			target := route.Location(h.srv, clean)
+			if target.Return == nil {
+				if err := static.Serve(h.w, h.req, target, clean, status); err == nil {
+					return
+				}
+			}
+		}
+	}
+	writeBuiltinError(h.w, status, loc)
+}
+
+// writeBuiltinError writes the small built-in HTML page for status.
+func writeBuiltinError(w *http1.ResponseWriter, status int, loc *config.Location) {
+	switch status {
+	case 400, 408, 413, 414, 431, 501, 505:
+		// SPEC §3: errors that leave the framing unknown close the
+		// connection.
+		w.KeepAlive = false
+	}
+	body := builtinPage(status)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.SetContentLength(int64(len(body)))
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+func builtinPage(status int) []byte {
+	title := strconv.Itoa(status) + " " + http1.StatusText(status)
+	return []byte("<!DOCTYPE html>\n<html>\n<head><title>" + title + "</title></head>\n<body>\n<h1>" + title +
+		"</h1>\n<hr><p>" + http1.ServerName + "</p>\n</body>\n</html>\n")
+}

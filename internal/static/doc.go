@@ -1,0 +1,9 @@
+// Package static serves files and directories for GET and HEAD: root and
+// alias mapping (through package route), index files, autoindex listings,
+// the disable_symlinks policy, Content-Type from a built-in table, and file
+// errors mapped to 404/403/503/500 (SPEC §3). Small files leave with their
+// head in one writev; large ones with sendfile.
+//
+// Validators and conditional and range requests (RFC 9110 §8.8, §13, §14)
+// build on this package.
+package static

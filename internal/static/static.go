@@ -1,0 +1,232 @@
+package static
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"webserv/internal/config"
+	"webserv/internal/http1"
+	"webserv/internal/route"
+)
+
+// smallFile is the size up to which a file is read into memory and sent
+// with its head in one writev; larger files go out with sendfile after the
+// head. 16 KiB keeps the pooled buffers small while covering typical HTML,
+// CSS and icons.
+const smallFile = 16 << 10
+
+var smallBufs = sync.Pool{New: func() any { b := make([]byte, smallFile); return &b }}
+
+// Serve answers a GET or HEAD for the clean URL path under loc with the
+// given status (200, or the original status when serving an error_page).
+// Nothing is written when it returns an error: the error carries the status
+// (*http1.StatusError) for the caller to render.
+//
+// For a 200, the request's preconditions (RFC 9110 §13) and Range (§14) are
+// honoured; an error page (status != 200) is sent whole, as nginx does.
+func Serve(w *http1.ResponseWriter, req *http1.Request, loc *config.Location, urlPath string, status int) error {
+	fpath := route.FilePath(loc, urlPath)
+	if err := checkSymlinks(loc, fpath); err != nil {
+		return err
+	}
+	fi, err := os.Stat(fpath)
+	if err != nil {
+		return fileError(err)
+	}
+	if fi.IsDir() {
+		if status != 200 {
+			return notFound
+		}
+		if !strings.HasSuffix(urlPath, "/") {
+			// A directory's relative links only resolve under the slash
+			// form, so redirect to it (as nginx and net/http do).
+			target := (&url.URL{Path: urlPath + "/"}).EscapedPath()
+			if len(req.Query) > 0 {
+				target += "?" + string(req.Query)
+			}
+			w.Header().Set("Location", target)
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			body := []byte("<a href=\"" + escapeHTML(target) + "\">Moved Permanently</a>.\n")
+			w.SetContentLength(int64(len(body)))
+			w.WriteHeader(301)
+			w.Write(body)
+			return nil
+		}
+		for _, name := range loc.Index {
+			ipath := filepath.Join(fpath, name)
+			ifi, err := os.Stat(ipath)
+			if err != nil || !ifi.Mode().IsRegular() {
+				continue
+			}
+			if err := checkSymlinks(loc, ipath); err != nil {
+				continue
+			}
+			return serveFile(w, req, loc, ipath, ifi, status)
+		}
+		if loc.Autoindex {
+			return serveListing(w, loc, fpath, urlPath)
+		}
+		return forbidden
+	}
+	if !fi.Mode().IsRegular() {
+		return forbidden // devices, sockets, FIFOs are never served
+	}
+	return serveFile(w, req, loc, fpath, fi, status)
+}
+
+var (
+	notFound  = &http1.StatusError{Status: 404, Msg: "file not found"}
+	forbidden = &http1.StatusError{Status: 403, Msg: "forbidden"}
+)
+
+// fileError maps a file system error to the status SPEC §3 names: missing
+// 404, permission 403, out of descriptors 503, anything else 500.
+func fileError(err error) error {
+	switch {
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR), errors.Is(err, syscall.ENAMETOOLONG):
+		return notFound
+	case errors.Is(err, fs.ErrPermission):
+		return forbidden
+	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
+		return &http1.StatusError{Status: 503, Msg: "out of file descriptors"}
+	}
+	return err
+}
+
+// checkSymlinks enforces disable_symlinks on: the file's real path must lie
+// inside the real root (or alias). A symlink that stays inside is fine.
+func checkSymlinks(loc *config.Location, fpath string) error {
+	if !loc.DisableSymlinks {
+		return nil
+	}
+	base := loc.Root
+	if loc.Alias != "" {
+		base = loc.Alias
+	}
+	realBase, err := filepath.EvalSymlinks(base)
+	if err != nil {
+		return fileError(err)
+	}
+	real, err := filepath.EvalSymlinks(fpath)
+	if err != nil {
+		return fileError(err)
+	}
+	if real != realBase && !strings.HasPrefix(real, realBase+string(filepath.Separator)) && realBase != "/" {
+		return notFound
+	}
+	return nil
+}
+
+func serveFile(w *http1.ResponseWriter, req *http1.Request, loc *config.Location, fpath string, fi os.FileInfo, status int) error {
+	f, err := os.Open(fpath)
+	if err != nil {
+		return fileError(err)
+	}
+	defer f.Close()
+	size := fi.Size()
+	ctype := ContentType(fpath, loc.DefaultType)
+	mod := fi.ModTime().UTC().Truncate(time.Second)
+	// A strong validator from modification time and size, as nginx builds
+	// it (RFC 9110 §8.8.3).
+	etag := "\"" + strconv.FormatInt(mod.Unix(), 16) + "-" + strconv.FormatInt(size, 16) + "\""
+	h := w.Header()
+	h.Set("Last-Modified", mod.Format(http1.TimeFormat))
+	h.Set("ETag", etag)
+
+	var ranges []byteRange
+	if status == 200 {
+		h.Set("Accept-Ranges", "bytes")
+		pre := evaluate(req, etag, mod)
+		switch pre {
+		case notModified:
+			// RFC 9110 §15.4.5: the validators a 200 would carry, no body.
+			w.WriteHeader(304)
+			return nil
+		case failed:
+			h.Del("Last-Modified")
+			h.Del("ETag")
+			h.Del("Accept-Ranges")
+			return &http1.StatusError{Status: 412, Msg: "precondition failed"}
+		}
+		// RFC 9110 §14.2: range handling is defined for GET only.
+		if rv := req.Get("Range"); rv != nil && pre != ignoreRanges && string(req.Method) == "GET" {
+			var res rangeResult
+			ranges, res = parseRange(string(rv), size)
+			if res == rangeUnsatisfiable {
+				h.Set("Content-Range", "bytes */"+strconv.FormatInt(size, 10))
+				return errUnsatisfiable
+			}
+		}
+	}
+	switch {
+	case len(ranges) == 1:
+		r := ranges[0]
+		h.Set("Content-Type", ctype)
+		h.Set("Content-Range", contentRange(r, size))
+		w.SetContentLength(r.Length)
+		w.WriteHeader(206)
+		if w.BodyAllowed(206) {
+			if _, err := f.Seek(r.Start, io.SeekStart); err != nil {
+				return err
+			}
+			w.ReadFromN(f, r.Length) // sendfile from the offset
+		}
+		return nil
+	case len(ranges) > 1:
+		m := newMultipart(ranges, size, ctype)
+		h.Set("Content-Type", "multipart/byteranges; boundary="+m.boundary)
+		w.SetContentLength(m.length)
+		w.WriteHeader(206)
+		for i, r := range ranges {
+			if _, err := io.WriteString(w, m.heads[i]); err != nil {
+				return nil // connection failed; the writer closes it
+			}
+			if _, err := f.Seek(r.Start, io.SeekStart); err != nil {
+				return nil
+			}
+			if _, err := w.ReadFromN(f, r.Length); err != nil {
+				return nil
+			}
+		}
+		io.WriteString(w, m.tail)
+		return nil
+	}
+
+	// A small file is read before anything is committed, so that a read
+	// error can still become an error page; it then leaves with its head in
+	// one writev.
+	var buf []byte
+	if size > 0 && size <= smallFile && w.BodyAllowed(status) {
+		bp := smallBufs.Get().(*[]byte)
+		defer smallBufs.Put(bp)
+		buf = (*bp)[:size]
+		if _, err := io.ReadFull(f, buf); err != nil {
+			return err
+		}
+	}
+	h.Set("Content-Type", ctype)
+	w.SetContentLength(size)
+	w.WriteHeader(status)
+	switch {
+	case buf != nil:
+		w.Write(buf)
+	case size > smallFile && w.BodyAllowed(status):
+		w.ReadFrom(f) // sendfile; a failure here can only close the connection
+	}
+	return nil
+}
+
+var errUnsatisfiable = &http1.StatusError{Status: 416, Msg: "range not satisfiable"}
+
+func escapeHTML(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "\"", "&#34;", "'", "&#39;").Replace(s)
+}
