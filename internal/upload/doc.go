@@ -1,0 +1,53 @@
+// Package upload stores request bodies under a location's upload_store
+// (POST, PUT) and removes files (DELETE), as SPEC §4 describes.
+//
+// Methods and status codes follow RFC 9110: POST §9.3.3 (201 Created with
+// Location, §15.3.2), PUT §9.3.4 (201 when the resource was created, 204
+// when it was replaced), DELETE §9.3.5 (204). multipart/form-data bodies
+// are RFC 7578; the part's filename parameter, including RFC 5987/2231
+// "filename*", is decoded by mime.ParseMediaType.
+//
+// # Streaming
+//
+// Bodies go to disk through one fixed 32 KiB buffer per request;
+// multipart parts are read with multipart.Reader.NextRawPart, never
+// ReadForm (which buffers). Memory use does not grow with the body.
+//
+// # Atomicity and durability
+//
+// Every file is written to a temporary file in its final directory, named
+// ".upload-<random>" (a leading dot hides it from autoindex listings and no
+// sanitised name can collide with it), created with O_EXCL, then fsynced
+// and closed. Only then does it get its final name:
+//
+//   - POST never overwrites. The final name is created with link(2) from
+//     the temporary file, which fails with EEXIST when the name is taken,
+//     so two concurrent uploads of "a.txt" atomically end up as "a.txt"
+//     and "a-1.txt" with no window in which either sees a partial file.
+//     On a file system without hard links, the name is reserved with
+//     O_CREAT|O_EXCL and the temporary file renamed over the reservation
+//     (an empty file is then briefly visible under the final name).
+//   - PUT replaces: rename(2) over the target is atomic, readers see the
+//     old or the new content, never a mix.
+//
+// The directory is fsynced after the names change (best effort). On any
+// failure (the body's own error: 413, 408, client gone; a malformed
+// multipart body; a disk error) the temporary file is removed, and a
+// multipart POST is all-or-nothing: files of the same request that were
+// already stored are removed too.
+//
+// # Confinement
+//
+// All file system access goes through an os.Root opened on the store (or
+// the location's root/alias for DELETE without a store), so no path, even
+// one raced by a concurrent symlink swap, resolves outside it. A symlink
+// that points outside is reported as missing (404, or 409 for a PUT's
+// parent), like the static handler does with disable_symlinks.
+//
+// # Errors
+//
+// Nothing is written to the ResponseWriter when an error is returned.
+// Client-caused outcomes are *http1.StatusError; an error produced by the
+// body reader is returned unchanged; an unexpected file system error is
+// returned wrapped (the caller answers 500 and logs it).
+package upload

@@ -1,0 +1,296 @@
+package upload
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"webserv/internal/http1"
+)
+
+// copyBufSize is the one buffer a request streams its body through: large
+// enough that a file write is a few pages, small enough that thousands of
+// concurrent uploads cost little.
+const copyBufSize = 32 << 10
+
+// tempPrefix starts every temporary file name. The leading dot hides it
+// from listings; Sanitize never returns a name with a leading dot, so a
+// stored file can never be mistaken for (or collide with) one.
+const tempPrefix = ".upload-"
+
+// maxSuffix bounds the "name-N.ext" probing of POST. Past it the name is
+// replaced by a generated, random one rather than probing forever.
+const maxSuffix = 10000
+
+// fileMode is the mode of stored files, set explicitly so that the process
+// umask does not decide whether other users (a separate static server, a
+// CGI program) can read uploads.
+const fileMode = 0o644
+
+// store writes files under one os.Root for the duration of a request.
+type store struct {
+	root *os.Root
+	buf  []byte // copyBufSize, the only body buffer of the request
+	// body is the request body; its first error is the one returned.
+	body *bodyReader
+	// created are the final names (relative to root) stored by this
+	// request, removed again if the request fails (all-or-nothing).
+	created []string
+}
+
+func openStore(dir string, body io.Reader) (*store, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("upload: open store: %w", err)
+	}
+	return &store{root: root, buf: make([]byte, copyBufSize), body: &bodyReader{r: body}}, nil
+}
+
+func (s *store) close() { s.root.Close() }
+
+// bodyReader remembers the first error of the request body other than
+// io.EOF, so that it can be returned unchanged however deep in multipart
+// or io.Copy it surfaced.
+type bodyReader struct {
+	r   io.Reader
+	err error
+}
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err != nil && err != io.EOF && b.err == nil {
+		b.err = err
+	}
+	return n, err
+}
+
+// fileWriter hides *os.File's ReadFrom from io.CopyBuffer (so the fixed
+// buffer is used) and remembers write errors, to tell them from read ones.
+type fileWriter struct {
+	f   *os.File
+	err error
+}
+
+func (w *fileWriter) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	if err != nil && w.err == nil {
+		w.err = err
+	}
+	return n, err
+}
+
+// readerOnly hides a WriterTo, for the same reason.
+type readerOnly struct{ io.Reader }
+
+// writeTemp streams src to a new temporary file in dir (relative to the
+// root, "" for the root itself), fsyncs and closes it, and returns its
+// name and size. On error nothing is left behind.
+func (s *store) writeTemp(dir string, src io.Reader) (string, int64, error) {
+	var (
+		f   *os.File
+		tmp string
+		err error
+	)
+	for range 10 {
+		tmp = path.Join(dir, tempPrefix+randomHex(8))
+		f, err = s.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fileMode)
+		if !errors.Is(err, fs.ErrExist) {
+			break
+		}
+	}
+	if err != nil {
+		return "", 0, fsError("create temporary file", err)
+	}
+	fw := &fileWriter{f: f}
+	n, err := io.CopyBuffer(fw, readerOnly{src}, s.buf)
+	if err == nil {
+		err = f.Chmod(fileMode)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		s.root.Remove(tmp)
+		return "", 0, s.copyError(fw, err)
+	}
+	return tmp, n, nil
+}
+
+// copyError decides what a failed copy reports: the body's own error
+// unchanged, a disk error, or (a read error that is not the body's) a
+// malformed multipart body.
+func (s *store) copyError(fw *fileWriter, err error) error {
+	if s.body.err != nil {
+		return s.body.err
+	}
+	if fw != nil && fw.err != nil || !isReadSide(err) {
+		return fsError("write", err)
+	}
+	return &http1.StatusError{Status: 400, Msg: "malformed multipart body"}
+}
+
+// isReadSide reports whether err can only have come from the reading side
+// of a copy (the multipart parser): the file system's are *fs.PathError.
+func isReadSide(err error) bool {
+	var pe *fs.PathError
+	return !errors.As(err, &pe)
+}
+
+// linkUnique gives the temporary file tmp a final name in dir that did not
+// exist before: name, then name-1.ext, name-2.ext, … Creating the name with
+// link(2) is the atomic "create if absent" that makes concurrent uploads
+// of one name safe. It returns the final name (without dir).
+func (s *store) linkUnique(dir, tmp, name, ctype string) (string, error) {
+	defer s.root.Remove(tmp)
+	for i := 0; i <= maxSuffix+1; i++ {
+		cand := numbered(name, i)
+		if i > maxSuffix {
+			cand = generatedName(ctype)
+		}
+		final := path.Join(dir, cand)
+		err := s.root.Link(tmp, final)
+		if err == nil {
+			s.created = append(s.created, final)
+			return cand, nil
+		}
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		// No hard links here (EPERM on vfat and some FUSE file systems,
+		// ENOTSUP elsewhere): reserve the name exclusively, then rename
+		// the finished file over the reservation.
+		ok, err := s.reserveRename(tmp, final)
+		if err != nil {
+			return "", err
+		}
+		if ok {
+			s.created = append(s.created, final)
+			return cand, nil
+		}
+	}
+	return "", &http1.StatusError{Status: 409, Msg: "no free file name"}
+}
+
+// reserveRename is linkUnique's fallback for one candidate name. ok is
+// false when the name was taken.
+func (s *store) reserveRename(tmp, final string) (bool, error) {
+	f, err := s.root.OpenFile(final, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fileMode)
+	if errors.Is(err, fs.ErrExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fsError("create", err)
+	}
+	f.Close()
+	if err := s.root.Rename(tmp, final); err != nil {
+		s.root.Remove(final)
+		return false, fsError("rename", err)
+	}
+	return true, nil
+}
+
+// syncDir fsyncs dir so that the new names survive a crash. It is best
+// effort: the files themselves are complete, and some file systems refuse
+// to fsync a directory.
+func (s *store) syncDir(dir string) {
+	if dir == "" {
+		dir = "."
+	}
+	if d, err := s.root.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}
+
+// rollback removes every file this request stored.
+func (s *store) rollback() {
+	for _, name := range s.created {
+		s.root.Remove(name)
+	}
+	if len(s.created) > 0 {
+		s.syncDir(path.Dir(s.created[0]))
+	}
+	s.created = nil
+}
+
+// numbered returns name for i == 0, else name with "-i" before its
+// extension ("a.txt" → "a-1.txt", "x.tar.gz" → "x-1.tar.gz"), cut so that
+// the result stays within maxName bytes.
+func numbered(name string, i int) string {
+	if i == 0 {
+		return name
+	}
+	stem, ext := splitExt(name)
+	suffix := "-" + strconv.Itoa(i) + ext
+	stem = cutRunes(stem, maxName-len(suffix))
+	return stem + suffix
+}
+
+// splitExt splits name before its extension; a ".tar" before a final
+// compression extension belongs to it.
+func splitExt(name string) (stem, ext string) {
+	ext = filepath.Ext(name)
+	if len(ext) == len(name) || len(ext) > maxExt {
+		return name, ""
+	}
+	stem = name[:len(name)-len(ext)]
+	if t := filepath.Ext(stem); strings.EqualFold(t, ".tar") && len(t) < len(stem) {
+		stem, ext = stem[:len(stem)-len(t)], t+ext
+	}
+	return stem, ext
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b) // never fails (crypto/rand, Go 1.24+)
+	return hex.EncodeToString(b)
+}
+
+var (
+	errNotFound  = &http1.StatusError{Status: 404, Msg: "file not found"}
+	errForbidden = &http1.StatusError{Status: 403, Msg: "forbidden"}
+)
+
+// fsError maps a file system error: missing 404, permission 403, out of
+// descriptors 503 (as the static handler does); anything else is returned
+// wrapped, for the caller to answer 500 and log.
+func fsError(op string, err error) error {
+	switch {
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
+		return errNotFound
+	case errors.Is(err, fs.ErrPermission):
+		return errForbidden
+	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
+		return &http1.StatusError{Status: 503, Msg: "out of file descriptors"}
+	}
+	return fmt.Errorf("upload: %s: %w", op, err)
+}
+
+// outside reports whether rel (slash-separated, relative to base) resolves,
+// through symlinks, to a place outside base. A path that does not resolve
+// at all is not outside. os.Root already refuses such paths; this only
+// picks the status to answer.
+func outside(base, rel string) bool {
+	realBase, err := filepath.EvalSymlinks(base)
+	if err != nil {
+		return false
+	}
+	real, err := filepath.EvalSymlinks(filepath.Join(base, filepath.FromSlash(rel)))
+	if err != nil {
+		return false
+	}
+	r, err := filepath.Rel(realBase, real)
+	return err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator))
+}
