@@ -1,0 +1,496 @@
+package cgi
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"webserv/internal/http1"
+)
+
+// Request is one CGI invocation.
+type Request struct {
+	Req *http1.Request
+	// Body is the de-chunked request body, nil if none. Its reads may fail
+	// with a *http1.StatusError (413, 408), which Serve returns as is.
+	// Serve reads it once with a zero-length buffer on the calling
+	// goroutine (where a "100 Continue" may be written), then from a
+	// goroutine of its own while it writes the response.
+	Body       io.Reader
+	Script     *Script
+	RemoteAddr string // "ip:port" of the client
+	LocalAddr  string // "ip:port" the request arrived on
+	ServerName string // the matched server_name, or Host without port
+	HTTPS      bool
+	Timeout    time.Duration // cgi_timeout: the longest silence on stdout; 0 = none
+	Log        *slog.Logger  // nil: discard
+}
+
+const (
+	// bodyBufSize is the copy buffer for the response body and the request
+	// body: a pipe holds 64 KiB on Linux; 32 KiB reads keep syscalls few
+	// without holding much memory per running program.
+	bodyBufSize = 32 << 10
+	// stdoutBufSize is the header reader's buffer; longer header lines
+	// are assembled by parseHeader up to maxHeaderBytes.
+	stdoutBufSize = 4 << 10
+	// stderrLineMax bounds one logged stderr line; longer lines are logged
+	// in pieces.
+	stderrLineMax = 4 << 10
+	// redirectDrainMax is how much output after a local redirect's header
+	// is read and discarded before the program is killed instead.
+	redirectDrainMax = 64 << 10
+	// stderrGrace is how long stderr is still read after the process group
+	// is gone: only a program that escaped its group (setsid) can hold the
+	// pipe open longer, and it must not hold Serve.
+	stderrGrace = time.Second
+)
+
+// groups is the registry of live process groups (by pgid), for KillAll.
+// A group is unregistered before its leader is reaped, so a pgid in the
+// map can never name a recycled process.
+var groups struct {
+	sync.Mutex
+	m map[int]struct{}
+}
+
+// kill sends SIGKILL to the group if it is still registered.
+func kill(pgid int) {
+	groups.Lock()
+	if _, ok := groups.m[pgid]; ok {
+		syscall.Kill(-pgid, syscall.SIGKILL)
+	}
+	groups.Unlock()
+}
+
+// killAndUnregister kills the group for the last time; after it the
+// leader may be reaped.
+func killAndUnregister(pgid int) {
+	groups.Lock()
+	if _, ok := groups.m[pgid]; ok {
+		syscall.Kill(-pgid, syscall.SIGKILL)
+		delete(groups.m, pgid)
+	}
+	groups.Unlock()
+}
+
+// KillAll kills the process group of every running CGI program (at
+// shutdown). The Serve calls that own them then return.
+func KillAll() {
+	groups.Lock()
+	for pgid := range groups.m {
+		syscall.Kill(-pgid, syscall.SIGKILL)
+	}
+	groups.Unlock()
+}
+
+// running counts live groups; for tests.
+func running() int {
+	groups.Lock()
+	defer groups.Unlock()
+	return len(groups.m)
+}
+
+var discardLog = slog.New(slog.DiscardHandler)
+
+// Serve runs r.Script and writes its response to w (RFC 3875 §6).
+//
+// A local redirect (§6.2.2) writes nothing and returns the Location value
+// (path and query) for the caller to re-dispatch. Otherwise the response
+// has been written, except for w.Finish, when err is nil. An error with
+// nothing written (w.Written() false) is a *http1.StatusError to render:
+// 502 for a program that fails or answers with a malformed header, 504
+// for one silent for r.Timeout, or the body reader's own error. Any other
+// error means the response is partly sent and the connection must close
+// without completing it: w.KeepAlive is cleared, and the caller must not
+// call w.Finish, which would end a chunked body as if it were complete.
+//
+// Whatever the outcome, the program's process group has been killed and
+// reaped and every pipe and goroutine is gone when Serve returns.
+func Serve(w *http1.ResponseWriter, r *Request) (localRedirect string, err error) {
+	log := r.Log
+	if log == nil {
+		log = discardLog
+	}
+	log = log.With("script", r.Script.File)
+
+	// The first read of a body may send "100 Continue" on the connection
+	// (RFC 9110 §10.1.1). Make it here, before the stdin goroutine reads
+	// the body while this one writes the response.
+	if r.Body != nil {
+		if _, err := r.Body.Read(nil); err != nil && err != io.EOF {
+			var se *http1.StatusError
+			if errors.As(err, &se) {
+				return "", err
+			}
+			return "", &http1.StatusError{Status: 400, Msg: "cgi: reading request body"}
+		}
+	}
+
+	p, err := start(r, log)
+	if err != nil {
+		log.Error("cgi: cannot start program", "err", err)
+		return "", &http1.StatusError{Status: 502, Msg: "cgi: cannot start program"}
+	}
+	defer p.finish()
+
+	redirect, err := p.respond(w)
+	if err == nil {
+		return redirect, nil
+	}
+	// The body reader's error explains a program killed for it.
+	if berr := p.bodyErr(); berr != nil {
+		err = berr
+	}
+	var se *http1.StatusError
+	if !w.Written() && !errors.As(err, &se) {
+		log.Warn("cgi: bad response", "err", err)
+		err = &http1.StatusError{Status: 502, Msg: "cgi: bad gateway"}
+	}
+	if w.Written() {
+		w.KeepAlive = false
+		if errors.As(err, &se) {
+			err = fmt.Errorf("cgi: response aborted: %w", err)
+		}
+	}
+	return "", err
+}
+
+// proc is one running program and the goroutines that serve its stdin and
+// stderr.
+type proc struct {
+	r       *Request
+	log     *slog.Logger
+	cmd     *exec.Cmd
+	pgid    int
+	stdin   *os.File // parent's write end; owned by the stdin goroutine
+	stdout  *os.File // parent's read end
+	stderr  *os.File // parent's read end
+	br      *bufio.Reader
+	inDone  chan struct{}
+	errDone chan struct{}
+
+	mu   sync.Mutex
+	berr error // body read error, set by the stdin goroutine
+}
+
+func start(r *Request, log *slog.Logger) (*proc, error) {
+	s := r.Script
+	var files []*os.File // every pipe end, closed on failure
+	closeAll := func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}
+	pipe := func() (rd, wr *os.File, err error) {
+		rd, wr, err = os.Pipe()
+		if err == nil {
+			files = append(files, rd, wr)
+		}
+		return
+	}
+	inR, inW, err := pipe()
+	if err != nil {
+		return nil, err
+	}
+	outR, outW, err := pipe()
+	if err != nil {
+		closeAll()
+		return nil, err
+	}
+	errR, errW, err := pipe()
+	if err != nil {
+		closeAll()
+		return nil, err
+	}
+
+	name, args := s.File, []string{s.File}
+	if s.Interpreter != "" {
+		name, args = s.Interpreter, []string{s.Interpreter, s.File}
+	}
+	cmd := &exec.Cmd{
+		Path:   name,
+		Args:   args,
+		Env:    Env(r),
+		Dir:    filepath.Dir(s.File), // RFC 3875 §7.2
+		Stdin:  inR,
+		Stdout: outW,
+		Stderr: errW,
+		// Its own group, so that killing -pgid reaches what it spawns.
+		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
+	}
+	// Register under the lock that KillAll takes, so a shutdown racing
+	// with this start cannot miss the new group.
+	groups.Lock()
+	err = cmd.Start()
+	if err == nil {
+		if groups.m == nil {
+			groups.m = make(map[int]struct{})
+		}
+		groups.m[cmd.Process.Pid] = struct{}{}
+	}
+	groups.Unlock()
+	// The child's ends: the parent must not hold them, or EOF never comes.
+	inR.Close()
+	outW.Close()
+	errW.Close()
+	if err != nil {
+		inW.Close()
+		outR.Close()
+		errR.Close()
+		return nil, err
+	}
+	p := &proc{
+		r: r, log: log, cmd: cmd, pgid: cmd.Process.Pid,
+		stdin: inW, stdout: outR, stderr: errR,
+		inDone: make(chan struct{}), errDone: make(chan struct{}),
+	}
+	p.br = bufio.NewReaderSize(silenceReader{outR, r.Timeout}, stdoutBufSize)
+	go p.feed()
+	go p.logStderr()
+	return p, nil
+}
+
+// finish kills the group, reaps the leader, and waits for the stdin and
+// stderr goroutines.
+func (p *proc) finish() {
+	killAndUnregister(p.pgid)
+	p.cmd.Wait()
+	// A program that escaped its group may still hold the pipes: do not
+	// let it hold Serve.
+	p.stdin.SetWriteDeadline(time.Now())
+	<-p.inDone
+	p.stderr.SetReadDeadline(time.Now().Add(stderrGrace))
+	<-p.errDone
+	p.stderr.Close()
+	p.stdout.Close()
+}
+
+func (p *proc) bodyErr() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.berr
+}
+
+// feed copies the request body to the program's stdin, then closes it. A
+// program that exits without reading it all ends the copy (EPIPE); the
+// rest of the body stays unread for the caller to drain or drop. A body
+// read error kills the program: its input is incomplete.
+func (p *proc) feed() {
+	defer close(p.inDone)
+	defer p.stdin.Close()
+	if p.r.Body == nil {
+		return
+	}
+	buf := make([]byte, bodyBufSize)
+	for {
+		n, err := p.r.Body.Read(buf)
+		if n > 0 {
+			if _, werr := p.stdin.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			p.mu.Lock()
+			p.berr = err
+			p.mu.Unlock()
+			kill(p.pgid)
+			return
+		}
+	}
+}
+
+// logStderr logs each line the program writes to stderr (RFC 3875 §9.2
+// leaves stderr to the server; nginx logs FastCGI stderr the same way).
+func (p *proc) logStderr() {
+	defer close(p.errDone)
+	br := bufio.NewReaderSize(p.stderr, stderrLineMax)
+	for {
+		line, err := br.ReadSlice('\n')
+		if s := strings.TrimRight(string(line), "\r\n"); s != "" {
+			p.log.Warn("cgi: stderr", "line", s)
+		}
+		if err != nil && err != bufio.ErrBufferFull {
+			return
+		}
+	}
+}
+
+// silenceReader bounds the silence between reads of the program's stdout
+// (cgi_timeout): the pipe's read deadline moves forward before each read.
+type silenceReader struct {
+	f *os.File
+	d time.Duration
+}
+
+func (s silenceReader) Read(b []byte) (int, error) {
+	if s.d > 0 {
+		s.f.SetReadDeadline(time.Now().Add(s.d))
+	}
+	return s.f.Read(b)
+}
+
+// respond reads the program's header, then writes the response to w.
+func (p *proc) respond(w *http1.ResponseWriter) (string, error) {
+	h, err := parseHeader(p.br)
+	if err != nil {
+		return "", p.readError(w, err)
+	}
+	// §6.2.2: a local redirect is a Location path and nothing else. "//"
+	// starts a network-path reference (RFC 3986 §4.2), not a path.
+	if len(h.fields) == 1 && h.status == 0 && strings.HasPrefix(h.location, "/") && !strings.HasPrefix(h.location, "//") {
+		return h.location, p.drainRedirect()
+	}
+	status := h.status
+	if status == 0 {
+		status = 200
+		if h.location != "" {
+			status = 302 // §6.2.3, §6.2.4
+		}
+	}
+	clen := int64(-1)
+	for _, f := range h.fields {
+		switch {
+		case hopByHop(f.name):
+			// The writer frames the response itself (RFC 9110 §7.6.1).
+		case equalFold(f.name, "Content-Length"):
+			n, ok := parseLength(f.value)
+			if !ok || clen >= 0 && n != clen {
+				p.log.Warn("cgi: ignoring invalid Content-Length", "value", f.value)
+				clen = -2 // invalid: stream without it
+			} else if clen != -2 {
+				clen = n
+			}
+		}
+	}
+	if clen < 0 {
+		clen = -1
+	}
+
+	// Commit the head only with the first body bytes (or at EOF): until
+	// then a silent program still gets a clean 504.
+	buf := make([]byte, bodyBufSize)
+	committed := false
+	commit := func() {
+		committed = true
+		hd := w.Header()
+		for _, f := range h.fields {
+			if hopByHop(f.name) || equalFold(f.name, "Content-Length") {
+				continue
+			}
+			hd.Add(f.name, f.value)
+		}
+		w.SetContentLength(clen)
+		w.WriteHeader(status)
+	}
+	var body io.Reader = p.br
+	if clen >= 0 {
+		body = io.LimitReader(p.br, clen)
+	}
+	var sent int64
+	for {
+		n, rerr := body.Read(buf)
+		if rerr == io.EOF && !committed {
+			// A program killed for a failed request body ends early:
+			// the body reader's status is the answer, not an empty 200.
+			if berr := p.bodyErr(); berr != nil {
+				return "", berr
+			}
+		}
+		if !committed && (n > 0 || rerr == io.EOF) {
+			commit()
+		}
+		if n > 0 {
+			if _, werr := w.Write(buf[:n]); werr != nil {
+				kill(p.pgid) // the client is gone
+				return "", fmt.Errorf("cgi: writing response: %w", werr)
+			}
+			sent += int64(n)
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			return "", p.readError(w, rerr)
+		}
+	}
+	if clen >= 0 {
+		if sent < clen {
+			return "", errShortBody
+		}
+		// Anything past the declared length is not part of the response.
+		if n, _ := p.br.Read(buf[:1]); n > 0 {
+			p.log.Warn("cgi: output longer than its Content-Length; program killed")
+		}
+	}
+	// A body that ended because the request body failed is incomplete.
+	if berr := p.bodyErr(); berr != nil {
+		return "", berr
+	}
+	return "", nil
+}
+
+// readError turns a failed read of stdout into Serve's error.
+func (p *proc) readError(w *http1.ResponseWriter, err error) error {
+	kill(p.pgid)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		p.log.Warn("cgi: program silent too long; killed", "timeout", p.r.Timeout)
+		if !w.Written() {
+			return &http1.StatusError{Status: 504, Msg: "cgi: program timed out"}
+		}
+		return fmt.Errorf("cgi: program silent for %v", p.r.Timeout)
+	}
+	return err
+}
+
+// drainRedirect reads what follows a local redirect's header: the program
+// may still be finishing its work. Output beyond redirectDrainMax, or
+// silence beyond the timeout, ends the wait (finish kills the group).
+func (p *proc) drainRedirect() error {
+	n, err := io.Copy(io.Discard, io.LimitReader(p.br, redirectDrainMax))
+	if n > 0 {
+		p.log.Warn("cgi: local redirect with a body; body discarded")
+	}
+	if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+		return err
+	}
+	return p.bodyErr()
+}
+
+// hopByHop reports the fields that describe a connection, not the
+// response (RFC 9110 §7.6.1), and those the ResponseWriter owns.
+func hopByHop(name string) bool {
+	for _, h := range [...]string{"Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "TE", "Trailer", "Upgrade", "Server", "Date"} {
+		if equalFold(name, h) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseLength parses a Content-Length value (RFC 9110 §8.6: 1*DIGIT).
+func parseLength(v string) (int64, bool) {
+	if v == "" || len(v) > 18 {
+		return 0, false
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] < '0' || v[i] > '9' {
+			return 0, false
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	return n, err == nil
+}

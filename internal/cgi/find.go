@@ -1,0 +1,169 @@
+package cgi
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"webserv/internal/config"
+	"webserv/internal/http1"
+	"webserv/internal/route"
+)
+
+// Script is a CGI program selected by Find.
+type Script struct {
+	Name         string // SCRIPT_NAME: the URL path of the script, "/app/x.php"
+	File         string // absolute file system path of the script
+	PathInfo     string // the path after Name, "" or starting with "/"
+	Interpreter  string // absolute path of the interpreter, "" to execute File itself
+	DocumentRoot string // loc.Root, or loc.Alias (without trailing "/") for an alias location
+}
+
+var (
+	errNotFound  = &http1.StatusError{Status: 404, Msg: "cgi: script not found"}
+	errForbidden = &http1.StatusError{Status: 403, Msg: "cgi: script not executable"}
+)
+
+// Find reports whether the clean, decoded path (a route.CleanPath result
+// routed to loc) names a CGI program of loc, and which. It returns
+// (nil, nil) when the request is not for CGI.
+//
+// The path's segments are walked left to right; the first prefix whose
+// last segment ends in a configured extension selects the script when it
+// is a regular file (the rest of the path is PATH_INFO, RFC 3875 §4.1.5),
+// is walked through when it is a directory ("/x.php/" dirs exist), and
+// is a 404 when it is missing. A path ending in "/" that names a directory
+// whose first existing index entry ends in a CGI extension runs that
+// entry. A script without an interpreter that the server cannot execute
+// is a 403; one that leaves the root through a symlink while
+// disable_symlinks is on is a 404, as in the static handler.
+func Find(loc *config.Location, path string) (*Script, error) {
+	if len(loc.CGI) == 0 || path == "" || path[0] != '/' {
+		return nil, nil
+	}
+	// With an alias, prefixes shorter than the location's own path do not
+	// map into the alias (route.FilePath); they cannot name a script.
+	minLen := 0
+	if loc.Alias != "" {
+		minLen = len(strings.TrimSuffix(loc.Path, "/"))
+	}
+	for i := 1; i <= len(path); i++ {
+		if i < len(path) && path[i] != '/' {
+			continue
+		}
+		prefix := path[:i]
+		seg := prefix[strings.LastIndexByte(prefix, '/')+1:]
+		c := match(loc, seg)
+		if c == nil || len(prefix) < minLen {
+			continue
+		}
+		file := route.FilePath(loc, prefix)
+		fi, err := os.Stat(file)
+		if err != nil {
+			return nil, statError(err)
+		}
+		if fi.IsDir() {
+			continue
+		}
+		return newScript(loc, c, prefix, file, fi, path[i:])
+	}
+	if !strings.HasSuffix(path, "/") {
+		return nil, nil
+	}
+	dir := route.FilePath(loc, path)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return nil, nil // the static handler answers
+	}
+	for _, idx := range loc.Index {
+		if idx == "" || strings.Contains(idx, "/") {
+			continue // nginx's "/abs/index" form is an internal redirect; not ours
+		}
+		file := filepath.Join(dir, idx)
+		fi, err := os.Stat(file)
+		if err != nil || fi.IsDir() {
+			continue
+		}
+		c := match(loc, idx)
+		if c == nil {
+			return nil, nil // the first existing index is a static file
+		}
+		return newScript(loc, c, path+idx, file, fi, "")
+	}
+	return nil, nil
+}
+
+// match returns the cgi directive whose extension ends seg, or nil.
+// Extensions compare case-sensitively, like nginx's `location ~ \.php$`.
+func match(loc *config.Location, seg string) *config.CGI {
+	for i := range loc.CGI {
+		if ext := loc.CGI[i].Ext; ext != "" && strings.HasSuffix(seg, ext) {
+			return &loc.CGI[i]
+		}
+	}
+	return nil
+}
+
+func newScript(loc *config.Location, c *config.CGI, name, file string, fi fs.FileInfo, pathInfo string) (*Script, error) {
+	if !fi.Mode().IsRegular() {
+		return nil, errForbidden
+	}
+	if err := checkSymlinks(loc, file); err != nil {
+		return nil, err
+	}
+	// access(2) answers for the server's own credentials, which are the
+	// ones the program will run with; mode bits alone would not.
+	if c.Interpreter == "" && syscall.Access(file, 1 /* X_OK */) != nil {
+		return nil, errForbidden
+	}
+	root := loc.Root
+	if loc.Alias != "" {
+		root = loc.Alias
+	}
+	if root != "/" {
+		root = strings.TrimRight(root, "/")
+	}
+	return &Script{
+		Name:         name,
+		File:         file,
+		PathInfo:     pathInfo,
+		Interpreter:  c.Interpreter,
+		DocumentRoot: root,
+	}, nil
+}
+
+// checkSymlinks applies disable_symlinks: the script's real path must lie
+// inside the real root (or alias).
+func checkSymlinks(loc *config.Location, file string) error {
+	if !loc.DisableSymlinks {
+		return nil
+	}
+	base := loc.Root
+	if loc.Alias != "" {
+		base = loc.Alias
+	}
+	realBase, err := filepath.EvalSymlinks(base)
+	if err != nil {
+		return statError(err)
+	}
+	real, err := filepath.EvalSymlinks(file)
+	if err != nil {
+		return statError(err)
+	}
+	if realBase != "/" && real != realBase && !strings.HasPrefix(real, realBase+"/") {
+		return errNotFound
+	}
+	return nil
+}
+
+func statError(err error) error {
+	switch {
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR), errors.Is(err, syscall.ENAMETOOLONG):
+		return errNotFound
+	case errors.Is(err, fs.ErrPermission):
+		return &http1.StatusError{Status: 403, Msg: "cgi: script not accessible"}
+	}
+	return err
+}
