@@ -40,10 +40,11 @@ type conn struct {
 	head   []byte // copy of the request head while a body is read (see readRequest)
 
 	remoteAddr string
+	localAddr  string
 }
 
 func newConn(s *Server, addr string, rwc net.Conn) *conn {
-	return &conn{srv: s, addr: addr, rwc: rwc, remoteAddr: rwc.RemoteAddr().String()}
+	return &conn{srv: s, addr: addr, rwc: rwc, remoteAddr: rwc.RemoteAddr().String(), localAddr: rwc.LocalAddr().String()}
 }
 
 func (c *conn) close() {
@@ -189,6 +190,12 @@ func (c *conn) serveRequest(st *state, count int) (keep bool) {
 
 	h := handler{c: c, st: st, srv: srv, req: req, w: &c.w}
 	h.serve()
+	if h.abort {
+		// The response was cut short after bytes went out (a CGI program
+		// that failed mid-body, a client gone): finishing it would frame a
+		// truncated body as complete, so the connection just closes.
+		return false
+	}
 	if err := c.w.Finish(); err != nil {
 		return false
 	}

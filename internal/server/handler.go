@@ -1,16 +1,22 @@
 package server
 
 import (
+	"bytes"
 	"errors"
 	"html"
+	"io"
+	"net"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 
+	"webserv/internal/cgi"
 	"webserv/internal/config"
 	"webserv/internal/http1"
 	"webserv/internal/route"
 	"webserv/internal/static"
+	"webserv/internal/upload"
 )
 
 // handler serves one request that parsed well: virtual host and location
@@ -22,7 +28,15 @@ type handler struct {
 	srv *config.Server
 	req *http1.Request
 	w   *http1.ResponseWriter
+	// abort is set when the response cannot be completed (bytes already
+	// sent, then a failure): the connection closes without Finish.
+	abort bool
 }
+
+// maxLocalRedirects bounds CGI local redirects (RFC 3875 §6.2.2) per
+// request, as nginx bounds internal redirects, so two scripts pointing at
+// each other cannot loop.
+const maxLocalRedirects = 10
 
 // methodString returns the method as a constant string (no allocation for
 // the known methods, which the parser guarantees).
@@ -57,18 +71,39 @@ func (h *handler) serve() {
 	if hook := testHookServe.Load(); hook != nil {
 		(*hook)(req)
 	}
-	method := methodString(req.Method)
-
 	if string(req.Path) == "*" {
 		// RFC 9110 §9.3.7: OPTIONS * asks about the server as a whole.
 		h.w.Header().Set("Allow", allowHeader(h.srv.Default))
 		h.w.WriteHeader(204)
 		return
 	}
+	for range maxLocalRedirects {
+		redirect := h.dispatch(req)
+		if redirect == "" {
+			return
+		}
+		// A CGI local redirect: serve the new URI as a GET without a body,
+		// as Apache and nginx do.
+		r2 := *req
+		r2.Method = []byte("GET")
+		r2.Target = []byte(redirect)
+		p, q, _ := strings.Cut(redirect, "?")
+		r2.Path, r2.Query = []byte(p), []byte(q)
+		r2.ContentLength, r2.Chunked, r2.ExpectContinue = -1, false, false
+		req = &r2
+	}
+	h.c.srv.Log.Error("too many CGI local redirects", "target", string(h.req.Target))
+	h.errorPage(h.srv.Default, 500, "")
+}
+
+// dispatch serves req (the connection's request, or a CGI local
+// redirect's) and returns the target of a further local redirect, or "".
+func (h *handler) dispatch(req *http1.Request) string {
+	method := methodString(req.Method)
 	path, err := route.CleanPath(req.Path)
 	if err != nil {
 		h.fail(h.srv.Default, err)
-		return
+		return ""
 	}
 	loc := route.Location(h.srv, path)
 	h.c.body.setLocation(loc)
@@ -76,30 +111,41 @@ func (h *handler) serve() {
 	// nginx's rewrite phase (return) runs before its access phase (methods).
 	if loc.Return != nil {
 		h.doReturn(loc, loc.Return)
-		return
+		return ""
 	}
 	if method == "OPTIONS" {
 		h.addHeaders(loc)
 		h.w.Header().Set("Allow", allowHeader(loc))
 		h.w.WriteHeader(204)
-		return
+		return ""
 	}
 	if !loc.Allows(method) {
 		h.w.Header().Set("Allow", allowHeader(loc))
 		h.errorPage(loc, 405, path)
-		return
+		return ""
 	}
 	// RFC 9112 §6.3: a request body is delimited by Content-Length or
 	// chunked; POST and PUT without either cannot carry the content they
 	// are for.
 	if (method == "POST" || method == "PUT") && req.ContentLength < 0 && !req.Chunked {
 		h.errorPage(loc, 411, path)
-		return
+		return ""
 	}
 	if loc.MaxBodySize > 0 && req.ContentLength > loc.MaxBodySize {
 		h.w.KeepAlive = false // the body is not read: framing lost
 		h.errorPage(loc, 413, path)
-		return
+		return ""
+	}
+
+	if len(loc.CGI) > 0 {
+		script, err := cgi.Find(loc, path)
+		if err != nil {
+			h.fail(loc, err)
+			return ""
+		}
+		if script != nil {
+			return h.runCGI(req, loc, script)
+		}
 	}
 
 	switch method {
@@ -115,13 +161,88 @@ func (h *handler) serve() {
 			}
 			h.fail(loc, err)
 		}
-	default:
-		// The static handler's resource supports GET and HEAD only; uploads
-		// and CGI own the other methods. RFC 9110 §15.5.6: Allow lists what
-		// the target resource supports.
-		h.w.Header().Set("Allow", "GET, HEAD, OPTIONS")
-		h.errorPage(loc, 405, path)
+		return ""
+	case "POST", "PUT":
+		if loc.UploadStore == "" {
+			break
+		}
+		h.addHeaders(loc)
+		var err error
+		if method == "POST" {
+			err = upload.Post(h.w, req, &h.c.body, loc, path)
+		} else {
+			err = upload.Put(h.w, req, &h.c.body, loc, path)
+		}
+		if err != nil {
+			h.w.Header().Reset()
+			h.fail(loc, err)
+		}
+		return ""
+	case "DELETE":
+		h.addHeaders(loc)
+		if err := upload.Delete(h.w, req, loc, path); err != nil {
+			h.w.Header().Reset()
+			h.fail(loc, err)
+		}
+		return ""
 	}
+	// The location allows the method, but nothing here implements it for
+	// this resource (POST or PUT without upload_store, PATCH, TRACE on a
+	// static file). RFC 9110 §15.5.6: Allow lists what the target resource
+	// supports.
+	allow := "GET, HEAD, OPTIONS"
+	if loc.Allows("DELETE") {
+		allow = "GET, HEAD, DELETE, OPTIONS"
+	}
+	h.w.Header().Set("Allow", allow)
+	h.errorPage(loc, 405, path)
+	return ""
+}
+
+// runCGI runs script for req and returns a local redirect target, if the
+// program asked for one.
+func (h *handler) runCGI(req *http1.Request, loc *config.Location, script *cgi.Script) string {
+	var body io.Reader
+	if req == h.req && (req.ContentLength > 0 || req.Chunked) {
+		body = &h.c.body
+	}
+	name := string(stripPort(req.Host))
+	if len(h.srv.Names) > 0 && !strings.HasPrefix(h.srv.Names[0], "*") && h.srv.Names[0] != "" {
+		name = h.srv.Names[0]
+	}
+	h.addHeaders(loc)
+	redirect, err := cgi.Serve(h.w, &cgi.Request{
+		Req:        req,
+		Body:       body,
+		Script:     script,
+		RemoteAddr: h.c.remoteAddr,
+		LocalAddr:  h.c.localAddr,
+		ServerName: name,
+		Timeout:    loc.CGITimeout,
+		Log:        h.c.srv.Log,
+	})
+	if err != nil {
+		if h.w.HeadSent() {
+			h.abort = true
+			return ""
+		}
+		h.w.Header().Reset()
+		h.fail(loc, err)
+		return ""
+	}
+	if redirect != "" {
+		h.w.Header().Reset()
+	}
+	return redirect
+}
+
+// stripPort returns host without a ":port" suffix (keeping an IP literal's
+// brackets).
+func stripPort(host []byte) []byte {
+	if i := bytes.LastIndexByte(host, ':'); i >= 0 && !bytes.HasSuffix(host, []byte("]")) {
+		return host[:i]
+	}
+	return host
 }
 
 // fail renders err, which carries a status when it is a *http1.StatusError;
@@ -131,6 +252,10 @@ func (h *handler) fail(loc *config.Location, err error) {
 	status := 500
 	if errors.As(err, &se) {
 		status = se.Status
+	} else if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.ECONNRESET) {
+		// The client went away mid-body: nobody to answer.
+		h.abort = true
+		return
 	} else {
 		h.c.srv.Log.Error("request failed", "target", string(h.req.Target), "err", err)
 	}

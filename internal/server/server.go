@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"webserv/internal/cgi"
 	"webserv/internal/config"
 	"webserv/internal/route"
 )
@@ -224,6 +225,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 				c.rwc.Close()
 			}
 			s.mu.Unlock()
+			// CGI programs still running past the drain time are killed
+			// with their process groups; their handlers reap them.
+			cgi.KillAll()
 			return ctx.Err()
 		case <-t.C:
 		}
