@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime/debug"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"webserv/internal/config"
@@ -32,23 +33,44 @@ type conn struct {
 	rwc   net.Conn
 	state atomic.Int32
 
-	br     *bufio.Reader
-	parser http1.Parser
-	req    http1.Request
-	w      http1.ResponseWriter
-	body   body
-	head   []byte // copy of the request head while a body is read (see readRequest)
+	br      *bufio.Reader // nil while idle (pooled, see idle.go)
+	bufSize int           // read buffer size from the current limits
+	idle    *idleWaiter   // nil when the conn has no file descriptor (TLS)
+	parser  http1.Parser
+	req     http1.Request
+	w       http1.ResponseWriter
+	body    body
+	head    []byte // copy of the request head while a body is read (see readRequest)
 
 	remoteAddr string
 	localAddr  string
 }
 
 func newConn(s *Server, addr string, rwc net.Conn) *conn {
-	return &conn{srv: s, addr: addr, rwc: rwc, remoteAddr: rwc.RemoteAddr().String(), localAddr: rwc.LocalAddr().String()}
+	c := &conn{srv: s, addr: addr, rwc: rwc, remoteAddr: rwc.RemoteAddr().String(), localAddr: rwc.LocalAddr().String()}
+	if sc, ok := rwc.(syscall.Conn); ok {
+		if rc, err := sc.SyscallConn(); err == nil {
+			c.idle = newIdleWaiter(rc, c.dropReader)
+		}
+	}
+	return c
+}
+
+// dropReader gives the read buffer back while the connection is idle.
+func (c *conn) dropReader() {
+	if c.br != nil && c.br.Buffered() == 0 {
+		putReader(c.br)
+		c.br = nil
+	}
 }
 
 func (c *conn) close() {
 	c.rwc.Close()
+	if c.br != nil {
+		c.br.Discard(c.br.Buffered())
+		putReader(c.br)
+		c.br = nil
+	}
 	c.srv.track(c, false)
 	<-c.srv.sem
 }
@@ -67,9 +89,7 @@ func (c *conn) serve() {
 	for n := 0; ; n++ {
 		st := c.srv.state.Load()
 		def := st.table.Server(c.addr, nil) // limits before Host is known: the address's default server (as nginx)
-		if c.br == nil {
-			c.br = bufio.NewReaderSize(c.rwc, int(def.ClientMaxURILength+def.ClientMaxHeaderSize)+headSlack)
-		}
+		c.bufSize = int(def.ClientMaxURILength+def.ClientMaxHeaderSize) + headSlack
 		c.parser.Limits = http1.Limits{MaxURILength: int(def.ClientMaxURILength), MaxHeaderSize: int(def.ClientMaxHeaderSize)}
 		idle := def.ClientHeaderTimeout
 		if n > 0 {
@@ -98,8 +118,22 @@ func (c *conn) serve() {
 // gets 408.
 func (c *conn) readRequest(idle, headerTimeout time.Duration) error {
 	c.state.Store(stateIdle)
-	if c.br.Buffered() == 0 {
+	if c.br != nil && c.br.Size() != c.bufSize && c.br.Buffered() == 0 {
+		putReader(c.br) // the limits changed (reload)
+		c.br = nil
+	}
+	if c.br == nil || c.br.Buffered() == 0 {
 		c.rwc.SetReadDeadline(deadline(idle))
+		if c.idle != nil {
+			// Wait without a buffer (see idle.go); c.dropReader runs if
+			// the connection really goes idle.
+			if err := c.idle.wait(); err != nil {
+				return err
+			}
+		}
+		if c.br == nil {
+			c.br = getReader(c.rwc, c.bufSize)
+		}
 		if _, err := c.br.Peek(1); err != nil {
 			return err
 		}
