@@ -87,6 +87,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if siteDir != "" {
 		fmt.Fprintf(stderr, "webserv: serving the embedded demo site from %s\n", siteDir)
+		fmt.Fprintf(stderr, "webserv: uploads are stored in %s\n", site.UploadsDir())
 	}
 	for _, addr := range server.Addrs(cfg) {
 		fmt.Fprintf(stderr, "webserv: listening on http://%s/\n", addr)
