@@ -4,11 +4,15 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
+	"maps"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -245,6 +249,264 @@ func TestUploadRefusals(t *testing.T) {
 		}
 		pollPause()
 	}
+}
+
+// TestUploadDisconnect: a client that stops mid-body (its side shut down,
+// so the server reads EOF before the announced end) gets no success
+// response, and the store is left as it was: no partial file, no
+// temporary file, an earlier part of a multipart body rolled back, a
+// replaced file unchanged. Waiting for the server to close its side makes
+// the check deterministic: by then the handler has returned.
+func TestUploadDisconnect(t *testing.T) {
+	part := func(name, content string) string {
+		return "--XB\r\nContent-Disposition: form-data; name=\"f\"; filename=\"" + name + "\"\r\n\r\n" + content + "\r\n"
+	}
+	full := part("one.txt", "first file, complete") + part("two.txt", strings.Repeat("x", 1000)) + "--XB--\r\n"
+	cut := full[:strings.Index(full, "two.txt")+200]
+	tests := []struct {
+		name     string
+		head     string // up to the empty line
+		expect   bool   // wait for 100 Continue before sending the body
+		sentBody string
+	}{
+		{"content-length", "POST /up/cut.bin HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n", false, "only a few bytes"},
+		{"chunked", "POST /up/cut.bin HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n", false, "5\r\nhello\r\n"},
+		{"chunked mid-chunk", "PUT /up/cut.bin HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n", false, "100\r\nhello"},
+		{"multipart second part", fmt.Sprintf("POST /up/ HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=XB\r\n"+
+			"Content-Length: %d\r\n", len(full)), false, cut},
+		{"put replace", "PUT /up/keep.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n", false, "new but short"},
+		{"after 100-continue", "PUT /up/new.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\nExpect: 100-continue\r\n", true, "short"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := startUpload(t)
+			servertest.WriteFiles(t, s.Dir, map[string]string{"store/keep.txt": "old content"})
+			before := storeFiles(t, s)
+
+			c := s.Dial(t, 0)
+			br := bufio.NewReader(c)
+			io.WriteString(c, tt.head+"\r\n")
+			if tt.expect {
+				if line, err := br.ReadString('\n'); !strings.HasPrefix(line, "HTTP/1.1 100 ") {
+					t.Fatalf("want 100 Continue, got %q %v", line, err)
+				}
+				br.ReadString('\n')
+			}
+			io.WriteString(c, tt.sentBody)
+			c.(*net.TCPConn).CloseWrite()
+			rest, err := io.ReadAll(br) // until the server closes
+			if err != nil {
+				t.Fatalf("waiting for the server to close: %v", err)
+			}
+			if bytes.Contains(rest, []byte(" 201 ")) || bytes.Contains(rest, []byte(" 204 ")) {
+				t.Errorf("an incomplete body was answered with success: %q", rest)
+			}
+			if got := storeFiles(t, s); !slices.Equal(got, before) {
+				t.Errorf("store holds %q, want %q as before", got, before)
+			}
+			if got := readFileT(t, filepath.Join(s.Dir, "store", "keep.txt")); got != "old content" {
+				t.Errorf("keep.txt = %q, want the old content", got)
+			}
+		})
+	}
+}
+
+// hostileConf nests the store two levels deep, so that "../../etc/passwd"
+// from it names a file of the test's own tree (a canary), not the real
+// /etc/passwd.
+const hostileConf = `
+server {
+    listen 127.0.0.1:$PORT0;
+    root www;
+    location /up/ {
+        upload_store a/b/store;
+        methods POST PUT;
+    }
+}
+`
+
+// TestHostileFilenames sends hostile file names over a raw socket, as
+// multipart filename parameters (RFC 7578 §4.2, with RFC 5987 "filename*")
+// and as request targets: each is stored under a sanitised name inside the
+// store, or refused; nothing outside the store is created or changed, and
+// a symlink planted in the store is never written through.
+func TestHostileFilenames(t *testing.T) {
+	long := strings.Repeat("a", 300) + ".txt"
+	tests := []struct {
+		name string
+		// disposition is the part's Content-Disposition after
+		// `form-data; name="f"; `; empty sends a raw body to target.
+		disposition    string
+		method, target string // default POST /up/
+		symlink        string // a symlink of this name in the store, to the canary a/etc/passwd
+		wantStatus     int
+		wantName       string // the stored name; "upload-" means a generated one
+	}{
+		{name: "unix traversal", disposition: `filename="../../etc/passwd"`, wantStatus: 201, wantName: "passwd"},
+		{name: "absolute", disposition: `filename="/etc/passwd"`, wantStatus: 201, wantName: "passwd"},
+		// Browsers send backslashes unescaped; Go's MIME parser keeps a
+		// backslash not followed by a special character.
+		{name: "windows traversal", disposition: `filename="..\..\x"`, wantStatus: 201, wantName: "x"},
+		{name: "windows traversal quoted-pair", disposition: `filename="..\\..\\x"`, wantStatus: 201, wantName: "x"},
+		{name: "fakepath traversal", disposition: `filename="C:\fakepath\..\..\x.txt"`, wantStatus: 201, wantName: "x.txt"},
+		{name: "encoded traversal", disposition: `filename*=UTF-8''..%2F..%2Fetc%2Fpasswd`, wantStatus: 201, wantName: "passwd"},
+		{name: "htaccess", disposition: `filename=".htaccess"`, wantStatus: 201, wantName: "htaccess"},
+		{name: "dotdot only", disposition: `filename=".."`, wantStatus: 201, wantName: "upload-"},
+		{name: "dots and spaces", disposition: `filename=" . .. "`, wantStatus: 201, wantName: "upload-"},
+		{name: "directory only", disposition: `filename="../"`, wantStatus: 201, wantName: "upload-"},
+		{name: "too long", disposition: `filename="` + long + `"`, wantStatus: 201, wantName: strings.Repeat("a", 251) + ".txt"},
+		// Raw control bytes cannot appear in a part's header field
+		// (RFC 9110 §5.5; Go's textproto rejects them): the body is
+		// malformed, 400, nothing stored. Percent-encoded in
+		// filename*, they reach Sanitize, which drops them.
+		{name: "raw NUL", disposition: "filename=\"evil.php\x00.jpg\"", wantStatus: 400},
+		{name: "raw CR LF", disposition: "filename=\"a\r\nb.txt\"", wantStatus: 400},
+		{name: "raw LF", disposition: "filename=\"a\nb.txt\"", wantStatus: 400},
+		{name: "encoded NUL", disposition: `filename*=UTF-8''evil.php%00.jpg`, wantStatus: 201, wantName: "evil.php.jpg"},
+		{name: "encoded CR LF", disposition: `filename*=UTF-8''a%0D%0Ab.txt`, wantStatus: 201, wantName: "ab.txt"},
+		{name: "planted symlink", disposition: `filename="link.txt"`, symlink: "link.txt", wantStatus: 201, wantName: "link-1.txt"},
+		// Names from the request target.
+		{name: "post hidden", target: "/up/.htaccess", wantStatus: 201, wantName: "htaccess"},
+		{name: "post backslashes", target: "/up/..%5c..%5cx", wantStatus: 201, wantName: "x"},
+		{name: "post encoded NUL", target: "/up/a%00b.txt", wantStatus: 400},
+		{name: "post encoded CR LF", target: "/up/a%0d%0ab.txt", wantStatus: 400},
+		{name: "post symlink", target: "/up/link.txt", symlink: "link.txt", wantStatus: 201, wantName: "link-1.txt"},
+		{name: "put hidden", method: "PUT", target: "/up/.htaccess", wantStatus: 400},
+		{name: "put backslashes", method: "PUT", target: "/up/..%5c..%5cx", wantStatus: 400},
+		{name: "put encoded NUL", method: "PUT", target: "/up/a%00b.txt", wantStatus: 400},
+		{name: "put symlink", method: "PUT", target: "/up/link.txt", symlink: "link.txt", wantStatus: 204, wantName: "link.txt"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := servertest.Start(t, hostileConf, 1, map[string]string{
+				"www/":          "",
+				"a/b/store/":    "",
+				"etc/passwd":    "canary 1",
+				"a/etc/passwd":  "canary 2",
+				"a/x":           "canary 3",
+				"a/b/x":         "canary 4",
+				"a/b/.htaccess": "canary 5",
+				"a/b/store.txt": "canary 6",
+			})
+			store := filepath.Join(s.Dir, "a", "b", "store")
+			if tt.symlink != "" {
+				if err := os.Symlink(filepath.Join(s.Dir, "a", "etc", "passwd"), filepath.Join(store, tt.symlink)); err != nil {
+					t.Skip("no symlinks:", err)
+				}
+			}
+			outside := treeOutside(t, s.Dir, store)
+			before := storeNames(t, store)
+
+			const content = "hostile content"
+			method, target := tt.method, tt.target
+			if method == "" {
+				method = "POST"
+			}
+			if target == "" {
+				target = "/up/"
+			}
+			ctype, body := "application/octet-stream", content
+			if tt.disposition != "" {
+				ctype = "multipart/form-data; boundary=XB"
+				body = "--XB\r\nContent-Disposition: form-data; name=\"f\"; " + tt.disposition + "\r\n\r\n" +
+					content + "\r\n--XB--\r\n"
+			}
+			c := s.Dial(t, 0)
+			fmt.Fprintf(c, "%s %s HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n%s",
+				method, target, ctype, len(body), body)
+			r := servertest.ReadResponse(t, bufio.NewReader(c), method)
+			if r.StatusCode != tt.wantStatus {
+				t.Errorf("got %d %s, want %d", r.StatusCode, r.Body, tt.wantStatus)
+			}
+
+			after := storeNames(t, store)
+			var added []string
+			for _, n := range after {
+				if !slices.Contains(before, n) {
+					added = append(added, n)
+				}
+			}
+			switch {
+			case tt.wantName == "":
+				if len(added) != 0 || !slices.Equal(before, after) {
+					t.Errorf("refused, yet the store went from %q to %q", before, after)
+				}
+			case tt.method == "PUT":
+				if len(added) != 0 || readFileT(t, filepath.Join(store, tt.wantName)) != content {
+					t.Errorf("PUT: store %q -> %q, %s not holding the body", before, after, tt.wantName)
+				}
+			case len(added) != 1 || strings.HasPrefix(tt.wantName, "upload-") != strings.HasPrefix(added[0], "upload-") ||
+				!strings.HasPrefix(tt.wantName, "upload-") && added[0] != tt.wantName:
+				t.Errorf("store gained %q, want [%q]", added, tt.wantName)
+			default:
+				if got := readFileT(t, filepath.Join(store, added[0])); got != content {
+					t.Errorf("%s holds %q, want %q", added[0], got, content)
+				}
+			}
+			for _, n := range after {
+				if strings.HasPrefix(n, ".") || strings.ContainsAny(n, "\\\x00\r\n") {
+					t.Errorf("unsafe name %q in the store", n)
+				}
+			}
+			if got := treeOutside(t, s.Dir, store); !maps.Equal(got, outside) {
+				t.Errorf("the tree outside the store changed:\n got %q\nwant %q", got, outside)
+			}
+		})
+	}
+}
+
+// treeOutside maps every file under dir, except those under store, to its
+// content (a symlink to its target).
+func treeOutside(t *testing.T, dir, store string) map[string]string {
+	t.Helper()
+	files := make(map[string]string)
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		switch {
+		case p == store:
+			return filepath.SkipDir
+		case d.Type()&os.ModeSymlink != 0:
+			target, err := os.Readlink(p)
+			files[rel] = "-> " + target
+			return err
+		case !d.IsDir():
+			b, err := os.ReadFile(p)
+			files[rel] = string(b)
+			return err
+		}
+		files[rel+"/"] = ""
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// storeNames lists the entries of the store directory, hidden ones included.
+func storeNames(t *testing.T, store string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+func readFileT(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 func doBody(t *testing.T, method, url, body string, hdr ...string) (*http.Response, []byte) {
