@@ -1,0 +1,251 @@
+// Command gobench is the load client bench/run.sh uses where wrk does not
+// fit: bulk throughput of one large file (wrk's Lua-less reader tops out
+// below the server on this machine) and many idle keep-alive connections.
+//
+//	gobench throughput -url http://127.0.0.1:8080/1g.bin -c 4 -d 10s
+//	gobench idle -addr 127.0.0.1:8080 -path /1k.html -n 10000
+//
+// throughput fetches the URL over and over on c keep-alive connections for
+// d and prints "MB/s VALUE" (10^6 bytes of body per second). idle opens n
+// connections, sends one request on each, reads the response and holds the
+// connection open; it prints "ready N" once N responses are in, then holds
+// them until SIGTERM or SIGINT (or exits at once with -hold=false).
+//
+// Every socket operation has a deadline; the client speaks just enough
+// HTTP/1.1 for these two jobs (Content-Length bodies, no chunked).
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"os/signal"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// ioTimeout bounds every read and write.
+const ioTimeout = 30 * time.Second
+
+func main() {
+	if len(os.Args) < 2 {
+		usage()
+	}
+	var err error
+	switch os.Args[1] {
+	case "throughput":
+		err = throughput(os.Args[2:])
+	case "idle":
+		err = idle(os.Args[2:])
+	default:
+		usage()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gobench:", err)
+		os.Exit(1)
+	}
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: gobench throughput -url URL [-c N] [-d DURATION]\n       gobench idle -addr HOST:PORT [-path PATH] [-n N]")
+	os.Exit(2)
+}
+
+func throughput(args []string) error {
+	fs := flag.NewFlagSet("throughput", flag.ExitOnError)
+	rawURL := fs.String("url", "", "URL of the file to fetch")
+	conns := fs.Int("c", 4, "connections")
+	dur := fs.Duration("d", 10*time.Second, "duration")
+	fs.Parse(args)
+	u, err := url.Parse(*rawURL)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("bad -url %q", *rawURL)
+	}
+	req := []byte("GET " + u.RequestURI() + " HTTP/1.1\r\nHost: " + u.Host + "\r\n\r\n")
+
+	var total atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, *conns)
+	start := time.Now()
+	end := start.Add(*dur)
+	for range *conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := fetchLoop(u.Host, req, end, &total); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	close(errs)
+	for err := range errs {
+		return err
+	}
+	fmt.Printf("MB/s %.1f\n", float64(total.Load())/elapsed.Seconds()/1e6)
+	return nil
+}
+
+// fetchLoop requests the file on one connection until end, adding every
+// body byte received to total as it arrives (so a transfer cut by the end
+// still counts what it moved).
+func fetchLoop(addr string, req []byte, end time.Time, total *atomic.Int64) error {
+	c, err := net.DialTimeout("tcp", addr, ioTimeout)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	br := bufio.NewReaderSize(c, 64<<10)
+	buf := make([]byte, 1<<20)
+	for time.Now().Before(end) {
+		c.SetDeadline(time.Now().Add(ioTimeout))
+		if _, err := c.Write(req); err != nil {
+			return err
+		}
+		n, err := readHead(br)
+		if err != nil {
+			return err
+		}
+		// Stop at end even mid-body: the connection is then abandoned.
+		c.SetReadDeadline(end)
+		for n > 0 {
+			m, err := br.Read(buf[:min(int64(len(buf)), n)])
+			total.Add(int64(m))
+			n -= int64(m)
+			if err != nil {
+				if errors.Is(err, os.ErrDeadlineExceeded) {
+					return nil
+				}
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// readHead reads a response head and returns its Content-Length. Anything
+// but a 200 with a Content-Length is an error.
+func readHead(br *bufio.Reader) (int64, error) {
+	line, err := br.ReadSlice('\n')
+	if err != nil {
+		return 0, err
+	}
+	if !bytes.HasPrefix(line, []byte("HTTP/1.1 200 ")) {
+		return 0, fmt.Errorf("unexpected status line %q", bytes.TrimSpace(line))
+	}
+	n := int64(-1)
+	for {
+		line, err := br.ReadSlice('\n')
+		if err != nil {
+			return 0, err
+		}
+		line = bytes.TrimRight(line, "\r\n")
+		if len(line) == 0 {
+			break
+		}
+		name, value, ok := bytes.Cut(line, []byte(":"))
+		if ok && bytes.EqualFold(name, []byte("Content-Length")) {
+			n, err = strconv.ParseInt(string(bytes.TrimSpace(value)), 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("bad Content-Length %q", value)
+			}
+		}
+	}
+	if n < 0 {
+		return 0, errors.New("response without Content-Length")
+	}
+	return n, nil
+}
+
+func idle(args []string) error {
+	fs := flag.NewFlagSet("idle", flag.ExitOnError)
+	addr := fs.String("addr", "", "server HOST:PORT")
+	path := fs.String("path", "/", "path to request on each connection")
+	n := fs.Int("n", 10000, "connections to hold open")
+	par := fs.Int("p", 64, "connections being opened at a time")
+	hold := fs.Bool("hold", true, "hold the connections until SIGTERM or SIGINT")
+	fs.Parse(args)
+	req := []byte("GET " + *path + " HTTP/1.1\r\nHost: " + *addr + "\r\n\r\n")
+
+	conns := make([]net.Conn, *n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, *par)
+	for range *par {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(*n) {
+					return
+				}
+				c, err := openOne(*addr, req)
+				if err != nil {
+					errs <- fmt.Errorf("connection %d: %w", i, err)
+					return
+				}
+				conns[i] = c
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	defer func() {
+		for _, c := range conns {
+			if c != nil {
+				c.Close()
+			}
+		}
+	}()
+	for err := range errs {
+		return err
+	}
+	if !*hold {
+		fmt.Printf("ready %d\n", len(conns))
+		return nil
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	fmt.Printf("ready %d\n", len(conns))
+	<-sigs
+	return nil
+}
+
+// openOne dials addr, sends req and reads the whole response, leaving the
+// connection idle between requests.
+func openOne(addr string, req []byte) (net.Conn, error) {
+	c, err := net.DialTimeout("tcp", addr, ioTimeout)
+	if err != nil {
+		return nil, err
+	}
+	c.SetDeadline(time.Now().Add(ioTimeout))
+	if _, err := c.Write(req); err != nil {
+		c.Close()
+		return nil, err
+	}
+	br := bufio.NewReaderSize(c, 4096)
+	n, err := readHead(br)
+	if err == nil {
+		_, err = io.CopyN(io.Discard, br, n)
+	}
+	if err == nil && br.Buffered() > 0 {
+		err = errors.New("bytes after the response")
+	}
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	c.SetDeadline(time.Time{}) // idle until told to stop
+	return c, nil
+}

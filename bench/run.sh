@@ -1,0 +1,504 @@
+#!/usr/bin/env bash
+# bench/run.sh: webserv against nginx (and lighttpd for CGI) on 127.0.0.1.
+#
+# Installs nginx, wrk and lighttpd from Debian when missing, builds webserv
+# and the load client bench/gobench, writes equivalent configurations for
+# webserv and nginx (nginx: worker_processes 2, sendfile on, access_log off)
+# serving the same files from one temporary directory, warms both, runs
+# every scenario alternately (webserv, nginx, webserv, nginx, ...) for
+# ROUNDS rounds and prints the median of each figure and the ratio
+# webserv/reference. Every process it starts is stopped on exit.
+#
+#   bench/run.sh                        # defaults: ROUNDS=3 DURATION=5
+#   ROUNDS=1 DURATION=2 bench/run.sh    # smoke run
+#   SCENARIOS="1 5" bench/run.sh        # a subset
+#
+# Environment: ROUNDS (3), DURATION (seconds per run, 5), WARMUP (seconds,
+# 2), THREADS (wrk threads, 2), IDLE_CONNS (10000), SCENARIOS ("1 2 3 4 5
+# 6"), BASE_PORT (first of 7 consecutive ports, 18480), KEEP_TMP=1 to keep
+# the temporary directory (configurations, logs, raw wrk output).
+#
+# Scenarios:
+#   1  1 KiB file, keep-alive, 50 and 256 connections: req/s, p50, p99,
+#      server CPU per request (utime+stime from /proc/PID/stat, summed over
+#      nginx's processes)
+#   2  the same with "Connection: close" (a TCP connection per request)
+#   3  404 for a missing file, keep-alive, 50 connections
+#   4  1 GiB file, 4 keep-alive connections: MB/s (bench/gobench, as wrk
+#      tops out below the servers)
+#   5  idle keep-alive: (RSS with IDLE_CONNS connections open, each having
+#      sent one request, - RSS at rest) / IDLE_CONNS, on a freshly started
+#      server each round
+#   6  CGI: a trivial shell script, wrk -c 8, against lighttpd's mod_cgi
+#      (bench/cgi.sh runs it when present)
+#
+# The figures are only as quiet as the machine: the header prints the load
+# average, and wrk shares the CPUs with the server.
+set -euo pipefail
+
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-5}
+WARMUP=${WARMUP:-2}
+THREADS=${THREADS:-2}
+IDLE_CONNS=${IDLE_CONNS:-10000}
+SCENARIOS=${SCENARIOS:-"1 2 3 4 5 6"}
+BASE_PORT=${BASE_PORT:-18480}
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TMP=$(mktemp -d /tmp/webserv-bench.XXXXXX)
+chmod 755 "$TMP"
+RESULTS=$TMP/results.tsv
+: >"$RESULTS"
+
+PORT_WS=$BASE_PORT           # webserv, scenarios 1-4, 6
+PORT_NG=$((BASE_PORT + 1))   # nginx, scenarios 1-4
+PORT_WS_IDLE=$((BASE_PORT + 2))
+PORT_NG_IDLE=$((BASE_PORT + 3))
+PORT_LT=$((BASE_PORT + 4))   # lighttpd, scenario 6
+
+PIDS=()     # every background process started, stopped on exit
+
+log() { printf '%s\n' "$*" >&2; }
+die() { log "bench: $*"; exit 1; }
+want() { [[ " $SCENARIOS " == *" $1 "* ]]; }
+
+cleanup() {
+	local pid
+	for pid in "${PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in "${PIDS[@]}"; do
+		for _ in $(seq 50); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	if [[ ${KEEP_TMP:-} == 1 ]]; then
+		log "bench: kept $TMP"
+	else
+		rm -rf "$TMP"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# stop PID: stop one process started by this script and forget it.
+stop() {
+	local pid=$1 p rest=()
+	kill -TERM "$pid" 2>/dev/null || true
+	for _ in $(seq 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	for p in "${PIDS[@]}"; do
+		[[ $p == "$pid" ]] || rest+=("$p")
+	done
+	PIDS=("${rest[@]}")
+}
+
+# ---------------------------------------------------------------- set-up
+
+install_tools() {
+	local missing=() sudo=
+	command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
+	command -v wrk >/dev/null || missing+=(wrk)
+	command -v lighttpd >/dev/null || [[ -x /usr/sbin/lighttpd ]] || missing+=(lighttpd)
+	command -v curl >/dev/null || missing+=(curl)
+	((${#missing[@]})) || return 0
+	[[ $(id -u) == 0 ]] || sudo=sudo
+	log "bench: installing ${missing[*]}"
+	if ! $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >"$TMP/apt.log" 2>&1; then
+		$sudo apt-get update -qq >>"$TMP/apt.log" 2>&1
+		$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >>"$TMP/apt.log" 2>&1 ||
+			die "apt-get install ${missing[*]} failed; see $TMP/apt.log"
+	fi
+	# Debian's packages may start their services; this benchmark runs its
+	# own instances and leaves the system ones alone.
+}
+
+raise_fd_limit() {
+	local need=$((IDLE_CONNS + 1024)) hard
+	hard=$(ulimit -Hn)
+	if [[ $hard != unlimited ]] && ((hard < need)); then
+		ulimit -Hn "$need" 2>/dev/null || true
+		hard=$(ulimit -Hn)
+	fi
+	ulimit -Sn "$hard"
+	if [[ $hard != unlimited ]] && ((hard < need)); then
+		IDLE_CONNS=$((hard - 1024))
+		log "bench: open-file limit $hard; scenario 5 uses $IDLE_CONNS connections"
+	fi
+}
+
+make_site() {
+	mkdir -p "$TMP/www/cgi-bin" "$TMP/nginx-tmp" "$TMP/logs"
+	head -c 1024 /dev/zero | tr '\0' 'x' >"$TMP/www/1k.html"
+	# A real (not sparse) file, read once so both servers send it from the
+	# page cache.
+	dd if=/dev/zero of="$TMP/www/1g.bin" bs=1M count=1024 status=none
+	cat "$TMP/www/1g.bin" >/dev/null
+	printf '#!/bin/sh\nprintf '"'"'Content-Type: text/plain\\r\\n\\r\\nhello\\n'"'"'\n' >"$TMP/www/cgi-bin/hello.sh"
+	chmod 755 "$TMP/www" "$TMP/www/cgi-bin" "$TMP/www/cgi-bin/hello.sh"
+	chmod 644 "$TMP/www/1k.html" "$TMP/www/1g.bin"
+}
+
+# webserv_conf PORT FILE
+webserv_conf() {
+	cat >"$2" <<EOF
+error_log $TMP/logs/webserv-$1.log warn;
+access_log off;
+max_connections $((IDLE_CONNS + 1000));
+keepalive_timeout 75s;
+keepalive_requests 1000;
+server {
+    listen 127.0.0.1:$1;
+    root $TMP/www;
+    location /cgi-bin/ { cgi .sh /bin/sh; }
+}
+EOF
+}
+
+# nginx_conf PORT FILE
+nginx_conf() {
+	local user=
+	[[ $(id -u) == 0 ]] && user="user root;"
+	cat >"$2" <<EOF
+$user
+worker_processes 2;
+worker_rlimit_nofile $((IDLE_CONNS + 2048));
+pid $TMP/nginx-$1.pid;
+error_log $TMP/logs/nginx-$1.log warn;
+events { worker_connections $((IDLE_CONNS + 1000)); }
+http {
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log off;
+    log_not_found off; # webserv does not log a missing file either
+    sendfile on;
+    keepalive_timeout 75s;
+    keepalive_requests 1000;
+    client_body_temp_path $TMP/nginx-tmp/body;
+    proxy_temp_path $TMP/nginx-tmp/proxy;
+    fastcgi_temp_path $TMP/nginx-tmp/fastcgi;
+    uwsgi_temp_path $TMP/nginx-tmp/uwsgi;
+    scgi_temp_path $TMP/nginx-tmp/scgi;
+    server {
+        listen 127.0.0.1:$1;
+        root $TMP/www;
+    }
+}
+EOF
+}
+
+lighttpd_conf() {
+	cat >"$2" <<EOF
+server.document-root = "$TMP/www"
+server.bind = "127.0.0.1"
+server.port = $1
+server.modules = ( "mod_cgi" )
+server.errorlog = "$TMP/logs/lighttpd-$1.log"
+server.max-fds = 4096
+cgi.assign = ( ".sh" => "/bin/sh" )
+mimetype.assign = ( ".html" => "text/html" )
+EOF
+}
+
+# wait_port PORT PID: poll until PORT accepts, failing if PID exits.
+wait_port() {
+	for _ in $(seq 200); do
+		kill -0 "$2" 2>/dev/null || die "server for port $1 exited; see $TMP/logs"
+		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.05
+	done
+	die "nothing listening on port $1 after 10s"
+}
+
+# start_server KIND PORT: starts webserv, nginx or lighttpd; sets SPID.
+start_server() {
+	local kind=$1 port=$2 conf=$TMP/$1-$2.conf
+	case $kind in
+	webserv)
+		webserv_conf "$port" "$conf"
+		"$TMP/webserv" -c "$conf" 2>>"$TMP/logs/webserv-$port.stderr" &
+		;;
+	nginx)
+		nginx_conf "$port" "$conf"
+		nginx -e "$TMP/logs/nginx-$port.log" -c "$conf" -g 'daemon off;' 2>>"$TMP/logs/nginx-$port.stderr" &
+		;;
+	lighttpd)
+		lighttpd_conf "$port" "$conf"
+		lighttpd -D -f "$conf" 2>>"$TMP/logs/lighttpd-$port.stderr" &
+		;;
+	esac
+	SPID=$!
+	PIDS+=("$SPID")
+	wait_port "$port" "$SPID"
+}
+
+# pids_of PID: the server process and its children (nginx's workers).
+pids_of() { echo "$1" $(pgrep -P "$1" -d ' ' || true); }
+
+# cpu_ticks PID...: utime+stime+cutime+cstime (fields 14-17 of
+# /proc/PID/stat, in clock ticks), summed. Reaped CGI children count.
+cpu_ticks() {
+	local total=0 pid s f
+	for pid in "$@"; do
+		s=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+		read -ra f <<<"${s##*) }" # fields from 3 on: state is f[0]
+		total=$((total + f[11] + f[12] + f[13] + f[14]))
+	done
+	echo "$total"
+}
+
+# rss_kb PID...: VmRSS summed, in KiB.
+rss_kb() {
+	local total=0 pid v
+	for pid in "$@"; do
+		v=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null) || continue
+		total=$((total + ${v:-0}))
+	done
+	echo "$total"
+}
+
+CLK_TCK=$(getconf CLK_TCK)
+
+# record KEY SERVER VALUE
+record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$RESULTS"; }
+
+# run_wrk KEY SERVER PID URL [wrk args...]: one wrk run, recording req/s,
+# p50, p99 (µs), server CPU µs per request and error counts.
+run_wrk() {
+	local key=$1 server=$2 pid=$3 url=$4
+	shift 4
+	local out=$TMP/wrk-$key-$server-$(date +%s%N).txt pids c0 c1
+	pids=$(pids_of "$pid")
+	c0=$(cpu_ticks $pids)
+	wrk -t"$THREADS" -d"${DURATION}s" --latency "$@" "$url" >"$out" 2>&1 || die "wrk failed: $(cat "$out")"
+	c1=$(cpu_ticks $pids)
+	awk -v key="$key" -v server="$server" -v ticks=$((c1 - c0)) -v hz="$CLK_TCK" '
+		function us(v) {
+			if (v ~ /us$/) return v + 0
+			if (v ~ /ms$/) return v * 1000
+			if (v ~ /m$/) return v * 60e6
+			if (v ~ /s$/) return v * 1e6
+			return v + 0
+		}
+		$1 == "50%" { p50 = us($2) }
+		$1 == "99%" { p99 = us($2) }
+		/ requests in / { reqs = $1 }
+		/^Requests\/sec:/ { rps = $2 }
+		/^  Non-2xx or 3xx responses:/ { non2xx = $NF }
+		/Socket errors:/ { gsub(/,/, ""); sockerr = $4 + $6 + $8 + $10 }
+		END {
+			printf "%s|req/s\t%s\t%.0f\n", key, server, rps
+			printf "%s|p50 µs\t%s\t%.0f\n", key, server, p50
+			printf "%s|p99 µs\t%s\t%.0f\n", key, server, p99
+			if (reqs > 0) printf "%s|CPU µs/req\t%s\t%.1f\n", key, server, ticks * 1e6 / hz / reqs
+			printf "%s|errors\t%s\t%d\n", key, server, sockerr
+			printf "%s|non-2xx\t%s\t%d\n", key, server, non2xx
+		}' "$out" >>"$RESULTS"
+}
+
+# ------------------------------------------------------------ scenarios
+
+scenario_static() { # round
+	local srv pid url key hdr c
+	for key in s1c50 s1c256 s2c50 s2c256 s3; do
+		case $key in
+		s1c50) c=50 hdr=() path=/1k.html ;;
+		s1c256) c=256 hdr=() path=/1k.html ;;
+		s2c50) c=50 hdr=(-H 'Connection: close') path=/1k.html ;;
+		s2c256) c=256 hdr=(-H 'Connection: close') path=/1k.html ;;
+		s3) c=50 hdr=() path=/missing.html ;;
+		esac
+		case $key in s1*) want 1 || continue ;; s2*) want 2 || continue ;; s3) want 3 || continue ;; esac
+		for srv in webserv nginx; do
+			if [[ $srv == webserv ]]; then pid=$WS_PID url=http://127.0.0.1:$PORT_WS$path; else pid=$NG_PID url=http://127.0.0.1:$PORT_NG$path; fi
+			run_wrk "$key" "$srv" "$pid" "$url" -c"$c" "${hdr[@]}"
+		done
+	done
+}
+
+scenario_bigfile() {
+	local srv port v
+	for srv in webserv nginx; do
+		if [[ $srv == webserv ]]; then port=$PORT_WS; else port=$PORT_NG; fi
+		v=$("$TMP/gobench" throughput -url "http://127.0.0.1:$port/1g.bin" -c 4 -d "${DURATION}s") || die "gobench throughput against $srv failed"
+		record "s4|MB/s" "$srv" "${v#MB/s }"
+	done
+}
+
+scenario_idle() {
+	local srv port pid pids rest loaded cpid out n
+	for srv in webserv nginx; do
+		if [[ $srv == webserv ]]; then port=$PORT_WS_IDLE; else port=$PORT_NG_IDLE; fi
+		start_server "$srv" "$port"
+		pid=$SPID
+		# A few requests first, so that what any first request initialises
+		# counts as "at rest".
+		"$TMP/gobench" idle -addr "127.0.0.1:$port" -path /1k.html -n 64 -hold=false >/dev/null ||
+			die "gobench idle warm-up against $srv failed"
+		sleep 1
+		pids=$(pids_of "$pid")
+		rest=$(rss_kb $pids)
+		out=$TMP/idle-$srv-$port-$(date +%s%N).txt
+		# The client holds the connections until it is stopped.
+		"$TMP/gobench" idle -addr "127.0.0.1:$port" -path /1k.html -n "$IDLE_CONNS" >"$out" 2>&1 </dev/null &
+		cpid=$!
+		PIDS+=("$cpid")
+		for _ in $(seq 1200); do
+			grep -qs '^ready' "$out" && break
+			kill -0 "$cpid" 2>/dev/null || die "gobench idle against $srv failed: $(cat "$out")"
+			sleep 0.05
+		done
+		grep -q '^ready' "$out" || die "gobench idle against $srv: not ready after 60s"
+		n=$(awk '/^ready/ {print $2}' "$out")
+		sleep 1 # let the server settle after the last response
+		loaded=$(rss_kb $pids)
+		record "s5|bytes/conn" "$srv" $(((loaded - rest) * 1024 / n))
+		record "s5|RSS at rest KiB" "$srv" "$rest"
+		stop "$cpid"
+		stop "$pid"
+	done
+}
+
+scenario_cgi() {
+	local srv pid url
+	if [[ -x $REPO/bench/cgi.sh ]]; then
+		return 0 # run once, after the rounds (see below)
+	fi
+	for srv in webserv lighttpd; do
+		if [[ $srv == webserv ]]; then pid=$WS_PID url=http://127.0.0.1:$PORT_WS/cgi-bin/hello.sh; else pid=$LT_PID url=http://127.0.0.1:$PORT_LT/cgi-bin/hello.sh; fi
+		run_wrk s6 "$srv" "$pid" "$url" -c8
+	done
+}
+
+# check URL STATUS: one request with curl, to be sure both servers serve
+# what is measured.
+check() {
+	local got
+	got=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$1") || true
+	[[ $got == "$2" ]] || die "GET $1: got status $got, want $2"
+}
+
+# ------------------------------------------------------------- table
+
+median() { sort -g | awk '{v[NR] = $1} END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+med() { # KEY SERVER
+	awk -F'\t' -v k="$1" -v s="$2" '$1 == k && $2 == s {print $3}' "$RESULTS" | median
+}
+
+print_table() {
+	local row label metric key ref target ws rv ratio verdict
+	printf '\n%-28s %-11s %11s %11s %9s %-9s  %s\n' scenario metric webserv reference ratio reference target
+	printf '%s\n' "-----------------------------------------------------------------------------------------------------"
+	while IFS='|' read -r label key metric ref target; do
+		ws=$(med "$key|$metric" webserv)
+		rv=$(med "$key|$metric" "$ref")
+		[[ -n $ws || -n $rv ]] || continue
+		ratio=$(awk -v a="$ws" -v b="$rv" 'BEGIN { if (b + 0 > 0 && a != "") printf "%.2f", a / b; else print "-" }')
+		verdict=
+		case $target in
+		'>='*) verdict=$(awk -v r="$ratio" -v t="${target#>=}" 'BEGIN { print (r != "-" && r + 0 >= t) ? "ok" : "MISS" }') ;;
+		'<='*B) verdict=$(awk -v a="$ws" -v t="${target#<=}" 'BEGIN { print (a != "" && a + 0 <= t + 0) ? "ok" : "MISS" }') ;;
+		'<='*) verdict=$(awk -v r="$ratio" -v t="${target#<=}" 'BEGIN { print (r != "-" && r + 0 <= t) ? "ok" : "MISS" }') ;;
+		esac
+		printf '%-28s %-11s %11s %11s %9s %-9s  %s %s\n' "$label" "$metric" "${ws:--}" "${rv:--}" "$ratio" "$ref" "$target" "$verdict"
+	done <<'EOF'
+1 keep-alive 1 KiB c50|s1c50|req/s|nginx|>=1.0
+1 keep-alive 1 KiB c50|s1c50|p50 µs|nginx|
+1 keep-alive 1 KiB c50|s1c50|p99 µs|nginx|<=1.0
+1 keep-alive 1 KiB c50|s1c50|CPU µs/req|nginx|
+1 keep-alive 1 KiB c256|s1c256|req/s|nginx|>=1.0
+1 keep-alive 1 KiB c256|s1c256|p50 µs|nginx|
+1 keep-alive 1 KiB c256|s1c256|p99 µs|nginx|<=1.0
+1 keep-alive 1 KiB c256|s1c256|CPU µs/req|nginx|
+2 Connection: close c50|s2c50|req/s|nginx|>=1.0
+2 Connection: close c50|s2c50|p50 µs|nginx|
+2 Connection: close c50|s2c50|p99 µs|nginx|
+2 Connection: close c50|s2c50|CPU µs/req|nginx|
+2 Connection: close c256|s2c256|req/s|nginx|>=1.0
+2 Connection: close c256|s2c256|p50 µs|nginx|
+2 Connection: close c256|s2c256|p99 µs|nginx|
+2 Connection: close c256|s2c256|CPU µs/req|nginx|
+3 404 keep-alive c50|s3|req/s|nginx|>=1.0
+3 404 keep-alive c50|s3|p50 µs|nginx|
+3 404 keep-alive c50|s3|p99 µs|nginx|
+3 404 keep-alive c50|s3|CPU µs/req|nginx|
+4 1 GiB file c4|s4|MB/s|nginx|>=0.9
+5 idle keep-alive|s5|bytes/conn|nginx|<=4096B
+5 idle keep-alive|s5|RSS at rest KiB|nginx|
+6 CGI sh c8|s6|req/s|lighttpd|>=1.0
+6 CGI sh c8|s6|p50 µs|lighttpd|
+6 CGI sh c8|s6|p99 µs|lighttpd|
+6 CGI sh c8|s6|CPU µs/req|lighttpd|
+EOF
+	printf '\nratio = webserv / reference (higher is better for req/s and MB/s, lower for the rest);\n'
+	printf 'medians of %s round(s); %ss per run, wrk -t%s; CPU is server utime+stime (+ reaped children) per request.\n' "$ROUNDS" "$DURATION" "$THREADS"
+	awk -F'\t' '($1 ~ /\|errors$/ || ($1 ~ /\|non-2xx$/ && $1 !~ /^s3\|/)) && $3 > 0 { split($1, k, "|"); e[k[1] " " $2 " " k[2]] += $3 }
+		END { for (x in e) printf "warning: %s: %d in total\n", x, e[x] }' "$RESULTS" | sort
+}
+
+# ---------------------------------------------------------------- main
+
+install_tools
+raise_fd_limit
+command -v go >/dev/null || die "go is needed to build webserv"
+(cd "$REPO" && go build -o "$TMP/webserv" ./cmd/webserv && go build -o "$TMP/gobench" ./bench/gobench) || die "build failed"
+make_site
+
+echo "webserv benchmark — $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+echo "machine: $(nproc) CPUs, $(uname -sr), load average:$(uptime | sed 's/.*load average://')"
+echo "tools:   $(nginx -v 2>&1 | sed 's/.*: //'), $(lighttpd -v 2>&1 | sed 's/ .*//'), $(wrk -v 2>&1 | awk 'NR == 1 {print $1, $2}'), $(go version | awk '{print $3}')"
+echo "runs:    ROUNDS=$ROUNDS DURATION=${DURATION}s THREADS=$THREADS IDLE_CONNS=$IDLE_CONNS SCENARIOS=\"$SCENARIOS\""
+
+start_server webserv "$PORT_WS"
+WS_PID=$SPID
+start_server nginx "$PORT_NG"
+NG_PID=$SPID
+LT_PID=
+if want 6 && [[ ! -x $REPO/bench/cgi.sh ]]; then
+	start_server lighttpd "$PORT_LT"
+	LT_PID=$SPID
+fi
+
+for port in "$PORT_WS" "$PORT_NG"; do
+	check "http://127.0.0.1:$port/1k.html" 200
+	check "http://127.0.0.1:$port/missing.html" 404
+done
+[[ -z $LT_PID ]] || {
+	check "http://127.0.0.1:$PORT_WS/cgi-bin/hello.sh" 200
+	check "http://127.0.0.1:$PORT_LT/cgi-bin/hello.sh" 200
+}
+
+log "bench: warming up"
+for port in "$PORT_WS" "$PORT_NG"; do
+	wrk -t"$THREADS" -c50 -d"${WARMUP}s" "http://127.0.0.1:$port/1k.html" >/dev/null
+	want 4 && "$TMP/gobench" throughput -url "http://127.0.0.1:$port/1g.bin" -c 4 -d "${WARMUP}s" >/dev/null
+done
+[[ -z $LT_PID ]] || for port in "$PORT_WS" "$PORT_LT"; do
+	wrk -t"$THREADS" -c8 -d"${WARMUP}s" "http://127.0.0.1:$port/cgi-bin/hello.sh" >/dev/null
+done
+
+for round in $(seq "$ROUNDS"); do
+	log "bench: round $round of $ROUNDS"
+	scenario_static
+	want 4 && scenario_bigfile
+	want 5 && scenario_idle
+	want 6 && scenario_cgi
+done
+
+print_table
+
+if want 6 && [[ -x $REPO/bench/cgi.sh ]]; then
+	echo
+	echo "scenario 6 (bench/cgi.sh):"
+	ROUNDS=$ROUNDS DURATION=$DURATION THREADS=$THREADS WEBSERV="$TMP/webserv" "$REPO/bench/cgi.sh"
+fi
