@@ -5,13 +5,11 @@ import (
 	"io"
 	"io/fs"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
-	"time"
 
 	"webserv/internal/config"
 	"webserv/internal/http1"
@@ -35,14 +33,16 @@ var smallBufs = sync.Pool{New: func() any { b := make([]byte, smallFile); return
 // honoured; an error page (status != 200) is sent whole, as nginx does.
 func Serve(w *http1.ResponseWriter, req *http1.Request, loc *config.Location, urlPath string, status int) error {
 	fpath := route.FilePath(loc, urlPath)
-	if err := checkSymlinks(loc, fpath); err != nil {
-		return err
-	}
-	fi, err := os.Stat(fpath)
+	f, err := openFile(fpath)
 	if err != nil {
 		return fileError(err)
 	}
-	if fi.IsDir() {
+	if err := inside(loc, &f); err != nil {
+		f.close()
+		return err
+	}
+	if f.isDir() {
+		f.close()
 		if status != 200 {
 			return notFound
 		}
@@ -62,25 +62,26 @@ func Serve(w *http1.ResponseWriter, req *http1.Request, loc *config.Location, ur
 			return nil
 		}
 		for _, name := range loc.Index {
-			ipath := filepath.Join(fpath, name)
-			ifi, err := os.Stat(ipath)
-			if err != nil || !ifi.Mode().IsRegular() {
+			idx, err := openFile(filepath.Join(fpath, name))
+			if err != nil {
 				continue
 			}
-			if err := checkSymlinks(loc, ipath); err != nil {
+			if !idx.isRegular() || inside(loc, &idx) != nil {
+				idx.close()
 				continue
 			}
-			return serveFile(w, req, loc, ipath, ifi, status)
+			return serveFile(w, req, loc, &idx, status)
 		}
 		if loc.Autoindex {
 			return serveListing(w, loc, fpath, urlPath)
 		}
 		return forbidden
 	}
-	if !fi.Mode().IsRegular() {
+	if !f.isRegular() {
+		f.close()
 		return forbidden // devices, sockets, FIFOs are never served
 	}
-	return serveFile(w, req, loc, fpath, fi, status)
+	return serveFile(w, req, loc, &f, status)
 }
 
 var (
@@ -102,39 +103,17 @@ func fileError(err error) error {
 	return err
 }
 
-// checkSymlinks enforces disable_symlinks on: the file's real path must lie
-// inside the real root (or alias). A symlink that stays inside is fine.
-func checkSymlinks(loc *config.Location, fpath string) error {
-	if !loc.DisableSymlinks {
-		return nil
-	}
-	base := loc.Root
-	if loc.Alias != "" {
-		base = loc.Alias
-	}
-	realBase, err := filepath.EvalSymlinks(base)
-	if err != nil {
-		return fileError(err)
-	}
-	real, err := filepath.EvalSymlinks(fpath)
-	if err != nil {
-		return fileError(err)
-	}
-	if real != realBase && !strings.HasPrefix(real, realBase+string(filepath.Separator)) && realBase != "/" {
-		return notFound
-	}
-	return nil
-}
-
-func serveFile(w *http1.ResponseWriter, req *http1.Request, loc *config.Location, fpath string, fi os.FileInfo, status int) error {
-	f, err := os.Open(fpath)
-	if err != nil {
-		return fileError(err)
-	}
-	defer f.Close()
-	size := fi.Size()
-	ctype := ContentType(fpath, loc.DefaultType)
-	mod := fi.ModTime().UTC().Truncate(time.Second)
+// serveFile sends the regular file f, and closes it.
+func serveFile(w *http1.ResponseWriter, req *http1.Request, loc *config.Location, f *file, status int) error {
+	closed := false
+	defer func() {
+		if !closed {
+			f.close()
+		}
+	}()
+	size := f.size
+	ctype := ContentType(f.path, loc.DefaultType)
+	mod := f.mod
 	// A strong validator from modification time and size, as nginx builds
 	// it (RFC 9110 §8.8.3).
 	etag := "\"" + strconv.FormatInt(mod.Unix(), 16) + "-" + strconv.FormatInt(size, 16) + "\""
@@ -175,10 +154,13 @@ func serveFile(w *http1.ResponseWriter, req *http1.Request, loc *config.Location
 		w.SetContentLength(r.Length)
 		w.WriteHeader(206)
 		if w.BodyAllowed(206) {
-			if _, err := f.Seek(r.Start, io.SeekStart); err != nil {
-				return err
+			of := f.osFile()
+			closed = true
+			defer of.Close()
+			if _, err := of.Seek(r.Start, io.SeekStart); err != nil {
+				return nil // the head is out: the short body closes the connection
 			}
-			w.ReadFromN(f, r.Length) // sendfile from the offset
+			w.ReadFromN(of, r.Length) // sendfile from the offset
 		}
 		return nil
 	case len(ranges) > 1:
@@ -186,14 +168,17 @@ func serveFile(w *http1.ResponseWriter, req *http1.Request, loc *config.Location
 		h.Set("Content-Type", "multipart/byteranges; boundary="+m.boundary)
 		w.SetContentLength(m.length)
 		w.WriteHeader(206)
+		of := f.osFile()
+		closed = true
+		defer of.Close()
 		for i, r := range ranges {
 			if _, err := io.WriteString(w, m.heads[i]); err != nil {
 				return nil // connection failed; the writer closes it
 			}
-			if _, err := f.Seek(r.Start, io.SeekStart); err != nil {
+			if _, err := of.Seek(r.Start, io.SeekStart); err != nil {
 				return nil
 			}
-			if _, err := w.ReadFromN(f, r.Length); err != nil {
+			if _, err := w.ReadFromN(of, r.Length); err != nil {
 				return nil
 			}
 		}
@@ -209,7 +194,7 @@ func serveFile(w *http1.ResponseWriter, req *http1.Request, loc *config.Location
 		bp := smallBufs.Get().(*[]byte)
 		defer smallBufs.Put(bp)
 		buf = (*bp)[:size]
-		if _, err := io.ReadFull(f, buf); err != nil {
+		if err := f.readAll(buf); err != nil {
 			return err
 		}
 	}
@@ -220,7 +205,10 @@ func serveFile(w *http1.ResponseWriter, req *http1.Request, loc *config.Location
 	case buf != nil:
 		w.Write(buf)
 	case size > smallFile && w.BodyAllowed(status):
-		w.ReadFrom(f) // sendfile; a failure here can only close the connection
+		of := f.osFile()
+		closed = true
+		defer of.Close()
+		w.ReadFrom(of) // sendfile; a failure here can only close the connection
 	}
 	return nil
 }
