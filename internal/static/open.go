@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -94,20 +93,29 @@ func inside(loc *config.Location, f *file) error {
 	}
 	var buf [4096]byte
 	n, err := syscall.Readlink("/proc/self/fd/"+strconv.Itoa(f.fd), buf[:])
-	var real string
 	if err == nil && n < len(buf) {
-		real = string(buf[:n])
-	} else {
-		// No /proc (or a path longer than the buffer): resolve the path.
-		real, err = filepath.EvalSymlinks(f.path)
-		if err != nil {
-			return fileError(err)
+		if !within(buf[:n], base) {
+			return notFound
 		}
+		return nil
 	}
-	if base != "/" && real != base && !strings.HasPrefix(real, base+"/") {
+	// No /proc (or a path longer than the buffer): resolve the path.
+	real, err := filepath.EvalSymlinks(f.path)
+	if err != nil {
+		return fileError(err)
+	}
+	if !within([]byte(real), base) {
 		return notFound
 	}
 	return nil
+}
+
+// within reports whether the real path p is base or lies under it.
+func within(p []byte, base string) bool {
+	if base == "/" {
+		return true
+	}
+	return string(p) == base || len(p) > len(base) && string(p[:len(base)]) == base && p[len(base)] == '/'
 }
 
 // realBases caches the resolved root or alias of each location: roots are

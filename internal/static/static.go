@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"webserv/internal/config"
 	"webserv/internal/http1"
@@ -116,9 +117,9 @@ func serveFile(w *http1.ResponseWriter, req *http1.Request, loc *config.Location
 	mod := f.mod
 	// A strong validator from modification time and size, as nginx builds
 	// it (RFC 9110 §8.8.3).
-	etag := "\"" + strconv.FormatInt(mod.Unix(), 16) + "-" + strconv.FormatInt(size, 16) + "\""
+	etag, lastMod := validators(mod, size)
 	h := w.Header()
-	h.Set("Last-Modified", mod.Format(http1.TimeFormat))
+	h.Set("Last-Modified", lastMod)
 	h.Set("ETag", etag)
 
 	var ranges []byteRange
@@ -217,4 +218,20 @@ var errUnsatisfiable = &http1.StatusError{Status: 416, Msg: "range not satisfiab
 
 func escapeHTML(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "\"", "&#34;", "'", "&#39;").Replace(s)
+}
+
+// validators returns the strong ETag (modification time and size, as nginx
+// builds it, RFC 9110 §8.8.3) and the Last-Modified value (§8.8.2), built
+// in one allocation: both are slices of one string.
+func validators(mod time.Time, size int64) (etag, lastMod string) {
+	var b [80]byte
+	buf := append(b[:0], '"')
+	buf = strconv.AppendInt(buf, mod.Unix(), 16)
+	buf = append(buf, '-')
+	buf = strconv.AppendInt(buf, size, 16)
+	buf = append(buf, '"')
+	n := len(buf)
+	buf = mod.AppendFormat(buf, http1.TimeFormat)
+	s := string(buf)
+	return s[:n], s[n:]
 }
