@@ -170,7 +170,7 @@ func (p *Parser) parse(buf []byte, req *Request) (int, error) {
 				return 0, err
 			}
 			if err != nil {
-				if status == 414 {
+				if err == errHeadTooLarge && status == 414 {
 					return 0, errURITooLong
 				}
 				return 0, err
@@ -204,11 +204,28 @@ func (p *Parser) parse(buf []byte, req *Request) (int, error) {
 // findLF returns the index of the LF ending the line at p.pos, which must
 // not lie beyond index lim: 431 if it does or buf already passes lim without
 // one, ErrIncomplete if more bytes may still bring it.
+//
+// A bare CR (RFC 9112 §2.2: invalid) is refused as soon as the byte after
+// it is scanned, not when the line ends: a client that sends CR but never
+// LF gets 400 at once instead of holding the connection until
+// client_header_timeout. Each byte is still looked at once per pass, and
+// the decision falls at the same byte however the head is split.
 func (p *Parser) findLF(buf []byte, lim int) (int, error) {
 	end := min(len(buf), lim+1)
 	if p.scan < end {
-		if i := bytes.IndexByte(buf[p.scan:end], '\n'); i >= 0 {
-			return p.scan + i, nil
+		from := p.scan
+		i := bytes.IndexByte(buf[from:end], '\n')
+		stop := end // buf[from:stop] holds no LF
+		if i >= 0 {
+			stop = from + i
+		}
+		// A CR at j < stop-1 is followed by a byte that is not LF; the
+		// CR at stop-1 ends the line (or waits for the next byte).
+		if lo := max(from-1, p.pos); lo < stop-1 && bytes.IndexByte(buf[lo:stop-1], '\r') >= 0 {
+			return 0, errBareCR
+		}
+		if i >= 0 {
+			return stop, nil
 		}
 		p.scan = end
 	}
@@ -230,6 +247,7 @@ func trimCR(b []byte) []byte {
 var (
 	errHeadTooLarge = &StatusError{431, "request header section too large"}
 	errURITooLong   = &StatusError{414, "request-target too long"}
+	errBareCR       = &StatusError{400, "bare CR in request head"}
 )
 
 func badRequest(msg string) error { return &StatusError{400, msg} }

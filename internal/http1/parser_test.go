@@ -254,6 +254,12 @@ var parseCases = []parseCase{
 	{name: "final CR only", raw: "GET / HTTP/1.1\r\nHost: a\r\n\r", status: -1},
 	{name: "bad request line but complete", raw: "GET / HTTP/1.1 x\r\n", status: 400},
 	{name: "bad field without final line", raw: "GET / HTTP/1.1\r\nHost : a\r\n", status: 400},
+	// A bare CR is refused without waiting for an LF that may never come.
+	{name: "bare CR and no LF", raw: "GET / HTTP/1.1\rHost: a\r\r", status: 400},
+	{name: "bare CR in field and no LF", raw: "GET / HTTP/1.1\r\n" + h + "X: a\rb", status: 400},
+	{name: "bare CR before the URI limit", raw: "GET /a\rb" + strings.Repeat("a", 100), limits: Limits{MaxURILength: 16}, status: 400},
+	{name: "CR at the end waits", raw: "GET / HTTP/1.1\r", status: -1},
+	{name: "field CR at the end waits", raw: "GET / HTTP/1.1\r\n" + h + "X: a\r", status: -1},
 }
 
 // wantOf returns what c expects from parsing c.raw.

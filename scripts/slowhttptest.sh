@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# slowhttptest.sh — slow-client attack against webserv with slowhttptest
+# (issue 7), slowloris mode by default: many connections that send their
+# headers a few bytes at a time and never finish them. webserv runs with
+# its default timeouts (client_header_timeout 10s), so every slow
+# connection is cut off with 408 while the probe connection slowhttptest
+# opens now and then must still be answered ("service available: YES").
+#
+# Usage:   scripts/slowhttptest.sh              (run from anywhere in the repo)
+#          DURATION=10 CONNECTIONS=500 scripts/slowhttptest.sh
+#
+# Environment:
+#   DURATION     test length in seconds, slowhttptest -l (default 60)
+#   CONNECTIONS  slow connections to open, -c (default 1000)
+#   RATE         new connections per second, -r (default 200)
+#   INTERVAL     seconds between the follow-up bytes of a connection, -i
+#                (default 5)
+#   MODE         H slowloris (default), B slow body (R-U-Dead-Yet), X slow
+#                read
+#
+# What it does:
+#   1. installs slowhttptest with apt-get when it is missing (Debian package
+#      `slowhttptest`; needs root or sudo);
+#   2. go build ./cmd/webserv into a temporary directory, writes a site with
+#      a page and, for MODE=B, a location accepting POST uploads;
+#   3. starts the binary on 127.0.0.1:<free port> and waits until it answers;
+#   4. runs slowhttptest and prints its final report and a one-line verdict
+#      (slowhttptest's own "service available" flag at the end of the run,
+#      and whether any probe found the service unavailable during it);
+#   5. checks the server still answers a normal request, then stops it.
+#
+# Exit status: 0 when the service was available throughout and the server
+# survived; 1 otherwise.
+set -euo pipefail
+
+duration=${DURATION:-60}
+connections=${CONNECTIONS:-1000}
+rate=${RATE:-200}
+interval=${INTERVAL:-5}
+mode=${MODE:-H}
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/slowhttptest.XXXXXX")
+pid=
+
+cleanup() {
+	if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+if ! command -v slowhttptest >/dev/null; then
+	sudo=
+	((EUID == 0)) || sudo=sudo
+	echo "installing slowhttptest"
+	$sudo apt-get install -y slowhttptest >/dev/null 2>&1 ||
+		{ $sudo apt-get update >/dev/null && $sudo apt-get install -y slowhttptest >/dev/null; }
+fi
+
+# slowhttptest opens one descriptor per connection.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+if (($(ulimit -n) < connections + 100)); then
+	connections=$(($(ulimit -n) - 100))
+	echo "ulimit -n is $(ulimit -n): using $connections connections"
+fi
+
+echo "building ./cmd/webserv"
+(cd "$repo" && go build -o "$tmp/webserv" ./cmd/webserv)
+mkdir -p "$tmp/www" "$tmp/store"
+echo '<!DOCTYPE html><html><body><p>slow clients are not welcome</p></body></html>' >"$tmp/www/index.html"
+head -c 1048576 /dev/zero >"$tmp/www/big.bin"
+
+for attempt in $(seq 1 20); do
+	port=$((20000 + RANDOM % 40000))
+	if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+		continue # taken
+	fi
+	cat >"$tmp/webserv.conf" <<EOF
+error_log stderr warn;
+server {
+    listen 127.0.0.1:$port;
+    root www;
+    location /up/ {
+        methods GET POST;
+        upload_store store;
+        client_max_body_size 100m;
+    }
+}
+EOF
+	"$tmp/webserv" -c "$tmp/webserv.conf" 2>"$tmp/server.log" &
+	pid=$!
+	for _ in $(seq 1 100); do # up to 5 s
+		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			break 2
+		fi
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	pid=
+done
+if [[ -z $pid ]]; then
+	echo "server did not start:" >&2
+	cat "$tmp/server.log" >&2
+	exit 1
+fi
+
+case $mode in
+H) args=(-H -u "http://127.0.0.1:$port/") ;;
+B) args=(-B -t POST -s 8192 -u "http://127.0.0.1:$port/up/slow.bin") ;;
+X) args=(-X -k 3 -n 5 -w 10 -y 20 -z 32 -u "http://127.0.0.1:$port/big.bin") ;;
+*)
+	echo "MODE must be H, B or X" >&2
+	exit 2
+	;;
+esac
+echo "server pid $pid on 127.0.0.1:$port; slowhttptest -$mode -c $connections -r $rate -i $interval -l $duration"
+slowhttptest "${args[@]}" -c "$connections" -r "$rate" -i "$interval" -x 24 -p 3 -l "$duration" \
+	-g -o "$tmp/report" >"$tmp/slow.out" 2>&1 || true
+
+# The report repeats a status block every second; the last one is the
+# verdict at the end, and any "NO" along the way means a probe failed.
+sed 's/\x1b\[[0-9;]*[A-Za-z]//g' "$tmp/slow.out" >"$tmp/slow.txt"
+awk '/test type:/ { on = 1 } on { print } /probe connection timeout:/ && on { exit }' "$tmp/slow.txt"
+final=$(grep -E '^(slow HTTP test status on|closed:|pending:|connected:|service available:)' "$tmp/slow.txt" | tail -n 5)
+echo "$final"
+grep -E 'Test ended|Exit status' "$tmp/slow.txt" | tail -n 2
+unavailable=$(grep -cE 'service available:[[:space:]]+NO' "$tmp/slow.txt" || true)
+max_connected=$(awk -F: '/^connected:/ { gsub(/ /, "", $2); if ($2 + 0 > m) m = $2 + 0 } END { print m + 0 }' "$tmp/slow.txt")
+echo "verdict: service unavailable in $unavailable of the per-second samples; at most $max_connected slow connections held at once"
+
+fail=0
+((unavailable == 0)) || fail=1
+if ! kill -0 "$pid" 2>/dev/null; then
+	echo "the server died" >&2
+	fail=1
+else
+	code=$(curl -s --noproxy '*' -m 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/" || echo none)
+	echo "after the test: GET / answered $code"
+	[[ $code == 200 ]] || fail=1
+fi
+if ((fail)); then
+	echo "FAIL"
+	tail -n 20 "$tmp/server.log" >&2
+	exit 1
+fi
+echo "ok: the service stayed available"
