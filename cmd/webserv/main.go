@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"webserv/internal/accesslog"
 	"webserv/internal/config"
 	"webserv/internal/server"
 	"webserv/internal/site"
@@ -64,6 +65,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 
 	cfg, siteDir, err := load(files)
+	if err == nil && *testOnly {
+		err = server.CheckCertificates(cfg) // as nginx -t does
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
@@ -73,12 +77,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 
-	log, closeLog, err := openErrorLog(cfg, stderr)
+	elog, err := openErrorLog(cfg, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "webserv:", err)
 		return 1
 	}
-	defer closeLog()
+	defer elog.file.Close()
+	log := elog.logger
 
 	srv := server.New(cfg, log)
 	if err := srv.Listen(nil); err != nil {
@@ -93,26 +98,43 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "webserv: listening on http://%s/\n", addr)
 	}
 
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	// SIGINT/SIGTERM stop, SIGHUP reloads, SIGUSR1 reopens the logs
+	// (nginx's and logrotate's conventions).
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve() }()
 
-	select {
-	case err := <-served:
-		if err != nil {
-			log.Error("server stopped", "err", err)
-			return 1
+	for stop := false; !stop; {
+		select {
+		case err := <-served:
+			if err != nil {
+				log.Error("server stopped", "err", err)
+				return 1
+			}
+			return 0
+		case sig := <-sigs:
+			switch sig {
+			case syscall.SIGHUP:
+				reload(srv, files, elog)
+			case syscall.SIGUSR1:
+				reopenLogs(srv, elog)
+			default:
+				stop = true
+			}
 		}
-		return 0
-	case sig := <-sigs:
-		log.Info("shutting down", "signal", sig.String(), "timeout", cfg.ShutdownTimeout.String())
 	}
+	cfg = srv.Config() // the shutdown_timeout in force
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	go func() {
-		<-sigs // a second signal cuts the drain short
-		cancel()
+		for sig := range sigs {
+			if sig == syscall.SIGINT || sig == syscall.SIGTERM {
+				cancel() // a second stop signal cuts the drain short
+				return
+			}
+		}
 	}()
 	if err := srv.Shutdown(ctx); err != nil {
 		log.Warn("shutdown cut in-flight requests off", "err", err)
@@ -136,27 +158,103 @@ func load(files []string) (cfg *config.Config, siteDir string, err error) {
 	return cfg, siteDir, err
 }
 
-func openErrorLog(cfg *config.Config, stderr io.Writer) (*slog.Logger, func(), error) {
-	var level slog.Level
-	switch cfg.ErrorLogLevel {
-	case "debug":
-		level = slog.LevelDebug
-	case "warn":
-		level = slog.LevelWarn
-	case "error":
-		level = slog.LevelError
+// reload re-reads the configuration on SIGHUP and hands it to the server.
+// A configuration that does not parse (the error names FILE:LINE:COL) or
+// that the server cannot apply is logged, and the old one keeps serving.
+func reload(srv *server.Server, files []string, elog *errorLog) error {
+	log := elog.logger
+	log.Info("reloading the configuration")
+	cfg, _, err := load(files)
+	if err == nil {
+		err = srv.Reload(cfg)
+	} else {
+		srv.ReloadFailed()
 	}
-	out, closeFn := stderr, func() {}
-	switch cfg.ErrorLog {
+	if err != nil {
+		log.Error("reload failed; the old configuration keeps serving", "err", err)
+		return err
+	}
+	if err := elog.apply(cfg); err != nil {
+		log.Error("reload: error_log kept as it was", "err", err)
+	}
+	log.Info("configuration reloaded", "file", cfg.File)
+	return nil
+}
+
+// reopenLogs reopens the access logs and a file error log on SIGUSR1,
+// after logrotate renamed them.
+func reopenLogs(srv *server.Server, elog *errorLog) {
+	if err := elog.file.Reopen(); err != nil {
+		elog.logger.Error("reopening error_log", "err", err)
+	}
+	if err := srv.ReopenLogs(); err != nil {
+		elog.logger.Error("reopening access logs", "err", err)
+	}
+	elog.logger.Info("logs reopened")
+}
+
+// errorLog is the server's slog logger with what a reload or SIGUSR1 may
+// change underneath it: the level and the destination.
+type errorLog struct {
+	logger *slog.Logger
+	level  *slog.LevelVar
+	file   *accesslog.File
+	stderr io.Writer
+}
+
+func openErrorLog(cfg *config.Config, stderr io.Writer) (*errorLog, error) {
+	e := &errorLog{level: new(slog.LevelVar), stderr: stderr}
+	f, err := e.open(cfg.ErrorLog)
+	if err != nil {
+		return nil, err
+	}
+	e.file = f
+	e.level.Set(errorLevel(cfg.ErrorLogLevel))
+	e.logger = slog.New(slog.NewTextHandler(e.file, &slog.HandlerOptions{Level: e.level}))
+	return e, nil
+}
+
+func (e *errorLog) open(path string) (*accesslog.File, error) {
+	switch path {
 	case "", "stderr":
+		return accesslog.Stream(e.stderr), nil
 	case "stdout":
-		out = os.Stdout
-	default:
-		f, err := os.OpenFile(cfg.ErrorLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-		if err != nil {
-			return nil, nil, fmt.Errorf("error_log: %w", errors.Unwrap(err))
-		}
-		out, closeFn = f, func() { f.Close() }
+		return accesslog.Stream(os.Stdout), nil
 	}
-	return slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: level})), closeFn, nil
+	f, err := accesslog.OpenFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("error_log: %w", errors.Unwrap(err))
+	}
+	return f, nil
+}
+
+// apply switches to cfg's error_log level and destination (after a
+// reload).
+func (e *errorLog) apply(cfg *config.Config) error {
+	e.level.Set(errorLevel(cfg.ErrorLogLevel))
+	path := cfg.ErrorLog
+	if path == "" || path == "stderr" || path == "stdout" {
+		path = "" // streams have no path
+	}
+	if path == e.file.Path() && path != "" {
+		return nil
+	}
+	f, err := e.open(cfg.ErrorLog)
+	if err != nil {
+		return err
+	}
+	e.file.Swap(f)
+	return nil
+}
+
+func errorLevel(s string) slog.Level {
+	switch s {
+	case "debug":
+		return slog.LevelDebug
+	case "warn":
+		return slog.LevelWarn
+	case "error":
+		return slog.LevelError
+	}
+	return slog.LevelInfo
 }

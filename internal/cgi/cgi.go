@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -34,7 +35,20 @@ type Request struct {
 	HTTPS      bool
 	Timeout    time.Duration // cgi_timeout: the longest silence on stdout; 0 = none
 	Log        *slog.Logger  // nil: discard
+	// ClientGone, if set, blocks until the client has closed the
+	// connection (true), or until it can no longer tell or stop is closed
+	// (false). Serve calls it from a goroutine of its own once the
+	// request body has been read (a client gone before shows as a failed
+	// body read), so that a program silent on stdout is killed when
+	// nobody waits for its answer any more; a writing one is also
+	// stopped by the failed write to the client.
+	ClientGone func(stop <-chan struct{}) bool
 }
+
+// ErrClientGone is returned by Serve when the client closed the
+// connection while the program ran: the program was killed and there is
+// nobody to answer.
+var ErrClientGone = errors.New("cgi: client closed the connection")
 
 const (
 	// bodyBufSize is the copy buffer for the response body and the request
@@ -114,6 +128,8 @@ var discardLog = slog.New(slog.DiscardHandler)
 // error means the response is partly sent and the connection must close
 // without completing it: w.KeepAlive is cleared, and the caller must not
 // call w.Finish, which would end a chunked body as if it were complete.
+// ErrClientGone (r.ClientGone reported the client gone) is such an error,
+// whether or not anything was written.
 //
 // Whatever the outcome, the program's process group has been killed and
 // reaped and every pipe and goroutine is gone when Serve returns.
@@ -145,6 +161,11 @@ func Serve(w *http1.ResponseWriter, r *Request) (localRedirect string, err error
 	defer p.finish()
 
 	redirect, err := p.respond(w)
+	if p.gone.Load() {
+		// Whatever the killed program's output looked like.
+		w.KeepAlive = false
+		return "", ErrClientGone
+	}
 	if err == nil {
 		return redirect, nil
 	}
@@ -179,6 +200,8 @@ type proc struct {
 	br      *bufio.Reader
 	inDone  chan struct{}
 	errDone chan struct{}
+	stop    chan struct{} // closed by finish: ends r.ClientGone
+	gone    atomic.Bool   // the client left; set before the kill
 
 	mu   sync.Mutex
 	berr error // body read error, set by the stdin goroutine
@@ -253,7 +276,7 @@ func start(r *Request, log *slog.Logger) (*proc, error) {
 	p := &proc{
 		r: r, log: log, cmd: cmd, pgid: cmd.Process.Pid,
 		stdin: inW, stdout: outR, stderr: errR,
-		inDone: make(chan struct{}), errDone: make(chan struct{}),
+		inDone: make(chan struct{}), errDone: make(chan struct{}), stop: make(chan struct{}),
 	}
 	p.br = bufio.NewReaderSize(silenceReader{outR, r.Timeout}, stdoutBufSize)
 	go p.feed()
@@ -269,6 +292,7 @@ func (p *proc) finish() {
 	// A program that escaped its group may still hold the pipes: do not
 	// let it hold Serve.
 	p.stdin.SetWriteDeadline(time.Now())
+	close(p.stop)
 	<-p.inDone
 	p.stderr.SetReadDeadline(time.Now().Add(stderrGrace))
 	<-p.errDone
@@ -282,13 +306,24 @@ func (p *proc) bodyErr() error {
 	return p.berr
 }
 
-// feed copies the request body to the program's stdin, then closes it. A
-// program that exits without reading it all ends the copy (EPIPE); the
-// rest of the body stays unread for the caller to drain or drop. A body
-// read error kills the program: its input is incomplete.
+// feed copies the request body to the program's stdin and closes it,
+// then watches for the client to leave (r.ClientGone) until finish.
 func (p *proc) feed() {
 	defer close(p.inDone)
-	defer p.stdin.Close()
+	p.copyBody()
+	p.stdin.Close()
+	if p.r.ClientGone != nil && p.bodyErr() == nil && p.r.ClientGone(p.stop) {
+		p.log.Info("cgi: client closed the connection; program killed")
+		p.gone.Store(true)
+		kill(p.pgid)
+	}
+}
+
+// copyBody copies the request body to the program's stdin. A program that
+// exits without reading it all ends the copy (EPIPE); the rest of the body
+// stays unread for the caller to drain or drop. A body read error kills
+// the program: its input is incomplete.
+func (p *proc) copyBody() {
 	if p.r.Body == nil {
 		return
 	}

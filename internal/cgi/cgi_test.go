@@ -58,6 +58,7 @@ type opts struct {
 	body    io.Reader
 	timeout time.Duration
 	conn    io.Writer // default: a buffer
+	gone    func(stop <-chan struct{}) bool
 }
 
 // serve runs s for req and parses what was written. It checks that no
@@ -78,7 +79,7 @@ func serve(t *testing.T, s *Script, req *http1.Request, o opts) result {
 	}
 	r := &Request{
 		Req: req, Body: o.body, Script: s, RemoteAddr: "127.0.0.1:4242", LocalAddr: "127.0.0.1:8080",
-		ServerName: "localhost", Timeout: o.timeout,
+		ServerName: "localhost", Timeout: o.timeout, ClientGone: o.gone,
 		Log: slog.New(slog.NewTextHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
 	var res result
@@ -422,6 +423,66 @@ func TestServeClientGone(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(filepath.Dir(s.File), "pids"))
 	pgid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
 	waitGroupGone(t, pgid, 0)
+}
+
+// A client that leaves while the program is silent, after its first
+// line or before its header, gets the program killed: ClientGone reports
+// it, and Serve returns ErrClientGone rather than waiting for the timeout.
+// A client that stays is never watched past Serve (stop ends the wait).
+func TestServeClientGoneWhileSilent(t *testing.T) {
+	tests := []struct {
+		name  string
+		body  string
+		leave bool
+	}{
+		{"silent after the first line", `echo $$ > pids; printf 'Content-Type: text/plain\n\nfirst\n'; exec sleep 60`, true},
+		{"silent before the header", `echo $$ > pids; exec sleep 60`, true},
+		{"client stays", `echo $$ > pids; printf 'Content-Type: text/plain\n\ndone'`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := shScript(t, tt.body)
+			pidFile := filepath.Join(filepath.Dir(s.File), "pids")
+			watched := make(chan struct{}, 1)
+			gone := func(stop <-chan struct{}) bool {
+				watched <- struct{}{}
+				if tt.leave {
+					// Leave once the program runs.
+					// Leave once the program runs: the pid is written (the
+					// shell creates the file before it writes, so wait for
+					// the content, not the file).
+					deadline := time.Now().Add(10 * time.Second)
+					for b, _ := os.ReadFile(pidFile); !strings.HasSuffix(string(b), "\n") && time.Now().Before(deadline); b, _ = os.ReadFile(pidFile) {
+						time.Sleep(10 * time.Millisecond)
+					}
+					return true
+				}
+				<-stop
+				return false
+			}
+			res := serve(t, s, newReq("GET", "/s.sh", 1), opts{timeout: time.Minute, gone: gone})
+			select {
+			case <-watched:
+			default:
+				t.Fatal("ClientGone was not called")
+			}
+			if !tt.leave {
+				if res.err != nil || string(res.body) != "done" {
+					t.Fatalf("err %v body %q", res.err, res.body)
+				}
+				return
+			}
+			if res.err != ErrClientGone {
+				t.Fatalf("err = %v, want ErrClientGone", res.err)
+			}
+			b, _ := os.ReadFile(pidFile)
+			pgid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+			if err != nil || pgid <= 0 {
+				t.Fatalf("pid file %q", b)
+			}
+			waitGroupGone(t, pgid, 0)
+		})
+	}
 }
 
 // errReader yields n bytes, then err.

@@ -48,6 +48,10 @@
 //     (HTTP/1.1) or close-delimited (HTTP/1.0) by the ResponseWriter. With
 //     one, exactly that many bytes are sent; fewer make Serve return an
 //     error so that the connection closes.
+//   - A client that closes its connection gets the program killed even
+//     while the program is silent (Request.ClientGone watches the socket
+//     once the request body is read), not only when a write fails. A
+//     half-close counts as a close, as in nginx.
 //   - cgi_timeout bounds silence: the time between two reads of the
 //     program's stdout, not the program's whole run.
 //   - The program's process group is killed (SIGKILL) whenever Serve

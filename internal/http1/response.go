@@ -178,6 +178,15 @@ func (w *ResponseWriter) HeadSent() bool { return w.headSent }
 // BytesSent is the number of bytes written to the connection.
 func (w *ResponseWriter) BytesSent() int64 { return w.sent }
 
+// BodyBytesSent is the number of body bytes sent, framing excluded (nginx's
+// $body_bytes_sent, for the access log): 0 for HEAD and bodiless statuses.
+func (w *ResponseWriter) BodyBytesSent() int64 {
+	if w.noBody || !w.headSent {
+		return 0
+	}
+	return w.written
+}
+
 // WriteHeader fixes the status. Only the first call counts. The head itself
 // goes out with the first body write or Finish.
 func (w *ResponseWriter) WriteHeader(status int) {

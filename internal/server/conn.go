@@ -42,8 +42,12 @@ type conn struct {
 	body    body
 	head    []byte // copy of the request head while a body is read (see readRequest)
 
-	remoteAddr string
+	remoteAddr string // the client: the peer, or a PROXY header's source
 	localAddr  string
+
+	lis *listener     // accepted on (ops: TLS configuration, see proxy.go)
+	sem chan struct{} // the max_connections slot set this connection holds one of
+	tls bool          // TLS is established (rwc is a *tls.Conn)
 }
 
 func newConn(s *Server, addr string, rwc net.Conn) *conn {
@@ -72,7 +76,7 @@ func (c *conn) close() {
 		c.br = nil
 	}
 	c.srv.track(c, false)
-	<-c.srv.sem
+	<-c.sem
 }
 
 // serve is the connection loop: read a request, serve it, finish it, and
@@ -86,9 +90,15 @@ func (c *conn) serve() {
 			c.srv.Log.Error("panic serving connection", "remote", c.remoteAddr, "panic", v, "stack", string(debug.Stack()))
 		}
 	}()
+	if !c.prepare() { // PROXY header, TLS handshake (proxy.go)
+		return
+	}
 	for n := 0; ; n++ {
 		st := c.srv.state.Load()
 		def := st.table.Server(c.addr, nil) // limits before Host is known: the address's default server (as nginx)
+		if def == nil {
+			return // a reload removed this address
+		}
 		c.bufSize = int(def.ClientMaxURILength+def.ClientMaxHeaderSize) + headSlack
 		c.parser.Limits = http1.Limits{MaxURILength: int(def.ClientMaxURILength), MaxHeaderSize: int(def.ClientMaxHeaderSize)}
 		idle := def.ClientHeaderTimeout
@@ -104,6 +114,10 @@ func (c *conn) serve() {
 		}
 		if c.srv.inShutdown.Load() {
 			c.req.KeepAlive = false
+		}
+		// A reload while the connection waited applies to this request.
+		if st = c.srv.requestState(c.addr); st == nil {
+			return // the reload removed this address
 		}
 		keep := c.serveRequest(st, n+1)
 		if !keep {
@@ -196,6 +210,7 @@ func (c *conn) sendParseError(st *state, status int) {
 	def := st.table.Server(c.addr, nil)
 	c.w.SendTimeout = def.SendTimeout
 	writeBuiltinError(&c.w, status, def.Default)
+	c.logRequest(st, def, time.Time{}, false)
 }
 
 // serveRequest serves c.req and reports whether the connection may carry
@@ -210,6 +225,7 @@ func (c *conn) serveRequest(st *state, count int) (keep bool) {
 	c.w.Reset(c.rwc, req.Minor, string(req.Method) == "HEAD", req.KeepAlive)
 	c.w.SendTimeout = srv.SendTimeout
 	c.body.reset(c, srv.Default)
+	defer c.logRequest(st, srv, requestStart(st, srv), true) // status.go; runs after the recover below
 
 	defer func() {
 		if v := recover(); v != nil {

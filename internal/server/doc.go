@@ -10,4 +10,11 @@
 // responses; handlers return errors carrying a status and errorPage renders
 // them (error_page or the built-in page). Persistence follows RFC 9112 §9.3;
 // after an error that loses the framing the connection closes (SPEC §3).
+//
+// Operations (SPEC §1, §6): reload.go swaps a whole configuration state
+// (routing table, listen flags, certificates, access logs) atomically and
+// keeps the sockets of addresses that stay; tls.go chooses certificates by
+// SNI (RFC 6066 §3); proxy.go reads a PROXY protocol header and performs
+// the TLS handshake before the first request; status.go keeps the lock-free
+// counters, writes access log lines and serves the `status;` page.
 package server

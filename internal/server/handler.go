@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"webserv/internal/cgi"
 	"webserv/internal/config"
@@ -124,6 +125,11 @@ func (h *handler) dispatch(req *http1.Request) string {
 		h.errorPage(loc, 405, path)
 		return ""
 	}
+	if loc.Status {
+		h.addHeaders(loc)
+		h.serveStatus() // status.go
+		return ""
+	}
 	// RFC 9112 §6.3: a request body is delimited by Content-Length or
 	// chunked; POST and PUT without either cannot carry the content they
 	// are for.
@@ -211,6 +217,8 @@ func (h *handler) runCGI(req *http1.Request, loc *config.Location, script *cgi.S
 		name = h.srv.Names[0]
 	}
 	h.addHeaders(loc)
+	h.c.srv.stats.cgiRunning.Add(1) // for the status page
+	defer h.c.srv.stats.cgiRunning.Add(-1)
 	redirect, err := cgi.Serve(h.w, &cgi.Request{
 		Req:        req,
 		Body:       body,
@@ -218,8 +226,10 @@ func (h *handler) runCGI(req *http1.Request, loc *config.Location, script *cgi.S
 		RemoteAddr: h.c.remoteAddr,
 		LocalAddr:  h.c.localAddr,
 		ServerName: name,
+		HTTPS:      h.c.tls,
 		Timeout:    loc.CGITimeout,
 		Log:        h.c.srv.Log,
+		ClientGone: h.c.clientGone,
 	})
 	if err != nil {
 		if h.w.HeadSent() {
@@ -234,6 +244,57 @@ func (h *handler) runCGI(req *http1.Request, loc *config.Location, script *cgi.S
 		h.w.Header().Reset()
 	}
 	return redirect
+}
+
+// clientGone blocks until the client closes the connection (true), sends
+// more bytes, or stop is closed (false); cgi.Serve runs it while a program
+// works, after the request body has been read. It peeks at the socket
+// (recv MSG_PEEK) instead of reading: a pipelined request stays unread,
+// and the read buffer, which the current request's head may alias, is
+// not touched. Like nginx (proxy_ignore_client_abort off), it takes a
+// half-close for a close.
+func (c *conn) clientGone(stop <-chan struct{}) bool {
+	nc := c.rwc
+	if tc, ok := nc.(interface{ NetConn() net.Conn }); ok {
+		nc = tc.NetConn() // TLS: look at the TCP connection beneath
+	}
+	sc, ok := nc.(syscall.Conn)
+	if !ok || c.br != nil && c.br.Buffered() > 0 {
+		return false
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	// The head and body deadlines no longer apply; stop ends the wait by
+	// setting one in the past. The connection loop sets its own deadline
+	// before its next read.
+	nc.SetReadDeadline(time.Time{})
+	done, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		select {
+		case <-stop:
+			nc.SetReadDeadline(time.Unix(1, 0))
+		case <-done:
+		}
+	}()
+	gone := false
+	var b [1]byte
+	rc.Read(func(fd uintptr) bool {
+		n, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		for err == syscall.EINTR {
+			n, _, err = syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		}
+		if err == syscall.EAGAIN {
+			return false // wait until readable (or the deadline)
+		}
+		gone = n == 0 && err == nil || err == syscall.ECONNRESET
+		return true
+	})
+	close(done)
+	<-stopped // no deadline may be set after this returns
+	return gone
 }
 
 // stripPort returns host without a ":port" suffix (keeping an IP literal's
@@ -252,7 +313,7 @@ func (h *handler) fail(loc *config.Location, err error) {
 	status := 500
 	if errors.As(err, &se) {
 		status = se.Status
-	} else if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.ECONNRESET) {
+	} else if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, cgi.ErrClientGone) {
 		// The client went away mid-body: nobody to answer.
 		h.abort = true
 		return

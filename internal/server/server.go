@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"sync"
@@ -13,31 +12,32 @@ import (
 
 	"webserv/internal/cgi"
 	"webserv/internal/config"
-	"webserv/internal/route"
 )
 
-// state is one configuration and everything derived from it. It is
-// immutable; a connection loads the current one at the start of every
-// request, so a reload never changes a request in flight.
-type state struct {
-	cfg   *config.Config
-	table *route.Table
-}
-
-// Server serves one configuration on its listen addresses.
+// Server serves one configuration at a time on its listen addresses; Reload
+// replaces the configuration while it serves.
 type Server struct {
 	Log *slog.Logger
 
+	// state is the configuration in force. A connection loads it at the
+	// start of every request, so a reload takes effect at the next
+	// request and never changes one in flight.
 	state atomic.Pointer[state]
 
+	// opMu serialises Listen, Reload, ReopenLogs and the end of Shutdown:
+	// the operations that open or close listeners and log files.
+	opMu sync.Mutex
+
 	mu        sync.Mutex
-	listeners map[string]net.Listener // by config.Listen.Addr
+	listeners map[string]*listener // by config.Listen.Addr
 	conns     map[*conn]struct{}
+	serving   bool          // Serve has started the accept loops
 	done      chan struct{} // closed by Shutdown
 
 	inShutdown atomic.Bool
-	sem        chan struct{} // max_connections slots
-	serving    sync.WaitGroup
+	accepting  sync.WaitGroup // accept loops
+
+	stats stats
 }
 
 // New returns a server for cfg. Nothing is opened until Listen.
@@ -47,14 +47,18 @@ func New(cfg *config.Config, log *slog.Logger) *Server {
 	}
 	s := &Server{
 		Log:       log,
-		listeners: make(map[string]net.Listener),
+		listeners: make(map[string]*listener),
 		conns:     make(map[*conn]struct{}),
 		done:      make(chan struct{}),
-		sem:       make(chan struct{}, max(cfg.MaxConnections, 1)),
 	}
-	s.state.Store(&state{cfg: cfg, table: route.New(cfg)})
+	// Until Listen loads certificates and opens logs, the state has the
+	// routing table only.
+	s.state.Store(newState(cfg, nil))
 	return s
 }
+
+// Config returns the configuration in force.
+func (s *Server) Config() *config.Config { return s.state.Load().cfg }
 
 // Addrs returns the listen addresses of the configuration, each once, in
 // declaration order.
@@ -72,69 +76,80 @@ func Addrs(cfg *config.Config) []string {
 	return addrs
 }
 
-// Listen opens every listen address of the configuration. Listeners given
-// in pre (keyed by address, as tests open them on port 0) are used instead
-// of opening their address. On error, everything opened is closed and the
-// error names the address.
+// Listen loads the TLS certificates, opens the access logs and opens every
+// listen address of the configuration. Listeners given in pre (keyed by
+// address, as tests open them on port 0) are used instead of opening their
+// address. On error, everything opened is closed and the error names the
+// address or the file.
 func (s *Server) Listen(pre map[string]net.Listener) error {
-	cfg := s.state.Load().cfg
+	s.opMu.Lock()
+	defer s.opMu.Unlock()
+	st, err := s.buildState(s.state.Load().cfg, nil)
+	if err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, addr := range Addrs(cfg) {
-		if ln, ok := pre[addr]; ok {
-			s.listeners[addr] = ln
-			continue
-		}
-		ln, err := net.Listen("tcp", addr)
-		if err != nil {
-			for _, ln := range s.listeners {
-				ln.Close()
+	for _, addr := range Addrs(st.cfg) {
+		reuse := st.listens[addr].reusePort
+		ln, ok := pre[addr]
+		if !ok {
+			if ln, err = listen(addr, reuse); err != nil {
+				for _, l := range s.listeners {
+					l.ln.Close()
+				}
+				clear(s.listeners)
+				st.closeLogs(nil, &s.stats)
+				return err
 			}
-			clear(s.listeners)
-			return fmt.Errorf("listen %s: %w", addr, unwrapOpError(err))
 		}
-		s.listeners[addr] = ln
+		s.listeners[addr] = s.newListener(addr, ln, reuse)
 	}
+	s.state.Store(st)
 	return nil
-}
-
-func unwrapOpError(err error) error {
-	var op *net.OpError
-	if errors.As(err, &op) {
-		return op.Err
-	}
-	return err
 }
 
 // Serve accepts connections on every listener until Shutdown. It returns
 // nil after a Shutdown.
 func (s *Server) Serve() error {
 	s.mu.Lock()
-	for addr, ln := range s.listeners {
-		s.serving.Add(1)
-		go s.acceptLoop(addr, ln)
+	s.serving = true
+	for _, l := range s.listeners {
+		s.startAccepting(l)
 	}
 	s.mu.Unlock()
 	<-s.done
-	s.serving.Wait()
+	s.accepting.Wait()
 	return nil
 }
 
-// acceptLoop accepts on ln. Past max_connections it stops accepting until a
-// slot frees, so new clients wait in the kernel's backlog. Temporary errors
-// (EMFILE above all) back off instead of spinning, as net/http does.
-func (s *Server) acceptLoop(addr string, ln net.Listener) {
-	defer s.serving.Done()
+// startAccepting runs an accept loop for l. s.mu is held.
+func (s *Server) startAccepting(l *listener) {
+	s.accepting.Add(1)
+	go s.acceptLoop(l)
+}
+
+// acceptLoop accepts on l until it is closed (by Shutdown, or by a reload
+// that removed or reopened its address). Past max_connections it stops
+// accepting until a slot frees, so new clients wait in the kernel's
+// backlog. Temporary errors (EMFILE above all) back off instead of
+// spinning, as net/http does.
+func (s *Server) acceptLoop(l *listener) {
+	defer s.accepting.Done()
 	var backoff time.Duration
 	for {
+		// The slots belong to the configuration in force: a reload that
+		// changes max_connections makes a new set (connections accepted
+		// before it give their slot back to the old one).
+		sem := s.state.Load().sem
 		select {
-		case s.sem <- struct{}{}:
+		case sem <- struct{}{}:
 		case <-s.done:
 			return
 		}
-		rw, err := ln.Accept()
+		rw, err := l.ln.Accept()
 		if err != nil {
-			<-s.sem
+			<-sem
 			if s.inShutdown.Load() || errors.Is(err, net.ErrClosed) {
 				return
 			}
@@ -144,7 +159,7 @@ func (s *Server) acceptLoop(addr string, ln net.Listener) {
 				} else {
 					backoff = min(2*backoff, time.Second)
 				}
-				s.Log.Warn("accept error; retrying", "addr", addr, "err", err, "delay", backoff)
+				s.Log.Warn("accept error; retrying", "addr", l.addr, "err", err, "delay", backoff)
 				select {
 				case <-time.After(backoff):
 				case <-s.done:
@@ -152,16 +167,19 @@ func (s *Server) acceptLoop(addr string, ln net.Listener) {
 				}
 				continue
 			}
-			s.Log.Error("accept failed; listener stopped", "addr", addr, "err", err)
+			s.Log.Error("accept failed; listener stopped", "addr", l.addr, "err", err)
 			return
 		}
 		backoff = 0
-		c := newConn(s, addr, rw)
+		s.stats.accepted.Add(1)
+		c := newConn(s, l.addr, rw)
+		c.sem, c.lis = sem, l
 		if !s.track(c, true) {
 			rw.Close()
-			<-s.sem
+			<-sem
 			return
 		}
+		s.stats.handled.Add(1)
 		go c.serve()
 	}
 }
@@ -199,18 +217,20 @@ func (s *Server) track(c *conn, add bool) bool {
 const shutdownPollInterval = 20 * time.Millisecond
 
 // Shutdown stops accepting, closes idle connections, waits for requests in
-// flight to finish until ctx is done, then closes what remains. It returns
-// ctx.Err() when it had to cut requests off.
+// flight to finish until ctx is done, then closes what remains and kills
+// the CGI programs still running. The access logs are written out and
+// closed last. It returns ctx.Err() when it had to cut requests off.
 func (s *Server) Shutdown(ctx context.Context) error {
 	if s.inShutdown.Swap(true) {
 		return nil
 	}
 	s.mu.Lock()
-	for _, ln := range s.listeners {
-		ln.Close()
+	for _, l := range s.listeners {
+		l.ln.Close()
 	}
 	close(s.done)
 	s.mu.Unlock()
+	defer s.closeLogs()
 
 	t := time.NewTicker(shutdownPollInterval)
 	defer t.Stop()
@@ -245,4 +265,12 @@ func (s *Server) closeIdle() bool {
 		}
 	}
 	return len(s.conns) == 0
+}
+
+// closeLogs writes out and closes the access logs at the end of Shutdown.
+// A request still finishing (cut off by the drain timeout) logs nothing.
+func (s *Server) closeLogs() {
+	s.opMu.Lock()
+	defer s.opMu.Unlock()
+	s.state.Load().closeLogs(nil, &s.stats)
 }

@@ -1,0 +1,353 @@
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"syscall"
+
+	"webserv/internal/accesslog"
+	"webserv/internal/config"
+	"webserv/internal/route"
+)
+
+// state is one configuration and everything derived from it: the routing
+// table, the listen flags per address, the TLS certificates and the access
+// log writers. It is immutable once stored; a reload builds a new one and
+// swaps it in whole.
+type state struct {
+	cfg     *config.Config
+	table   *route.Table
+	listens map[string]listenFlags // by config.Listen.Addr
+
+	// certs holds the certificate of every server that has one;
+	// defCert, per ssl address, the one presented when the client's SNI
+	// name selects a server without a certificate (or sends no name).
+	certs   map[*config.Server]*tls.Certificate
+	defCert map[string]*tls.Certificate
+
+	// logs maps a server to its access log; writers holds each open log
+	// file once (servers may share a path).
+	logs    map[*config.Server]serverLog
+	writers map[string]*accesslog.Writer
+
+	// sem has one slot per allowed connection (max_connections).
+	sem chan struct{}
+}
+
+// listenFlags are the listen parameters of one address: the union over
+// every server that listens there, since they describe the socket, not a
+// server (as in nginx).
+type listenFlags struct {
+	ssl, reusePort, proxyProtocol bool
+}
+
+type serverLog struct {
+	w      *accesslog.Writer
+	format accesslog.Format
+}
+
+// newState derives the parts of a state that cannot fail. sem is reused
+// from old when max_connections did not change.
+func newState(cfg *config.Config, old *state) *state {
+	st := &state{
+		cfg:     cfg,
+		table:   route.New(cfg),
+		listens: make(map[string]listenFlags),
+		certs:   make(map[*config.Server]*tls.Certificate),
+		defCert: make(map[string]*tls.Certificate),
+		logs:    make(map[*config.Server]serverLog),
+		writers: make(map[string]*accesslog.Writer),
+	}
+	for _, srv := range cfg.Servers {
+		for _, l := range srv.Listens {
+			f := st.listens[l.Addr]
+			f.ssl = f.ssl || l.SSL
+			f.reusePort = f.reusePort || l.ReusePort
+			f.proxyProtocol = f.proxyProtocol || l.ProxyProtocol
+			st.listens[l.Addr] = f
+		}
+	}
+	n := max(cfg.MaxConnections, 1)
+	if old != nil && cap(old.sem) == n {
+		st.sem = old.sem
+	} else {
+		st.sem = make(chan struct{}, n)
+	}
+	return st
+}
+
+// buildState makes the complete state for cfg: certificates are read from
+// disk (a reload picks up renewed ones) and access logs opened, reusing
+// old's writers for paths that stay. On error nothing is left open.
+func (s *Server) buildState(cfg *config.Config, old *state) (*state, error) {
+	st := newState(cfg, old)
+	certs, err := loadCertificates(cfg)
+	if err != nil {
+		return nil, err
+	}
+	st.certs = certs
+	for addr, f := range st.listens {
+		if !f.ssl {
+			continue
+		}
+		cert := st.certs[st.table.Server(addr, nil)]
+		for _, srv := range cfg.Servers {
+			if cert != nil {
+				break
+			}
+			if listensOn(srv, addr) {
+				cert = st.certs[srv]
+			}
+		}
+		st.defCert[addr] = cert // config guarantees one: the ssl listen's server has both files
+	}
+	for _, srv := range cfg.Servers {
+		if srv.AccessLog == "" {
+			continue
+		}
+		w := st.writers[srv.AccessLog]
+		if w == nil && old != nil {
+			w = old.writers[srv.AccessLog]
+		}
+		if w == nil {
+			var err error
+			if w, err = accesslog.Open(srv.AccessLog, s.Log); err != nil {
+				st.closeLogs(old, &s.stats)
+				return nil, fmt.Errorf("%s: access_log: %w", srv.Pos, err)
+			}
+		}
+		st.writers[srv.AccessLog] = w
+		st.logs[srv] = serverLog{w: w, format: accesslog.ParseFormat(srv.AccessLogFormat)}
+	}
+	return st, nil
+}
+
+func listensOn(srv *config.Server, addr string) bool {
+	for _, l := range srv.Listens {
+		if l.Addr == addr {
+			return true
+		}
+	}
+	return false
+}
+
+// closeLogs closes st's access log writers that keep is not using (all of
+// them when keep is nil), adding their drop counts to stats.
+func (st *state) closeLogs(keep *state, stats *stats) {
+	for path, w := range st.writers {
+		if keep != nil && keep.writers[path] == w {
+			continue
+		}
+		w.Close()
+		stats.closedLogDrops.Add(w.Dropped())
+	}
+}
+
+// listener is one open listen socket and the accept loop's view of it.
+type listener struct {
+	addr      string
+	ln        net.Listener
+	reusePort bool        // SO_REUSEPORT is set on ln
+	tls       *tls.Config // used when the address's flags say ssl
+}
+
+func (s *Server) newListener(addr string, ln net.Listener, reusePort bool) *listener {
+	return &listener{addr: addr, ln: ln, reusePort: reusePort, tls: s.tlsConfig(addr)}
+}
+
+// listen opens addr, with SO_REUSEPORT when reusePort is set: several
+// sockets (processes) may then bind the same address and the kernel
+// spreads incoming connections over them (Linux socket(7)).
+func listen(addr string, reusePort bool) (net.Listener, error) {
+	var lc net.ListenConfig
+	if reusePort {
+		lc.Control = func(_, _ string, c syscall.RawConn) error {
+			var serr error
+			err := c.Control(func(fd uintptr) {
+				serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, soReusePort, 1)
+			})
+			if err != nil {
+				return err
+			}
+			return serr
+		}
+	}
+	ln, err := lc.Listen(context.Background(), "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen %s: %w", addr, unwrapOpError(err))
+	}
+	return ln, nil
+}
+
+// soReusePort is SO_REUSEPORT (Linux, asm-generic/socket.h); the syscall
+// package does not name it on every architecture.
+const soReusePort = 0xf
+
+func unwrapOpError(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) {
+		return op.Err
+	}
+	return err
+}
+
+// errShuttingDown refuses a reload once Shutdown has begun.
+var errShuttingDown = errors.New("server: shutting down")
+
+// Reload switches to cfg (already parsed and validated) without dropping
+// a connection:
+//
+//  1. certificates are loaded and new access logs opened (an error aborts
+//     the reload: the old configuration keeps serving);
+//  2. addresses new in cfg are opened (an error aborts likewise);
+//     addresses in both stay open — the same socket keeps accepting, so no
+//     client is refused — unless their reuseport flag changed, which needs
+//     a new socket: those are closed and reopened;
+//  3. the state is swapped atomically: the next request on every
+//     connection, including established keep-alive ones, uses cfg, while
+//     requests in flight finish under the old configuration;
+//  4. addresses no longer configured are closed (their established
+//     connections are closed after their current request), and access
+//     logs no longer used are written out and closed.
+//
+// ssl and proxy_protocol are read from the state for every new connection,
+// so changing them needs no new socket.
+func (s *Server) Reload(cfg *config.Config) error {
+	s.opMu.Lock()
+	defer s.opMu.Unlock()
+	err := s.reload(cfg)
+	if err != nil {
+		s.stats.reloadFailures.Add(1)
+		return err
+	}
+	s.stats.reloads.Add(1)
+	return nil
+}
+
+func (s *Server) reload(cfg *config.Config) error {
+	if s.inShutdown.Load() {
+		return errShuttingDown
+	}
+	old := s.state.Load()
+	st, err := s.buildState(cfg, old)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inShutdown.Load() {
+		st.closeLogs(old, &s.stats)
+		return errShuttingDown
+	}
+
+	var opened []*listener // new sockets, not yet in s.listeners
+	undo := func() {
+		for _, l := range opened {
+			l.ln.Close()
+		}
+		st.closeLogs(old, &s.stats)
+	}
+	var changed []string
+	for _, addr := range Addrs(cfg) {
+		reuse := st.listens[addr].reusePort
+		cur := s.listeners[addr]
+		switch {
+		case cur == nil:
+			ln, err := listen(addr, reuse)
+			if err != nil {
+				undo()
+				return err
+			}
+			opened = append(opened, s.newListener(addr, ln, reuse))
+		case cur.reusePort != reuse:
+			changed = append(changed, addr)
+		}
+	}
+	// Two sockets can share a port only if both set SO_REUSEPORT, so a
+	// changed flag means closing the old socket before opening the new
+	// one; connections arriving in between are refused.
+	for i, addr := range changed {
+		cur := s.listeners[addr]
+		cur.ln.Close()
+		ln, err := listen(addr, !cur.reusePort)
+		if err != nil {
+			// Put the old sockets back as they were.
+			for _, a := range changed[:i+1] {
+				prev := s.listeners[a]
+				if a != addr {
+					// a was reopened: the new socket is in opened.
+					for j, l := range opened {
+						if l.addr == a {
+							l.ln.Close()
+							opened = append(opened[:j], opened[j+1:]...)
+							break
+						}
+					}
+				}
+				ln, rerr := listen(a, prev.reusePort)
+				if rerr != nil {
+					s.Log.Error("reload: could not reopen a listener; the address is no longer served", "addr", a, "err", rerr)
+					delete(s.listeners, a)
+					continue
+				}
+				s.replaceListenerLocked(a, s.newListener(a, ln, prev.reusePort))
+			}
+			undo()
+			return err
+		}
+		opened = append(opened, s.newListener(addr, ln, !cur.reusePort))
+	}
+
+	s.state.Store(st)
+
+	for addr, l := range s.listeners {
+		if _, ok := st.listens[addr]; !ok {
+			l.ln.Close()
+			delete(s.listeners, addr)
+		}
+	}
+	for _, l := range opened {
+		s.replaceListenerLocked(l.addr, l)
+	}
+	old.closeLogs(st, &s.stats)
+	return nil
+}
+
+// requestState returns the state a request that has just been read is
+// served under: the one in force now, so that a reload that happened while
+// a keep-alive connection waited applies to its next request. It is nil if
+// that state no longer serves addr.
+func (s *Server) requestState(addr string) *state {
+	st := s.state.Load()
+	if _, ok := st.listens[addr]; !ok {
+		return nil
+	}
+	return st
+}
+
+// replaceListenerLocked installs l for addr and starts accepting on it if
+// Serve is running; a previous listener there must be closed already.
+func (s *Server) replaceListenerLocked(addr string, l *listener) {
+	s.listeners[addr] = l
+	if s.serving {
+		s.startAccepting(l)
+	}
+}
+
+// ReopenLogs reopens every access log at its path (SIGUSR1, after
+// logrotate renamed the files). Errors are joined; a log that cannot be
+// reopened keeps writing to its old file.
+func (s *Server) ReopenLogs() error {
+	s.opMu.Lock()
+	defer s.opMu.Unlock()
+	var errs []error
+	for path, w := range s.state.Load().writers {
+		if err := w.Reopen(); err != nil {
+			errs = append(errs, fmt.Errorf("access_log %s: %w", path, err))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,141 @@
+package server
+
+import (
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"webserv/internal/accesslog"
+	"webserv/internal/config"
+)
+
+// stats are the server's counters. They are atomics, updated on the
+// request path without locks; the status page reads them.
+type stats struct {
+	accepted atomic.Int64 // connections accepted
+	handled  atomic.Int64 // connections taken into service (accepted minus those refused at shutdown)
+	// requests counts finished requests by status class: [1] 1xx ..
+	// [5] 5xx; [0] requests that got no status (client gone first).
+	requests       [6]atomic.Int64
+	sentBytes      atomic.Int64 // response bytes written, heads included
+	reloads        atomic.Int64
+	reloadFailures atomic.Int64
+	cgiRunning     atomic.Int64
+	closedLogDrops atomic.Int64 // access log drops of writers already closed
+	tlsErrors      atomic.Int64 // failed TLS handshakes
+	proxyErrors    atomic.Int64 // connections closed for a bad PROXY header
+}
+
+// ReloadFailed counts a reload that failed before reaching the server
+// (the new configuration did not parse).
+func (s *Server) ReloadFailed() { s.stats.reloadFailures.Add(1) }
+
+// requestStart is the start time an access log line needs, or the zero
+// time when srv has no access log (sparing the clock read).
+func requestStart(st *state, srv *config.Server) time.Time {
+	if _, ok := st.logs[srv]; ok {
+		return time.Now()
+	}
+	return time.Time{}
+}
+
+// logRequest records a finished request: counters, and the access log
+// line of srv when it has one. It runs at the end of serveRequest, after
+// the response (and any panic's 500) is written and while c.req is still
+// valid. parsed is false for a request whose head could not be parsed
+// (then c.req is not used).
+func (c *conn) logRequest(st *state, srv *config.Server, start time.Time, parsed bool) {
+	status := c.w.Status()
+	class := status / 100
+	if class > 5 {
+		class = 0
+	}
+	c.srv.stats.requests[class].Add(1)
+	c.srv.stats.sentBytes.Add(c.w.BytesSent())
+	l, ok := st.logs[srv]
+	if !ok {
+		return
+	}
+	if status == 0 {
+		status = 499 // nginx's "client closed request": nothing was answered
+	}
+	now := time.Now()
+	e := accesslog.Entry{
+		Time:       now,
+		RemoteAddr: c.remoteAddr,
+		Status:     status,
+		BodyBytes:  c.w.BodyBytesSent(),
+		ServerName: serverName(srv),
+	}
+	if parsed {
+		req := &c.req
+		e.Duration = now.Sub(start)
+		e.Method, e.Target, e.Minor = req.Method, req.Target, req.Minor
+		e.Referer, e.UserAgent = req.Get("Referer"), req.Get("User-Agent")
+	}
+	l.w.Log(l.format, &e)
+}
+
+// serverName is nginx's $server_name: the server's first name.
+func serverName(srv *config.Server) string {
+	if len(srv.Names) > 0 {
+		return srv.Names[0]
+	}
+	return ""
+}
+
+// serveStatus answers a `status;` location: the counters in the Prometheus
+// text exposition format (version 0.0.4), like nginx's stub_status.
+func (h *handler) serveStatus() {
+	s := h.c.srv
+	open, waiting := s.connCounts()
+	var drops int64
+	for _, w := range h.st.writers {
+		drops += w.Dropped()
+	}
+	drops += s.stats.closedLogDrops.Load()
+
+	b := make([]byte, 0, 2048)
+	metric := func(name, typ, help string, v int64) {
+		b = append(b, "# HELP "+name+" "+help+"\n# TYPE "+name+" "+typ+"\n"+name+" "...)
+		b = strconv.AppendInt(b, v, 10)
+		b = append(b, '\n')
+	}
+	metric("webserv_connections_accepted_total", "counter", "Client connections accepted.", s.stats.accepted.Load())
+	metric("webserv_connections_handled_total", "counter", "Client connections taken into service.", s.stats.handled.Load())
+	metric("webserv_connections_open", "gauge", "Client connections open now.", int64(open))
+	metric("webserv_connections_waiting", "gauge", "Open connections waiting for a request (idle keep-alive).", int64(waiting))
+	metric("webserv_connections_active", "gauge", "Open connections reading a request or writing a response.", int64(open-waiting))
+	b = append(b, "# HELP webserv_requests_total Requests answered, by status class.\n# TYPE webserv_requests_total counter\n"...)
+	for class, label := range [...]string{"none", "1xx", "2xx", "3xx", "4xx", "5xx"} {
+		b = append(b, `webserv_requests_total{class="`+label+`"} `...)
+		b = strconv.AppendInt(b, s.stats.requests[class].Load(), 10)
+		b = append(b, '\n')
+	}
+	metric("webserv_sent_bytes_total", "counter", "Response bytes written, heads included.", s.stats.sentBytes.Load())
+	metric("webserv_reloads_total", "counter", "Configuration reloads that took effect.", s.stats.reloads.Load())
+	metric("webserv_reload_failures_total", "counter", "Configuration reloads refused (the old configuration kept serving).", s.stats.reloadFailures.Load())
+	metric("webserv_access_log_dropped_total", "counter", "Access log lines dropped because the disk did not keep up.", drops)
+	metric("webserv_cgi_running", "gauge", "CGI programs running now.", s.stats.cgiRunning.Load())
+	metric("webserv_tls_handshake_errors_total", "counter", "TLS handshakes that failed.", s.stats.tlsErrors.Load())
+	metric("webserv_proxy_protocol_errors_total", "counter", "Connections closed for a missing or invalid PROXY protocol header.", s.stats.proxyErrors.Load())
+
+	h.w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	h.w.Header().Set("Cache-Control", "no-store")
+	h.w.SetContentLength(int64(len(b)))
+	h.w.WriteHeader(200)
+	h.w.Write(b)
+}
+
+// connCounts returns the open connections and how many of them wait for a
+// request. It takes s.mu: the status page is not the hot path.
+func (s *Server) connCounts() (open, waiting int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		if c.state.Load() == stateIdle {
+			waiting++
+		}
+	}
+	return len(s.conns), waiting
+}
