@@ -34,7 +34,8 @@ type conn struct {
 	state atomic.Int32
 
 	br      *bufio.Reader // nil while idle (pooled, see idle.go)
-	bufSize int           // read buffer size from the current limits
+	bufSize int           // full read buffer size from the current limits
+	pre     prefixReader  // replays a small buffer's bytes into a grown one
 	idle    *idleWaiter   // nil when the conn has no file descriptor (TLS)
 	parser  http1.Parser
 	req     http1.Request
@@ -65,7 +66,43 @@ func (c *conn) dropReader() {
 	if c.br != nil && c.br.Buffered() == 0 {
 		putReader(c.br)
 		c.br = nil
+		c.pre = prefixReader{}
 	}
+}
+
+// initialBuf is the read buffer a request starts with. Most request heads
+// fit (browsers send well under 2 KiB); a longer one moves to a buffer of
+// the full client_max_uri_length + client_max_header_size (growReader), as
+// nginx moves from client_header_buffer_size to its large header buffers.
+// A slow or idle-but-started client therefore pins 4 KiB, not ~41 KiB.
+const initialBuf = 4 << 10
+
+// growReader moves the connection to a full-size read buffer when the
+// head has filled the initial one. buf is everything buffered so far (the
+// head's beginning); it is replayed ahead of the socket, so the parser
+// sees the same bytes at the same offsets.
+func (c *conn) growReader(buf []byte) {
+	c.pre.prefix = append(c.pre.prefix[:0], buf...)
+	c.pre.r = c.rwc
+	old := c.br
+	c.br = getReader(&c.pre, c.bufSize)
+	old.Discard(len(buf))
+	putReader(old)
+}
+
+// prefixReader yields prefix, then reads from r.
+type prefixReader struct {
+	prefix []byte
+	r      io.Reader
+}
+
+func (p *prefixReader) Read(b []byte) (int, error) {
+	if len(p.prefix) > 0 {
+		n := copy(b, p.prefix)
+		p.prefix = p.prefix[n:]
+		return n, nil
+	}
+	return p.r.Read(b)
 }
 
 func (c *conn) close() {
@@ -132,8 +169,8 @@ func (c *conn) serve() {
 // gets 408.
 func (c *conn) readRequest(idle, headerTimeout time.Duration) error {
 	c.state.Store(stateIdle)
-	if c.br != nil && c.br.Size() != c.bufSize && c.br.Buffered() == 0 {
-		putReader(c.br) // the limits changed (reload)
+	if c.br != nil && c.br.Size() > c.bufSize && c.br.Buffered() == 0 {
+		putReader(c.br) // the limits shrank (reload)
 		c.br = nil
 	}
 	if c.br == nil || c.br.Buffered() == 0 {
@@ -146,7 +183,7 @@ func (c *conn) readRequest(idle, headerTimeout time.Duration) error {
 			}
 		}
 		if c.br == nil {
-			c.br = getReader(c.rwc, c.bufSize)
+			c.br = getReader(c.rwc, min(initialBuf, c.bufSize))
 		}
 		if _, err := c.br.Peek(1); err != nil {
 			return err
@@ -168,7 +205,10 @@ func (c *conn) readRequest(idle, headerTimeout time.Duration) error {
 			return err
 		}
 		if c.br.Buffered() == c.br.Size() {
-			return &http1.StatusError{Status: 431, Msg: "request head larger than buffer"}
+			if c.br.Size() >= c.bufSize {
+				return &http1.StatusError{Status: 431, Msg: "request head larger than buffer"}
+			}
+			c.growReader(buf)
 		}
 		if _, err := c.br.Peek(c.br.Buffered() + 1); err != nil {
 			if isTimeout(err) {

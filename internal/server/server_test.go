@@ -397,3 +397,29 @@ func TestPanicIsRecovered(t *testing.T) {
 		t.Errorf("panic not logged with its stack:\n%s", log)
 	}
 }
+
+// A head longer than the initial 4 KiB read buffer moves to the full-size
+// buffer without losing or reordering bytes, whether it arrives at once or
+// in pieces that straddle the boundary, and a pipelined request after it
+// is still answered.
+func TestLargeHeadGrowsBuffer(t *testing.T) {
+	s := startSite(t)
+	big := "X-Big: " + strings.Repeat("v", 30000) + "\r\n"
+	req := "GET / HTTP/1.1\r\nHost: a.test\r\n" + big + "X-After: 1\r\n\r\n"
+	for _, step := range []int{len(req), 4000, 1000} {
+		c := s.Dial(t, 0)
+		raw := req + "GET /style.css HTTP/1.1\r\nHost: a.test\r\n\r\n"
+		for i := 0; i < len(raw); i += step {
+			if _, err := io.WriteString(c, raw[i:min(i+step, len(raw))]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		br := bufio.NewReader(c)
+		if r := servertest.ReadResponse(t, br, "GET"); r.StatusCode != 200 || string(r.Body) != "site a" {
+			t.Errorf("step %d: first response %d %q", step, r.StatusCode, r.Body)
+		}
+		if r := servertest.ReadResponse(t, br, "GET"); r.StatusCode != 200 || string(r.Body) != "body{}" {
+			t.Errorf("step %d: pipelined response %d %q", step, r.StatusCode, r.Body)
+		}
+	}
+}
