@@ -35,29 +35,11 @@ set -euo pipefail
 
 duration=${DURATION:-60S}
 concurrency=${CONCURRENCY:-100}
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/siege.XXXXXX")
-pid=
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ws_init siege
 
-cleanup() {
-	if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
-		kill -TERM "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-if ! command -v siege >/dev/null; then
-	sudo=
-	((EUID == 0)) || sudo=sudo
-	echo "installing siege"
-	$sudo apt-get install -y siege >/dev/null 2>&1 ||
-		{ $sudo apt-get update >/dev/null && $sudo apt-get install -y siege >/dev/null; }
-fi
-
-echo "building ./cmd/webserv"
-(cd "$repo" && go build -o "$tmp/webserv" ./cmd/webserv)
+ws_need siege
+ws_build
 mkdir -p "$tmp/www/cgi"
 {
 	echo '<!DOCTYPE html><html><head><title>siege</title></head><body>'
@@ -72,39 +54,18 @@ echo "hello from $REQUEST_METHOD $SCRIPT_NAME"
 EOF
 chmod +x "$tmp/www/cgi/hello.sh"
 
-# Free port, retried if the server loses a race for it.
-for attempt in $(seq 1 20); do
-	port=$((20000 + RANDOM % 40000))
-	if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-		continue # taken
-	fi
+write_conf() {
 	cat >"$tmp/webserv.conf" <<EOF
 error_log stderr warn;
 server {
-    listen 127.0.0.1:$port;
+    listen 127.0.0.1:$1;
     root www;
     error_page 404 /404.html;
     location /cgi/ { cgi .sh; }
 }
 EOF
-	"$tmp/webserv" -c "$tmp/webserv.conf" 2>"$tmp/server.log" &
-	pid=$!
-	for _ in $(seq 1 100); do # up to 5 s
-		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-			break 2
-		fi
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	kill -TERM "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-	pid=
-done
-if [[ -z $pid ]]; then
-	echo "server did not start:" >&2
-	cat "$tmp/server.log" >&2
-	exit 1
-fi
+}
+ws_start write_conf
 echo "server pid $pid on 127.0.0.1:$port; siege -b -c $concurrency -t $duration per URL"
 
 # Our own resource file: nothing from ~/.siege, no log file, no HTML parser

@@ -38,26 +38,10 @@ connections=${CONNECTIONS:-1000}
 rate=${RATE:-200}
 interval=${INTERVAL:-5}
 mode=${MODE:-H}
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/slowhttptest.XXXXXX")
-pid=
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ws_init slowhttptest
 
-cleanup() {
-	if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
-		kill -TERM "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-if ! command -v slowhttptest >/dev/null; then
-	sudo=
-	((EUID == 0)) || sudo=sudo
-	echo "installing slowhttptest"
-	$sudo apt-get install -y slowhttptest >/dev/null 2>&1 ||
-		{ $sudo apt-get update >/dev/null && $sudo apt-get install -y slowhttptest >/dev/null; }
-fi
+ws_need slowhttptest
 
 # slowhttptest opens one descriptor per connection.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -66,21 +50,16 @@ if (($(ulimit -n) < connections + 100)); then
 	echo "ulimit -n is $(ulimit -n): using $connections connections"
 fi
 
-echo "building ./cmd/webserv"
-(cd "$repo" && go build -o "$tmp/webserv" ./cmd/webserv)
+ws_build
 mkdir -p "$tmp/www" "$tmp/store"
 echo '<!DOCTYPE html><html><body><p>slow clients are not welcome</p></body></html>' >"$tmp/www/index.html"
 head -c 1048576 /dev/zero >"$tmp/www/big.bin"
 
-for attempt in $(seq 1 20); do
-	port=$((20000 + RANDOM % 40000))
-	if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-		continue # taken
-	fi
+write_conf() {
 	cat >"$tmp/webserv.conf" <<EOF
 error_log stderr warn;
 server {
-    listen 127.0.0.1:$port;
+    listen 127.0.0.1:$1;
     root www;
     location /up/ {
         methods GET POST;
@@ -89,24 +68,8 @@ server {
     }
 }
 EOF
-	"$tmp/webserv" -c "$tmp/webserv.conf" 2>"$tmp/server.log" &
-	pid=$!
-	for _ in $(seq 1 100); do # up to 5 s
-		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-			break 2
-		fi
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	kill -TERM "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-	pid=
-done
-if [[ -z $pid ]]; then
-	echo "server did not start:" >&2
-	cat "$tmp/server.log" >&2
-	exit 1
-fi
+}
+ws_start write_conf
 
 case $mode in
 H) args=(-H -u "http://127.0.0.1:$port/") ;;

@@ -33,38 +33,21 @@ set -euo pipefail
 
 size=${1:-1G}
 limit_kib=${LIMIT_KIB:-16384}
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/upload-rss.XXXXXX")
-pid=
-
-cleanup() {
-	if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
-		kill -TERM "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ws_init upload-rss
 
 # status_kib FIELD: a /proc/PID/status field (VmHWM, VmRSS) in KiB.
 status_kib() { awk -v f="$1:" '$1 == f { print $2 }' "/proc/$pid/status"; }
 
-echo "building ./cmd/webserv"
-(cd "$repo" && go build -o "$tmp/webserv" ./cmd/webserv)
+ws_build
 mkdir "$tmp/www" "$tmp/store"
 bytes=$(numfmt --from=iec "$size")
 
-# Pick a free port: a random one nobody listens on, retried if the server
-# loses a race for it.
-for attempt in $(seq 1 20); do
-	port=$((20000 + RANDOM % 40000))
-	if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-		continue # taken
-	fi
+write_conf() {
 	cat >"$tmp/webserv.conf" <<EOF
 error_log stderr warn;
 server {
-    listen 127.0.0.1:$port;
+    listen 127.0.0.1:$1;
     root www;
     location /up/ {
         methods GET POST PUT DELETE;
@@ -73,24 +56,8 @@ server {
     }
 }
 EOF
-	"$tmp/webserv" -c "$tmp/webserv.conf" 2>"$tmp/server.log" &
-	pid=$!
-	for _ in $(seq 1 100); do # up to 5 s
-		if curl -s --noproxy '*' -o /dev/null "http://127.0.0.1:$port/"; then
-			break 2
-		fi
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	kill -TERM "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-	pid=
-done
-if [[ -z $pid ]]; then
-	echo "server did not start:" >&2
-	cat "$tmp/server.log" >&2
-	exit 1
-fi
+}
+ws_start write_conf
 url="http://127.0.0.1:$port/up/big.bin"
 
 hwm0=$(status_kib VmHWM)

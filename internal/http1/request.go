@@ -74,7 +74,10 @@ func (r *Request) Get(name string) []byte {
 	return nil
 }
 
-func equalFold(b []byte, s string) bool {
+// equalFold reports whether b equals s under ASCII case folding (field
+// names and tokens are case-insensitive, RFC 9110 §5.1). It takes the
+// parser's byte slices and the writer's strings alike, without converting.
+func equalFold[T ~string | ~[]byte](b T, s string) bool {
 	if len(b) != len(s) {
 		return false
 	}

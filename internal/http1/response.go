@@ -30,7 +30,7 @@ type headerField struct {
 // Set replaces every field named name with one field.
 func (h *Header) Set(name, value string) {
 	for i := range h.kv {
-		if equalFoldString(h.kv[i].name, name) {
+		if equalFold(h.kv[i].name, name) {
 			h.kv[i].value = value
 			h.delFrom(i+1, name)
 			return
@@ -45,7 +45,7 @@ func (h *Header) Add(name, value string) { h.kv = append(h.kv, headerField{name,
 // Get returns the first value of name, or "".
 func (h *Header) Get(name string) string {
 	for i := range h.kv {
-		if equalFoldString(h.kv[i].name, name) {
+		if equalFold(h.kv[i].name, name) {
 			return h.kv[i].value
 		}
 	}
@@ -58,7 +58,7 @@ func (h *Header) Del(name string) { h.delFrom(0, name) }
 func (h *Header) delFrom(i int, name string) {
 	j := i
 	for ; i < len(h.kv); i++ {
-		if !equalFoldString(h.kv[i].name, name) {
+		if !equalFold(h.kv[i].name, name) {
 			h.kv[j] = h.kv[i]
 			j++
 		}
@@ -71,28 +71,6 @@ func (h *Header) Reset() { h.kv = h.kv[:0] }
 
 // Len returns the number of fields.
 func (h *Header) Len() int { return len(h.kv) }
-
-func equalFoldString(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if x == y {
-			continue
-		}
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
-}
 
 // ResponseWriter writes one response on a connection. It decides the
 // framing (RFC 9112 §6): a declared Content-Length, chunked for HTTP/1.1

@@ -360,23 +360,8 @@ func TestCGINoLeaks(t *testing.T) {
 	})
 	tr.CloseIdleConnections()
 
-	poll := func(what string, check func() string) {
-		t.Helper()
-		deadline := time.Now().Add(15 * time.Second)
-		for {
-			msg := check()
-			if msg == "" {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Errorf("%s: %s", what, msg)
-				return
-			}
-			pollPause()
-		}
-	}
 	me := os.Getpid()
-	poll("children", func() string {
+	poll(t, "children", func() string {
 		var kids []string
 		for _, p := range scanProcs() {
 			if p.ppid == me {
@@ -388,7 +373,7 @@ func TestCGINoLeaks(t *testing.T) {
 		}
 		return ""
 	})
-	poll("descriptors", func() string {
+	poll(t, "descriptors", func() string {
 		var extra []string
 		for fd, target := range openFDs(t) {
 			if base[fd] != target {
