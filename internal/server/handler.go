@@ -418,7 +418,27 @@ func writeBuiltinError(w *http1.ResponseWriter, status int, loc *config.Location
 	w.Write(body)
 }
 
+// builtinPages holds the built-in error page of every status with a
+// reason phrase, built once: error responses (404s above all) are a hot
+// path too.
+var builtinPages = func() map[int][]byte {
+	m := make(map[int][]byte)
+	for code := 100; code < 600; code++ {
+		if !strings.HasPrefix(http1.StatusText(code), "Status ") {
+			m[code] = renderBuiltinPage(code)
+		}
+	}
+	return m
+}()
+
 func builtinPage(status int) []byte {
+	if b, ok := builtinPages[status]; ok {
+		return b
+	}
+	return renderBuiltinPage(status)
+}
+
+func renderBuiltinPage(status int) []byte {
 	title := strconv.Itoa(status) + " " + http1.StatusText(status)
 	return []byte("<!DOCTYPE html>\n<html>\n<head><title>" + title + "</title></head>\n<body>\n<h1>" + title +
 		"</h1>\n<hr><p>" + http1.ServerName + "</p>\n</body>\n</html>\n")
