@@ -131,6 +131,15 @@ func (w *ResponseWriter) Reset(conn io.Writer, minor int, head, keepAlive bool) 
 	w.err = nil
 }
 
+// Release drops the writer's scratch buffers (head bytes, writev vectors,
+// header list) so that a connection parked while idle holds no memory for
+// them; they are allocated again by the next response.
+func (w *ResponseWriter) Release() {
+	w.buf, w.bufs, w.wbufs = nil, nil, nil
+	w.header.kv = nil
+	w.conn, w.dl = nil, nil
+}
+
 // BodyAllowed reports whether a response with status would carry a body
 // on this request (not HEAD, not 1xx/204/304).
 func (w *ResponseWriter) BodyAllowed(status int) bool {

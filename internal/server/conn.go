@@ -36,12 +36,20 @@ type conn struct {
 	br      *bufio.Reader // nil while idle (pooled, see idle.go)
 	bufSize int           // full read buffer size from the current limits
 	pre     prefixReader  // replays a small buffer's bytes into a grown one
-	idle    *idleWaiter   // nil when the conn has no file descriptor (TLS)
-	parser  http1.Parser
-	req     http1.Request
-	w       http1.ResponseWriter
-	body    body
-	head    []byte // copy of the request head while a body is read (see readRequest)
+
+	// Parking (park.go): fd is the socket's descriptor (-1: cannot park);
+	// nreq counts the requests served, carried across parks.
+	fd         int
+	nreq       int
+	parked     atomic.Bool
+	parkTimer  *time.Timer
+	epollAdded bool
+	idle       *idleWaiter // nil when the conn has no file descriptor (TLS)
+	parser     http1.Parser
+	req        http1.Request
+	w          http1.ResponseWriter
+	body       body
+	head       []byte // copy of the request head while a body is read (see readRequest)
 
 	remoteAddr string // the client: the peer, or a PROXY header's source
 	localAddr  string
@@ -53,9 +61,11 @@ type conn struct {
 
 func newConn(s *Server, addr string, rwc net.Conn) *conn {
 	c := &conn{srv: s, addr: addr, rwc: rwc, remoteAddr: rwc.RemoteAddr().String(), localAddr: rwc.LocalAddr().String()}
+	c.fd = -1
 	if sc, ok := rwc.(syscall.Conn); ok {
 		if rc, err := sc.SyscallConn(); err == nil {
 			c.idle = newIdleWaiter(rc, c.dropReader)
+			rc.Control(func(fd uintptr) { c.fd = int(fd) })
 		}
 	}
 	return c
@@ -69,6 +79,12 @@ func (c *conn) dropReader() {
 		c.pre = prefixReader{}
 	}
 }
+
+// parkAfter is how long a keep-alive connection waits for its next
+// request in its goroutine before it is parked (park.go). Parking costs
+// an epoll_ctl and a goroutine start, so it is for connections that are
+// really idle, not for the gap between a client's requests.
+const parkAfter = 250 * time.Millisecond
 
 // initialBuf is the read buffer a request starts with. Most request heads
 // fit (browsers send well under 2 KiB); a longer one moves to a buffer of
@@ -118,19 +134,31 @@ func (c *conn) close() {
 
 // serve is the connection loop: read a request, serve it, finish it, and
 // decide whether the connection can be reused (RFC 9112 §9.3).
-func (c *conn) serve() {
-	defer c.close()
+func (c *conn) serve() { c.run(true) }
+
+// run is the connection loop, from the first request (first) or resumed
+// after the connection was parked while idle (park.go). A parked
+// connection's goroutine ends without closing it.
+func (c *conn) run(first bool) {
+	parked := false
+	defer func() {
+		if !parked {
+			c.close()
+		}
+	}()
 	defer func() {
 		// A panic outside a request (the per-request recover is in
 		// serveRequest) must not take the server down either.
 		if v := recover(); v != nil {
+			parked = false
 			c.srv.Log.Error("panic serving connection", "remote", c.remoteAddr, "panic", v, "stack", string(debug.Stack()))
 		}
 	}()
-	if !c.prepare() { // PROXY header, TLS handshake (proxy.go)
+	if first && !c.prepare() { // PROXY header, TLS handshake (proxy.go)
 		return
 	}
-	for n := 0; ; n++ {
+	for ; ; c.nreq++ {
+		n := c.nreq
 		st := c.srv.state.Load()
 		def := st.table.Server(c.addr, nil) // limits before Host is known: the address's default server (as nginx)
 		if def == nil {
@@ -142,7 +170,11 @@ func (c *conn) serve() {
 		if n > 0 {
 			idle = def.KeepaliveTimeout
 		}
-		if err := c.readRequest(idle, def.ClientHeaderTimeout); err != nil {
+		if err := c.readRequest(idle, def.ClientHeaderTimeout, n > 0); err != nil {
+			if err == errParked {
+				parked = true
+				return
+			}
 			var se *http1.StatusError
 			if errors.As(err, &se) {
 				c.sendParseError(st, se.Status)
@@ -167,15 +199,44 @@ func (c *conn) serve() {
 // headerTimeout for the whole head, and parses it into c.req. A connection
 // that sends nothing is closed without an answer; one that stalls mid-head
 // gets 408.
-func (c *conn) readRequest(idle, headerTimeout time.Duration) error {
+//
+// A keep-alive connection (mayPark) with nothing to read yet is parked
+// instead (park.go): readRequest then returns errParked, and the serve
+// loop resumes in a new goroutine when bytes arrive.
+func (c *conn) readRequest(idle, headerTimeout time.Duration, mayPark bool) error {
 	c.state.Store(stateIdle)
 	if c.br != nil && c.br.Size() > c.bufSize && c.br.Buffered() == 0 {
 		putReader(c.br) // the limits shrank (reload)
 		c.br = nil
 	}
+	waited := false
+	if mayPark && c.idle != nil && c.fd >= 0 && (c.br == nil || c.br.Buffered() == 0) && !c.srv.inShutdown.Load() && (idle <= 0 || idle > parkAfter) {
+		if p := getParker(); p != nil {
+			// A busy keep-alive connection sends its next request within
+			// moments: wait for it here, and park only a connection that
+			// stays quiet for parkAfter.
+			c.rwc.SetReadDeadline(deadline(parkAfter))
+			err := c.idle.wait()
+			switch {
+			case err == nil:
+				waited = true
+			case isTimeout(err):
+				c.dropReader()
+				rest := time.Duration(0)
+				if idle > 0 {
+					rest = idle - parkAfter
+				}
+				if err := p.park(c, rest); err == nil {
+					return errParked
+				}
+			default:
+				return err
+			}
+		}
+	}
 	if c.br == nil || c.br.Buffered() == 0 {
 		c.rwc.SetReadDeadline(deadline(idle))
-		if c.idle != nil {
+		if c.idle != nil && !waited {
 			// Wait without a buffer (see idle.go); c.dropReader runs if
 			// the connection really goes idle.
 			if err := c.idle.wait(); err != nil {

@@ -8,3 +8,15 @@ func SetTestHookServe(f func(*http1.Request)) (restore func()) {
 	testHookServe.Store(&f)
 	return func() { testHookServe.Store(nil) }
 }
+
+// Parked reports how many connections are parked (park.go), across all
+// servers in the process.
+func Parked() int {
+	p := getParker()
+	if p == nil {
+		return -1
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.conns)
+}

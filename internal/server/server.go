@@ -258,12 +258,20 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // none are left.
 func (s *Server) closeIdle() bool {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	var parked []*conn
 	for c := range s.conns {
-		if c.state.Load() == stateIdle {
+		if c.parked.Load() {
+			parked = append(parked, c) // no goroutine: closed below
+		} else if c.state.Load() == stateIdle {
 			c.rwc.Close()
 		}
 	}
+	s.mu.Unlock()
+	for _, c := range parked {
+		c.closeParked() // c.close takes s.mu
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	return len(s.conns) == 0
 }
 

@@ -1,0 +1,151 @@
+package server
+
+import (
+	"errors"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Parking idle keep-alive connections.
+//
+// A connection waiting for its next request needs nothing but its socket,
+// yet a goroutine blocked in a read keeps its stack (4–8 KiB once a
+// request has been served), which dominates the cost of thousands of idle
+// keep-alive connections. A parked connection has no goroutine at all:
+// its descriptor sits in an epoll set of our own (EPOLLONESHOT), one
+// goroutine waits on that set for all of them, and a runtime timer
+// enforces keepalive_timeout. When bytes arrive the connection is handed
+// to a new goroutine that resumes the serve loop; when the timer fires,
+// or shutdown closes idle connections, it is closed. Exactly one of the
+// three wins, decided by the parked flag (compare-and-swap).
+//
+// The Go runtime's own netpoller still has the descriptor registered
+// (edge-triggered); a second registration in another epoll instance is
+// independent of it. TLS connections (whose buffered plaintext the socket
+// cannot see) never park.
+
+var errParked = errors.New("server: connection parked")
+
+type parker struct {
+	epfd  int
+	mu    sync.Mutex
+	conns map[int32]*conn // parked (or being unparked), by descriptor
+}
+
+var (
+	parkOnce  sync.Once
+	theParker *parker // nil if epoll is unavailable: connections then wait in a goroutine
+)
+
+func getParker() *parker {
+	parkOnce.Do(func() {
+		fd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+		if err != nil {
+			return
+		}
+		theParker = &parker{epfd: fd, conns: make(map[int32]*conn)}
+		go theParker.loop()
+	})
+	return theParker
+}
+
+// loop hands each connection that became readable (or hung up) back to a
+// goroutine of its own.
+func (p *parker) loop() {
+	events := make([]syscall.EpollEvent, 256)
+	for {
+		n, err := syscall.EpollWait(p.epfd, events, -1)
+		if err != nil {
+			if err == syscall.EINTR {
+				continue
+			}
+			// Not expected; parked connections still have their timers.
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		for _, ev := range events[:n] {
+			p.mu.Lock()
+			c := p.conns[ev.Fd]
+			p.mu.Unlock()
+			if c != nil && c.unpark() {
+				go c.run(false)
+			}
+		}
+	}
+}
+
+// park registers c, whose read buffer is already given back, and arms its
+// keepalive timer. From here on the connection belongs to whichever of
+// the poller, the timer or shutdown unparks it first.
+func (p *parker) park(c *conn, idle time.Duration) error {
+	if c.parkTimer == nil {
+		// Created stopped, before the connection is visible to anyone
+		// else, so that the timer's goroutine never sees it half-made.
+		c.parkTimer = time.AfterFunc(time.Hour, c.parkExpired)
+		c.parkTimer.Stop()
+	}
+	// Everything of c is written before it is published: once parked,
+	// the timer or shutdown may close it, and once registered it may
+	// resume in another goroutine at any moment.
+	c.w.Release()
+	c.req.Fields = nil
+	c.head = nil
+	op := syscall.EPOLL_CTL_MOD
+	if !c.epollAdded {
+		op = syscall.EPOLL_CTL_ADD
+	}
+	c.epollAdded = true
+	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLONESHOT, Fd: int32(c.fd)}
+	fd := c.fd
+	c.parked.Store(true)
+	p.mu.Lock()
+	p.conns[int32(fd)] = c
+	p.mu.Unlock()
+	if idle > 0 {
+		c.parkTimer.Reset(idle)
+	}
+	if err := syscall.EpollCtl(p.epfd, op, fd, &ev); err != nil {
+		// Undo, unless someone unparked it meanwhile (they own it now).
+		if c.unpark() {
+			c.epollAdded = op == syscall.EPOLL_CTL_MOD
+			return err
+		}
+		return nil
+	}
+	return nil
+}
+
+// unpark claims a parked connection: true for exactly one caller. The
+// winner finds the connection out of the parker and its timer stopped.
+func (c *conn) unpark() bool {
+	if !c.parked.CompareAndSwap(true, false) {
+		return false
+	}
+	p := theParker
+	p.mu.Lock()
+	delete(p.conns, int32(c.fd))
+	p.mu.Unlock()
+	if c.parkTimer != nil {
+		c.parkTimer.Stop()
+	}
+	return true
+}
+
+// parkExpired runs when keepalive_timeout passes with no request: the
+// connection is closed silently, as an idle one is.
+func (c *conn) parkExpired() {
+	if c.unpark() {
+		c.close()
+	}
+}
+
+// closeParked closes c if it is parked (shutdown closing idle
+// connections) and reports whether it did.
+func (c *conn) closeParked() bool {
+	if c.unpark() {
+		c.close()
+		return true
+	}
+	return false
+}

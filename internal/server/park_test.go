@@ -1,0 +1,99 @@
+package server_test
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net"
+
+	"testing"
+	"time"
+
+	"webserv/internal/server"
+	"webserv/internal/servertest"
+)
+
+// An idle keep-alive connection is parked (no goroutine) and still
+// answers its next request; keepalive_timeout closes a parked connection;
+// shutdown closes parked connections at once.
+func TestParkedConnections(t *testing.T) {
+	if server.Parked() < 0 {
+		t.Skip("epoll unavailable: connections are not parked")
+	}
+	s := servertest.Start(t, `
+server {
+    listen 127.0.0.1:$PORT0;
+    root www;
+    keepalive_timeout 1500ms;
+}
+`, 1, map[string]string{"www/index.html": "home"})
+	base := server.Parked()
+
+	const n = 20
+	conns := make([]net.Conn, n)
+	readers := make([]*bufio.Reader, n)
+	ask := func(i int) {
+		t.Helper()
+		io.WriteString(conns[i], "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		if r := servertest.ReadResponse(t, readers[i], "GET"); r.StatusCode != 200 || string(r.Body) != "home" {
+			t.Fatalf("conn %d: got %d %q", i, r.StatusCode, r.Body)
+		}
+	}
+	for i := range conns {
+		conns[i] = s.Dial(t, 0)
+		readers[i] = bufio.NewReader(conns[i])
+		ask(i)
+	}
+	waitParked(t, base+n)
+	// Parked connections wake up for their next request, and park again.
+	for i := range conns {
+		ask(i)
+	}
+	waitParked(t, base+n)
+	// keepalive_timeout closes them without a response.
+	for i := range conns {
+		conns[i].SetReadDeadline(time.Now().Add(servertest.IOTimeout))
+		if _, err := readers[i].ReadByte(); err != io.EOF {
+			t.Errorf("conn %d after keepalive_timeout: %v, want EOF", i, err)
+		}
+	}
+	waitParked(t, base)
+}
+
+func TestShutdownClosesParked(t *testing.T) {
+	if server.Parked() < 0 {
+		t.Skip("epoll unavailable: connections are not parked")
+	}
+	s := servertest.Start(t, `
+server {
+    listen 127.0.0.1:$PORT0;
+    root www;
+}
+`, 1, map[string]string{"www/index.html": "home"})
+	base := server.Parked()
+	c := s.Dial(t, 0)
+	br := bufio.NewReader(c)
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	servertest.ReadResponse(t, br, "GET")
+	waitParked(t, base+1)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	start := time.Now()
+	if err := s.Srv.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v (after %v)", err, time.Since(start))
+	}
+	if _, err := br.ReadByte(); err != io.EOF {
+		t.Errorf("parked connection after shutdown: %v, want EOF", err)
+	}
+}
+
+func waitParked(t *testing.T, want int) {
+	t.Helper()
+	deadline := time.Now().Add(servertest.IOTimeout)
+	for server.Parked() != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("parked connections: %d, want %d", server.Parked(), want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
