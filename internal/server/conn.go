@@ -215,8 +215,13 @@ func (c *conn) readRequest(idle, headerTimeout time.Duration, mayPark bool) erro
 			// A busy keep-alive connection sends its next request within
 			// moments: wait for it here, and park only a connection that
 			// stays quiet for parkAfter.
+			// A plain read: no probe syscall, and the buffer is kept
+			// for a connection that is only between two requests.
+			if c.br == nil {
+				c.br = getReader(c.rwc, min(initialBuf, c.bufSize))
+			}
 			c.rwc.SetReadDeadline(deadline(parkAfter))
-			err := c.idle.wait()
+			_, err := c.br.Peek(1)
 			switch {
 			case err == nil:
 				waited = true
