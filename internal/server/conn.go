@@ -44,12 +44,14 @@ type conn struct {
 	parked     atomic.Bool
 	parkTimer  *time.Timer
 	epollAdded bool
-	idle       *idleWaiter // nil when the conn has no file descriptor (TLS)
-	parser     http1.Parser
-	req        http1.Request
-	w          http1.ResponseWriter
-	body       body
-	head       []byte // copy of the request head while a body is read (see readRequest)
+
+	linger bool        // close with a lingering close (unread request bytes)
+	idle   *idleWaiter // nil when the conn has no file descriptor (TLS)
+	parser http1.Parser
+	req    http1.Request
+	w      http1.ResponseWriter
+	body   body
+	head   []byte // copy of the request head while a body is read (see readRequest)
 
 	remoteAddr string // the client: the peer, or a PROXY header's source
 	localAddr  string
@@ -143,6 +145,9 @@ func (c *conn) run(first bool) {
 	parked := false
 	defer func() {
 		if !parked {
+			if c.linger {
+				c.lingerClose()
+			}
 			c.close()
 		}
 	}()
@@ -317,6 +322,9 @@ func (c *conn) sendParseError(st *state, status int) {
 	c.w.SendTimeout = def.SendTimeout
 	writeBuiltinError(&c.w, status, def.Default)
 	c.logRequest(st, def, time.Time{}, false)
+	// The rest of what the client sent is unread; a client that timed
+	// out (408) is not worth waiting for.
+	c.linger = status != 408
 }
 
 // serveRequest serves c.req and reports whether the connection may carry
@@ -356,9 +364,53 @@ func (c *conn) serveRequest(st *state, count int) (keep bool) {
 		return false
 	}
 	if !c.w.KeepAlive {
+		// The client may still be sending a body we did not read (413,
+		// 405 on a POST, an error): close gently so it can read the
+		// answer (see lingerClose).
+		c.linger = !c.body.finished
 		return false
 	}
-	return c.body.drain()
+	if !c.body.drain() {
+		c.linger = true
+		return false
+	}
+	return true
+}
+
+// Lingering close (RFC 9112 §9.6): closing a socket whose receive buffer
+// holds unread bytes makes the kernel send a reset, and a reset can
+// destroy the response the client has not read yet — a browser uploading
+// a file over client_max_body_size would see "connection reset" instead
+// of the 413 page. So after such a response the server closes only its
+// writing side and reads and discards what the client still sends, for a
+// bounded time, before closing (nginx's lingering_close).
+const (
+	lingerTotal = 5 * time.Second // at most this long in all (nginx lingering_time: 30s)
+	lingerGap   = 2 * time.Second // per read (nginx lingering_timeout: 5s)
+)
+
+// lingerClose half-closes the connection and discards input until the
+// client closes its side or the time runs out. The connection counts as
+// idle meanwhile, so shutdown may cut it short.
+func (c *conn) lingerClose() {
+	type closeWriter interface{ CloseWrite() error }
+	cw, ok := c.rwc.(closeWriter)
+	if !ok || cw.CloseWrite() != nil {
+		return
+	}
+	c.state.Store(stateIdle)
+	var buf [4096]byte
+	end := time.Now().Add(lingerTotal)
+	for time.Now().Before(end) {
+		d := time.Now().Add(lingerGap)
+		if d.After(end) {
+			d = end
+		}
+		c.rwc.SetReadDeadline(d)
+		if _, err := c.rwc.Read(buf[:]); err != nil {
+			return
+		}
+	}
 }
 
 // body is the request body reader handed to handlers: Content-Length or

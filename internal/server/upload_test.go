@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -530,3 +531,33 @@ func doBody(t *testing.T, method, url, body string, hdr ...string) (*http.Respon
 // pollPause is the interval between two checks of a condition a test
 // polls for.
 func pollPause() { time.Sleep(10 * time.Millisecond) }
+
+// A client that sends a body over client_max_body_size without waiting
+// for 100 Continue (as browsers do) gets the 413, and the connection is
+// closed gently (lingering close, RFC 9112 §9.6): the server half-closes
+// and discards what the client still sends, so the client can finish
+// writing and read the answer instead of hitting a reset. Without it the
+// client's writes after the answer fail with ECONNRESET or EPIPE.
+func TestOversizedBodyLingeringClose(t *testing.T) {
+	s := startUpload(t)
+	c := s.Dial(t, 0)
+	const size = 8 << 20
+	io.WriteString(c, "POST /up/big.bin HTTP/1.1\r\nHost: x\r\nContent-Length: "+strconv.Itoa(size)+"\r\n\r\n")
+	br := bufio.NewReader(c)
+	if r := servertest.ReadResponse(t, br, "POST"); r.StatusCode != 413 {
+		t.Fatalf("got %d, want 413", r.StatusCode)
+	}
+	// The server has answered and closed its side; keep sending the body.
+	chunk := bytes.Repeat([]byte("x"), 64<<10)
+	for sent := 0; sent < size; sent += len(chunk) {
+		if _, err := c.Write(chunk); err != nil {
+			t.Fatalf("writing the body after the 413 (at %d bytes): %v", sent, err)
+		}
+	}
+	if _, err := br.ReadByte(); err != io.EOF {
+		t.Errorf("after the body: %v, want EOF", err)
+	}
+	if got := storeFiles(t, s); len(got) != 0 {
+		t.Errorf("store holds %q after a refused upload", got)
+	}
+}
