@@ -1,7 +1,6 @@
 package cgi
 
 import (
-	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 	"webserv/internal/config"
 	"webserv/internal/http1"
 	"webserv/internal/route"
+	"webserv/internal/static"
 )
 
 // Script is a CGI program selected by Find.
@@ -22,10 +22,7 @@ type Script struct {
 	DocumentRoot string // loc.Root, or loc.Alias (without trailing "/") for an alias location
 }
 
-var (
-	errNotFound  = &http1.StatusError{Status: 404, Msg: "cgi: script not found"}
-	errForbidden = &http1.StatusError{Status: 403, Msg: "cgi: script not executable"}
-)
+var errForbidden = &http1.StatusError{Status: 403, Msg: "cgi: script not executable"}
 
 // Find reports whether the clean, decoded path (a route.CleanPath result
 // routed to loc) names a CGI program of loc, and which. It returns
@@ -63,7 +60,7 @@ func Find(loc *config.Location, path string) (*Script, error) {
 		file := route.FilePath(loc, prefix)
 		fi, err := os.Stat(file)
 		if err != nil {
-			return nil, statError(err)
+			return nil, static.FileError(err)
 		}
 		if fi.IsDir() {
 			continue
@@ -110,7 +107,7 @@ func newScript(loc *config.Location, c *config.CGI, name, file string, fi fs.Fil
 	if !fi.Mode().IsRegular() {
 		return nil, errForbidden
 	}
-	if err := checkSymlinks(loc, file); err != nil {
+	if err := static.CheckSymlinks(loc, file); err != nil {
 		return nil, err
 	}
 	// access(2) answers for the server's own credentials, which are the
@@ -132,38 +129,4 @@ func newScript(loc *config.Location, c *config.CGI, name, file string, fi fs.Fil
 		Interpreter:  c.Interpreter,
 		DocumentRoot: root,
 	}, nil
-}
-
-// checkSymlinks applies disable_symlinks: the script's real path must lie
-// inside the real root (or alias).
-func checkSymlinks(loc *config.Location, file string) error {
-	if !loc.DisableSymlinks {
-		return nil
-	}
-	base := loc.Root
-	if loc.Alias != "" {
-		base = loc.Alias
-	}
-	realBase, err := filepath.EvalSymlinks(base)
-	if err != nil {
-		return statError(err)
-	}
-	real, err := filepath.EvalSymlinks(file)
-	if err != nil {
-		return statError(err)
-	}
-	if realBase != "/" && real != realBase && !strings.HasPrefix(real, realBase+"/") {
-		return errNotFound
-	}
-	return nil
-}
-
-func statError(err error) error {
-	switch {
-	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR), errors.Is(err, syscall.ENAMETOOLONG):
-		return errNotFound
-	case errors.Is(err, fs.ErrPermission):
-		return &http1.StatusError{Status: 403, Msg: "cgi: script not accessible"}
-	}
-	return err
 }

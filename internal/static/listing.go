@@ -19,7 +19,7 @@ import (
 func serveListing(w *http1.ResponseWriter, loc *config.Location, dir, urlPath string) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return fileError(err)
+		return FileError(err)
 	}
 	type item struct {
 		name string

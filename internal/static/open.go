@@ -87,22 +87,37 @@ func inside(loc *config.Location, f *file) error {
 	if !loc.DisableSymlinks {
 		return nil
 	}
-	base, err := realBase(loc)
-	if err != nil {
-		return fileError(err)
-	}
 	var buf [4096]byte
 	n, err := syscall.Readlink("/proc/self/fd/"+strconv.Itoa(f.fd), buf[:])
-	if err == nil && n < len(buf) {
-		if !within(buf[:n], base) {
-			return notFound
-		}
+	if err != nil || n == len(buf) {
+		// No /proc (or a path longer than the buffer): resolve the path.
+		return CheckSymlinks(loc, f.path)
+	}
+	base, err := realBase(loc)
+	if err != nil {
+		return FileError(err)
+	}
+	if !within(buf[:n], base) {
+		return notFound
+	}
+	return nil
+}
+
+// CheckSymlinks applies disable_symlinks on to a path, for handlers that
+// do not open the file themselves (CGI hands it to a program): its real
+// path must lie inside the location's real root or alias, else 404.
+// Errors are mapped by FileError.
+func CheckSymlinks(loc *config.Location, path string) error {
+	if !loc.DisableSymlinks {
 		return nil
 	}
-	// No /proc (or a path longer than the buffer): resolve the path.
-	real, err := filepath.EvalSymlinks(f.path)
+	base, err := realBase(loc)
 	if err != nil {
-		return fileError(err)
+		return FileError(err)
+	}
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return FileError(err)
 	}
 	if !within([]byte(real), base) {
 		return notFound

@@ -36,7 +36,7 @@ func Serve(w *http1.ResponseWriter, req *http1.Request, loc *config.Location, ur
 	fpath := route.FilePath(loc, urlPath)
 	f, err := openFile(fpath)
 	if err != nil {
-		return fileError(err)
+		return FileError(err)
 	}
 	if err := inside(loc, &f); err != nil {
 		f.close()
@@ -90,9 +90,9 @@ var (
 	forbidden = &http1.StatusError{Status: 403, Msg: "forbidden"}
 )
 
-// fileError maps a file system error to the status SPEC §3 names: missing
+// FileError maps a file system error to the status SPEC §3 names: missing
 // 404, permission 403, out of descriptors 503, anything else 500.
-func fileError(err error) error {
+func FileError(err error) error {
 	switch {
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR), errors.Is(err, syscall.ENAMETOOLONG):
 		return notFound
