@@ -115,7 +115,7 @@ func (t *Table) Server(addr string, host []byte) *config.Server {
 	if vh == nil {
 		return nil
 	}
-	host = stripPort(host)
+	host = StripPort(host)
 	if n := len(host); n > 0 && host[n-1] == '.' {
 		host = host[:n-1]
 	}
@@ -149,11 +149,11 @@ func (t *Table) Server(addr string, host []byte) *config.Server {
 	return vh.def
 }
 
-// stripPort removes a ":port" from a Host value (RFC 9110 §7.2:
+// StripPort removes a ":port" from a Host value (RFC 9110 §7.2:
 // uri-host [ ":" port ]). An IP-literal keeps its brackets (RFC 3986
 // §3.2.2), so "[::1]:8080" gives "[::1]". The port itself is not
 // validated: the request parser owns Host syntax.
-func stripPort(host []byte) []byte {
+func StripPort(host []byte) []byte {
 	if len(host) > 0 && host[0] == '[' {
 		for i, c := range host {
 			if c == ']' {

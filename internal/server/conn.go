@@ -82,6 +82,39 @@ func (c *conn) dropReader() {
 	}
 }
 
+// waitOrPark waits up to parkAfter for a keep-alive connection's next
+// request in this goroutine — a busy client sends it within moments, and
+// a plain read costs no extra syscall and keeps the buffer — then parks a
+// connection that stays quiet (park.go) and returns errParked. It returns
+// nil with bytes buffered, or when the connection cannot park (then the
+// caller waits as usual), or the read error.
+func (c *conn) waitOrPark(idle time.Duration) error {
+	if c.idle == nil || c.fd < 0 || c.br != nil && c.br.Buffered() > 0 ||
+		c.srv.inShutdown.Load() || idle > 0 && idle <= parkAfter {
+		return nil
+	}
+	p := getParker()
+	if p == nil {
+		return nil
+	}
+	if c.br == nil {
+		c.br = getReader(c.rwc, min(initialBuf, c.bufSize))
+	}
+	c.rwc.SetReadDeadline(deadline(parkAfter))
+	if _, err := c.br.Peek(1); err == nil || !isTimeout(err) {
+		return err
+	}
+	c.dropReader()
+	rest := time.Duration(0) // no timer: the wait has no limit
+	if idle > 0 {
+		rest = idle - parkAfter
+	}
+	if p.park(c, rest) == nil {
+		return errParked
+	}
+	return nil
+}
+
 // parkAfter is how long a keep-alive connection waits for its next
 // request in its goroutine before it is parked (park.go). Parking costs
 // an epoll_ctl and a goroutine start, so it is for connections that are
@@ -214,39 +247,14 @@ func (c *conn) readRequest(idle, headerTimeout time.Duration, mayPark bool) erro
 		putReader(c.br) // the limits shrank (reload)
 		c.br = nil
 	}
-	waited := false
-	if mayPark && c.idle != nil && c.fd >= 0 && (c.br == nil || c.br.Buffered() == 0) && !c.srv.inShutdown.Load() && (idle <= 0 || idle > parkAfter) {
-		if p := getParker(); p != nil {
-			// A busy keep-alive connection sends its next request within
-			// moments: wait for it here, and park only a connection that
-			// stays quiet for parkAfter.
-			// A plain read: no probe syscall, and the buffer is kept
-			// for a connection that is only between two requests.
-			if c.br == nil {
-				c.br = getReader(c.rwc, min(initialBuf, c.bufSize))
-			}
-			c.rwc.SetReadDeadline(deadline(parkAfter))
-			_, err := c.br.Peek(1)
-			switch {
-			case err == nil:
-				waited = true
-			case isTimeout(err):
-				c.dropReader()
-				rest := time.Duration(0)
-				if idle > 0 {
-					rest = idle - parkAfter
-				}
-				if err := p.park(c, rest); err == nil {
-					return errParked
-				}
-			default:
-				return err
-			}
+	if mayPark {
+		if err := c.waitOrPark(idle); err != nil {
+			return err // errParked, or the read failed
 		}
 	}
 	if c.br == nil || c.br.Buffered() == 0 {
 		c.rwc.SetReadDeadline(deadline(idle))
-		if c.idle != nil && !waited {
+		if c.idle != nil {
 			// Wait without a buffer (see idle.go); c.dropReader runs if
 			// the connection really goes idle.
 			if err := c.idle.wait(); err != nil {

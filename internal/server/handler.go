@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"errors"
 	"html"
 	"io"
@@ -212,9 +211,12 @@ func (h *handler) runCGI(req *http1.Request, loc *config.Location, script *cgi.S
 	if req == h.req && (req.ContentLength > 0 || req.Chunked) {
 		body = &h.c.body
 	}
-	name := string(stripPort(req.Host))
+	// SERVER_NAME: the server's first exact name, else the Host.
+	var name string
 	if len(h.srv.Names) > 0 && !strings.HasPrefix(h.srv.Names[0], "*") && h.srv.Names[0] != "" {
 		name = h.srv.Names[0]
+	} else {
+		name = string(route.StripPort(req.Host))
 	}
 	h.addHeaders(loc)
 	h.c.srv.stats.cgiRunning.Add(1) // for the status page
@@ -282,10 +284,7 @@ func (c *conn) clientGone(stop <-chan struct{}) bool {
 	gone := false
 	var b [1]byte
 	rc.Read(func(fd uintptr) bool {
-		n, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		for err == syscall.EINTR {
-			n, _, err = syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		}
+		n, err := peek(fd, b[:])
 		if err == syscall.EAGAIN {
 			return false // wait until readable (or the deadline)
 		}
@@ -295,15 +294,6 @@ func (c *conn) clientGone(stop <-chan struct{}) bool {
 	close(done)
 	<-stopped // no deadline may be set after this returns
 	return gone
-}
-
-// stripPort returns host without a ":port" suffix (keeping an IP literal's
-// brackets).
-func stripPort(host []byte) []byte {
-	if i := bytes.LastIndexByte(host, ':'); i >= 0 && !bytes.HasSuffix(host, []byte("]")) {
-		return host[:i]
-	}
-	return host
 }
 
 // fail renders err, which carries a status when it is a *http1.StatusError;

@@ -95,18 +95,23 @@ func (w *idleWaiter) wait() error {
 }
 
 func (w *idleWaiter) ready(fd uintptr) bool {
-	for {
-		_, _, err := syscall.Recvfrom(int(fd), w.probe[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		switch err {
-		case syscall.EINTR:
-			continue
-		case syscall.EAGAIN:
-			if !w.parked {
-				w.parked = true
-				w.onIdle()
-			}
-			return false // park until the netpoller reports readability
+	if _, err := peek(fd, w.probe[:]); err == syscall.EAGAIN {
+		if !w.parked {
+			w.parked = true
+			w.onIdle()
 		}
-		return true
+		return false // park until the netpoller reports readability
+	}
+	return true
+}
+
+// peek looks at the next byte of a socket without consuming it and
+// without blocking: n == 0 with no error is EOF, EAGAIN means nothing yet.
+func peek(fd uintptr, b []byte) (n int, err error) {
+	for {
+		n, _, err = syscall.Recvfrom(int(fd), b, syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		if err != syscall.EINTR {
+			return n, err
+		}
 	}
 }

@@ -20,11 +20,20 @@ type file struct {
 	size int64
 	mod  time.Time // modification time, whole seconds, UTC
 	mode uint32    // st_mode & S_IFMT
+	os   *os.File  // set by osFile, which then owns fd
 }
 
 func (f *file) isDir() bool     { return f.mode == syscall.S_IFDIR }
 func (f *file) isRegular() bool { return f.mode == syscall.S_IFREG }
-func (f *file) close()          { syscall.Close(f.fd) }
+
+// close closes the descriptor, through the *os.File if osFile made one.
+func (f *file) close() {
+	if f.os != nil {
+		f.os.Close()
+		return
+	}
+	syscall.Close(f.fd)
+}
 
 // openFile opens path read-only. O_NONBLOCK keeps the open of a FIFO from
 // blocking until a writer appears (such files are refused right after);
@@ -55,8 +64,11 @@ func openFile(path string) (file, error) {
 // descriptor is made blocking first, so that os.NewFile does not try to
 // register a regular file with the poller.
 func (f *file) osFile() *os.File {
-	syscall.SetNonblock(f.fd, false)
-	return os.NewFile(uintptr(f.fd), f.path)
+	if f.os == nil {
+		syscall.SetNonblock(f.fd, false)
+		f.os = os.NewFile(uintptr(f.fd), f.path)
+	}
+	return f.os
 }
 
 // readAll reads the whole (small) file into buf, which holds f.size bytes.

@@ -106,12 +106,7 @@ func FileError(err error) error {
 
 // serveFile sends the regular file f, and closes it.
 func serveFile(w *http1.ResponseWriter, req *http1.Request, loc *config.Location, f *file, status int) error {
-	closed := false
-	defer func() {
-		if !closed {
-			f.close()
-		}
-	}()
+	defer f.close()
 	size := f.size
 	ctype := ContentType(f.path, loc.DefaultType)
 	mod := f.mod
@@ -156,8 +151,6 @@ func serveFile(w *http1.ResponseWriter, req *http1.Request, loc *config.Location
 		w.WriteHeader(206)
 		if w.BodyAllowed(206) {
 			of := f.osFile()
-			closed = true
-			defer of.Close()
 			if _, err := of.Seek(r.Start, io.SeekStart); err != nil {
 				return nil // the head is out: the short body closes the connection
 			}
@@ -170,8 +163,6 @@ func serveFile(w *http1.ResponseWriter, req *http1.Request, loc *config.Location
 		w.SetContentLength(m.length)
 		w.WriteHeader(206)
 		of := f.osFile()
-		closed = true
-		defer of.Close()
 		for i, r := range ranges {
 			if _, err := io.WriteString(w, m.heads[i]); err != nil {
 				return nil // connection failed; the writer closes it
@@ -207,8 +198,6 @@ func serveFile(w *http1.ResponseWriter, req *http1.Request, loc *config.Location
 		w.Write(buf)
 	case size > smallFile && w.BodyAllowed(status):
 		of := f.osFile()
-		closed = true
-		defer of.Close()
 		w.ReadFrom(of) // sendfile; a failure here can only close the connection
 	}
 	return nil
