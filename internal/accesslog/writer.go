@@ -153,6 +153,19 @@ func (w *Writer) run(f io.WriteCloser) {
 			bw.Reset(f)
 		}
 	}
+	// writeQueued writes what is queued and flushes it, one write for the
+	// batch.
+	writeQueued := func() {
+		for {
+			select {
+			case bp := <-w.queue:
+				write(bp)
+			default:
+				flush()
+				return
+			}
+		}
+	}
 	report := func() {
 		if d := w.dropped.Load(); d > reported {
 			w.log.Warn("access log lines dropped: the disk did not keep up", "path", w.path, "dropped", d-reported, "total", d)
@@ -167,26 +180,9 @@ func (w *Writer) run(f io.WriteCloser) {
 		select {
 		case bp := <-w.queue:
 			write(bp)
-			// Take what else is queued, then write the batch at once.
-			for more := true; more; {
-				select {
-				case bp := <-w.queue:
-					write(bp)
-				default:
-					more = false
-				}
-			}
-			flush()
+			writeQueued()
 		case reply := <-w.reopen:
-			for more := true; more; {
-				select {
-				case bp := <-w.queue:
-					write(bp)
-				default:
-					more = false
-				}
-			}
-			flush()
+			writeQueued()
 			nf, err := w.open()
 			if err == nil {
 				f.Close()
@@ -197,15 +193,7 @@ func (w *Writer) run(f io.WriteCloser) {
 		case <-tick.C:
 			report()
 		case <-w.done:
-			for more := true; more; {
-				select {
-				case bp := <-w.queue:
-					write(bp)
-				default:
-					more = false
-				}
-			}
-			flush()
+			writeQueued()
 			f.Close()
 			report()
 			return
