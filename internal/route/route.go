@@ -233,14 +233,32 @@ func prefixMatch(p, path string) bool {
 // "/" and contains no "//", "." or ".." segment, nor control bytes.
 //
 // Every error is a *http1.StatusError with Status 400.
+//
+// Results are cached (cache.go): a path seen recently costs no allocation.
 func CleanPath(raw []byte) (string, error) {
+	clean, slot, ok := cachedClean(raw)
+	if ok {
+		return clean, nil
+	}
+	clean, err := cleanPath(raw)
+	if err == nil && slot != nil {
+		key := clean // most paths are already clean: one string serves both
+		if key != string(raw) {
+			key = string(raw)
+		}
+		slot.Store(&cleanEntry{raw: key, clean: clean})
+	}
+	return clean, err
+}
+
+func cleanPath(raw []byte) (string, error) {
 	if len(raw) == 0 || raw[0] != '/' {
 		return "", badPath("request path not absolute")
 	}
 	if fast, err := isClean(raw); err != nil {
 		return "", err
 	} else if fast {
-		return string(raw), nil // the common case: one allocation
+		return string(raw), nil // the common case
 	}
 
 	// Slow path. Both passes work in place: decoding never lengthens the

@@ -157,7 +157,8 @@ func TestCleanPath(t *testing.T) {
 		{"a/b", ""},
 		{"", ""},
 	}
-	for _, tt := range tests {
+	// The second round is answered by the clean-path cache.
+	for _, tt := range append(tests, tests...) {
 		got, err := CleanPath([]byte(tt.raw))
 		if tt.want == "" {
 			var se *http1.StatusError
@@ -168,6 +169,35 @@ func TestCleanPath(t *testing.T) {
 		}
 		if err != nil || got != tt.want {
 			t.Errorf("CleanPath(%q) = %q, %v; want %q", tt.raw, got, err, tt.want)
+		}
+	}
+}
+
+// The clean-path cache keys on a copy of the raw bytes (the caller's
+// buffer is the connection's, refilled by the next request), and a hit
+// allocates nothing.
+func TestCleanPathCache(t *testing.T) {
+	buf := []byte("/cache/one.html")
+	if p, _ := CleanPath(buf); p != "/cache/one.html" {
+		t.Fatalf("got %q", p)
+	}
+	copy(buf, "/cache/two")
+	if p, _ := CleanPath(buf); p != "/cache/two.html" {
+		t.Fatalf("after the buffer changed: got %q", p)
+	}
+	dirty := []byte("/cache/./x/../three%20")
+	for range 2 {
+		if p, err := CleanPath(dirty); err != nil || p != "/cache/three " {
+			t.Fatalf("got %q, %v", p, err)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { CleanPath(dirty) }); n != 0 {
+		t.Errorf("cached CleanPath: %v allocations, want 0", n)
+	}
+	long := []byte("/" + strings.Repeat("a", maxCachedPath))
+	for range 2 {
+		if p, _ := CleanPath(long); p != string(long) {
+			t.Fatal("long path")
 		}
 	}
 }
@@ -203,6 +233,9 @@ func FuzzCleanPath(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
 		p, err := CleanPath([]byte(raw))
+		if p2, err2 := cleanPath([]byte(raw)); p2 != p || (err == nil) != (err2 == nil) {
+			t.Fatalf("cached CleanPath(%q) = %q, %v; uncached %q, %v", raw, p, err, p2, err2)
+		}
 		if err != nil {
 			var se *http1.StatusError
 			if !errors.As(err, &se) || se.Status != 400 {

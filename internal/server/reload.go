@@ -11,6 +11,7 @@ import (
 	"webserv/internal/accesslog"
 	"webserv/internal/config"
 	"webserv/internal/route"
+	"webserv/internal/static"
 )
 
 // state is one configuration and everything derived from it: the routing
@@ -302,6 +303,7 @@ func (s *Server) reload(cfg *config.Config) error {
 	}
 
 	s.state.Store(st)
+	static.ResetCache() // entries are keyed by the old locations
 
 	for addr, l := range s.listeners {
 		if _, ok := st.listens[addr]; !ok {

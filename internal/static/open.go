@@ -20,6 +20,7 @@ type file struct {
 	size int64
 	mod  time.Time // modification time, whole seconds, UTC
 	mode uint32    // st_mode & S_IFMT
+	id   fileID    // from the fstat (cache.go)
 	os   *os.File  // set by osFile, which then owns fd
 }
 
@@ -57,6 +58,7 @@ func openFile(path string) (file, error) {
 		size: st.Size,
 		mod:  time.Unix(st.Mtim.Sec, 0).UTC(),
 		mode: st.Mode & syscall.S_IFMT,
+		id:   idOf(&st),
 	}, nil
 }
 

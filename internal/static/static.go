@@ -33,6 +33,9 @@ var smallBufs = sync.Pool{New: func() any { b := make([]byte, smallFile); return
 // For a 200, the request's preconditions (RFC 9110 §13) and Range (§14) are
 // honoured; an error page (status != 200) is sent whole, as nginx does.
 func Serve(w *http1.ResponseWriter, req *http1.Request, loc *config.Location, urlPath string, status int) error {
+	if e := cached(loc, urlPath); e != nil {
+		return send(w, req, &e.meta, e.body, nil, status)
+	}
 	fpath := route.FilePath(loc, urlPath)
 	f, err := openFile(fpath)
 	if err != nil {
@@ -71,7 +74,7 @@ func Serve(w *http1.ResponseWriter, req *http1.Request, loc *config.Location, ur
 				idx.close()
 				continue
 			}
-			return serveFile(w, req, loc, &idx, status)
+			return serveFile(w, req, loc, urlPath, &idx, status, false)
 		}
 		if loc.Autoindex {
 			return serveListing(w, loc, fpath, urlPath)
@@ -82,7 +85,7 @@ func Serve(w *http1.ResponseWriter, req *http1.Request, loc *config.Location, ur
 		f.close()
 		return forbidden // devices, sockets, FIFOs are never served
 	}
-	return serveFile(w, req, loc, &f, status)
+	return serveFile(w, req, loc, urlPath, &f, status, !cacheOff.Load())
 }
 
 var (
@@ -104,23 +107,54 @@ func FileError(err error) error {
 	return err
 }
 
-// serveFile sends the regular file f, and closes it.
-func serveFile(w *http1.ResponseWriter, req *http1.Request, loc *config.Location, f *file, status int) error {
+// serveFile sends the regular file f, and closes it. f was reached
+// directly by urlPath (not through an index) when cache is set, and a
+// small such file goes into the small-file cache (cache.go).
+func serveFile(w *http1.ResponseWriter, req *http1.Request, loc *config.Location, urlPath string, f *file, status int, cache bool) error {
 	defer f.close()
-	size := f.size
-	ctype := ContentType(f.path, loc.DefaultType)
-	mod := f.mod
+	m := meta{size: f.size, mod: f.mod, ctype: ContentType(f.path, loc.DefaultType)}
 	// A strong validator from modification time and size, as nginx builds
 	// it (RFC 9110 §8.8.3).
-	etag, lastMod := validators(mod, size)
+	m.etag, m.lastMod = validators(m.mod, m.size)
+
+	// A small file is read before anything is committed, so that a read
+	// error can still become an error page; it then leaves with its head
+	// in one writev.
+	if m.size > smallFile {
+		return send(w, req, &m, nil, f, status)
+	}
+	if cache {
+		body := make([]byte, m.size)
+		if err := f.readAll(body); err != nil {
+			return err
+		}
+		store(loc, urlPath, f, &m, body)
+		return send(w, req, &m, body, nil, status)
+	}
+	if m.size == 0 || !w.BodyAllowed(status) {
+		return send(w, req, &m, []byte{}, nil, status)
+	}
+	bp := smallBufs.Get().(*[]byte)
+	defer smallBufs.Put(bp)
+	body := (*bp)[:m.size]
+	if err := f.readAll(body); err != nil {
+		return err
+	}
+	return send(w, req, &m, body, nil, status)
+}
+
+// send answers with the file described by m: its bytes are body, or, when
+// body is nil, they are read from f (with sendfile).
+func send(w *http1.ResponseWriter, req *http1.Request, m *meta, body []byte, f *file, status int) error {
+	size := m.size
 	h := w.Header()
-	h.Set("Last-Modified", lastMod)
-	h.Set("ETag", etag)
+	h.Set("Last-Modified", m.lastMod)
+	h.Set("ETag", m.etag)
 
 	var ranges []byteRange
 	if status == 200 {
 		h.Set("Accept-Ranges", "bytes")
-		pre := evaluate(req, etag, mod)
+		pre := evaluate(req, m.etag, m.mod)
 		switch pre {
 		case notModified:
 			// RFC 9110 §15.4.5: the validators a 200 would carry, no body.
@@ -142,63 +176,53 @@ func serveFile(w *http1.ResponseWriter, req *http1.Request, loc *config.Location
 			}
 		}
 	}
+	// part writes bytes [start, start+n) of the file; a failure can only
+	// close the connection (the head is out).
+	part := func(start, n int64) error {
+		if body != nil {
+			_, err := w.Write(body[start : start+n])
+			return err
+		}
+		of := f.osFile()
+		if _, err := of.Seek(start, io.SeekStart); err != nil {
+			return err
+		}
+		_, err := w.ReadFromN(of, n) // sendfile from the offset
+		return err
+	}
 	switch {
 	case len(ranges) == 1:
 		r := ranges[0]
-		h.Set("Content-Type", ctype)
+		h.Set("Content-Type", m.ctype)
 		h.Set("Content-Range", contentRange(r, size))
 		w.SetContentLength(r.Length)
 		w.WriteHeader(206)
 		if w.BodyAllowed(206) {
-			of := f.osFile()
-			if _, err := of.Seek(r.Start, io.SeekStart); err != nil {
-				return nil // the head is out: the short body closes the connection
-			}
-			w.ReadFromN(of, r.Length) // sendfile from the offset
+			part(r.Start, r.Length)
 		}
 		return nil
 	case len(ranges) > 1:
-		m := newMultipart(ranges, size, ctype)
-		h.Set("Content-Type", "multipart/byteranges; boundary="+m.boundary)
-		w.SetContentLength(m.length)
+		mp := newMultipart(ranges, size, m.ctype)
+		h.Set("Content-Type", "multipart/byteranges; boundary="+mp.boundary)
+		w.SetContentLength(mp.length)
 		w.WriteHeader(206)
-		of := f.osFile()
 		for i, r := range ranges {
-			if _, err := io.WriteString(w, m.heads[i]); err != nil {
+			if _, err := io.WriteString(w, mp.heads[i]); err != nil {
 				return nil // connection failed; the writer closes it
 			}
-			if _, err := of.Seek(r.Start, io.SeekStart); err != nil {
-				return nil
-			}
-			if _, err := w.ReadFromN(of, r.Length); err != nil {
+			if part(r.Start, r.Length) != nil {
 				return nil
 			}
 		}
-		io.WriteString(w, m.tail)
+		io.WriteString(w, mp.tail)
 		return nil
 	}
 
-	// A small file is read before anything is committed, so that a read
-	// error can still become an error page; it then leaves with its head in
-	// one writev.
-	var buf []byte
-	if size > 0 && size <= smallFile && w.BodyAllowed(status) {
-		bp := smallBufs.Get().(*[]byte)
-		defer smallBufs.Put(bp)
-		buf = (*bp)[:size]
-		if err := f.readAll(buf); err != nil {
-			return err
-		}
-	}
-	h.Set("Content-Type", ctype)
+	h.Set("Content-Type", m.ctype)
 	w.SetContentLength(size)
 	w.WriteHeader(status)
-	switch {
-	case buf != nil:
-		w.Write(buf)
-	case size > smallFile && w.BodyAllowed(status):
-		of := f.osFile()
-		w.ReadFrom(of) // sendfile; a failure here can only close the connection
+	if size > 0 && w.BodyAllowed(status) {
+		part(0, size)
 	}
 	return nil
 }

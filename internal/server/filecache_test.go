@@ -1,0 +1,150 @@
+package server_test
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"webserv/internal/servertest"
+)
+
+// The small-file cache (internal/static/cache.go) must never serve a file
+// that changed, moved or turned into a symlink out of the root: each case
+// fetches a file (filling the cache), changes it behind the server's back,
+// and fetches it again.
+
+const cacheConf = `
+server {
+    listen 127.0.0.1:$PORT0;
+    root www;
+    location /a/ { root other; }
+}
+`
+
+func getBody(t *testing.T, c *http.Client, url string) (int, string) {
+	t.Helper()
+	st, body, err := fetch(c, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, body
+}
+
+func TestFileCacheFreshness(t *testing.T) {
+	secret := filepath.Join(t.TempDir(), "secret.txt")
+	if err := os.WriteFile(secret, []byte("SECRET"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name   string
+		change func(t *testing.T, path string)
+		status int
+		body   string
+	}{
+		{"rewritten, same size and mtime", func(t *testing.T, p string) {
+			fi, _ := os.Stat(p)
+			if err := os.WriteFile(p, []byte("version-2"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			// Put the modification time back: only ctime tells.
+			os.Chtimes(p, fi.ModTime(), fi.ModTime())
+		}, 200, "version-2"},
+		{"replaced by rename", func(t *testing.T, p string) {
+			tmp := p + ".tmp"
+			os.WriteFile(tmp, []byte("renamed!!"), 0o644)
+			if err := os.Rename(tmp, p); err != nil {
+				t.Fatal(err)
+			}
+		}, 200, "renamed!!"},
+		{"truncated", func(t *testing.T, p string) {
+			if err := os.Truncate(p, 3); err != nil {
+				t.Fatal(err)
+			}
+		}, 200, "ver"},
+		{"deleted", func(t *testing.T, p string) {
+			if err := os.Remove(p); err != nil {
+				t.Fatal(err)
+			}
+		}, 404, ""},
+		{"made unreadable", func(t *testing.T, p string) {
+			if os.Geteuid() == 0 {
+				t.Skip("root reads any file")
+			}
+			os.Chmod(p, 0)
+		}, 403, ""},
+		{"swapped for a symlink out of the root", func(t *testing.T, p string) {
+			os.Remove(p)
+			if err := os.Symlink(secret, p); err != nil {
+				t.Fatal(err)
+			}
+		}, 404, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := servertest.Start(t, cacheConf, 1, map[string]string{"www/f.txt": "version-1", "other/": ""})
+			c := servertest.Client()
+			for range 3 {
+				if st, body := getBody(t, c, s.URL(0, "/f.txt")); st != 200 || body != "version-1" {
+					t.Fatalf("before: %d %q", st, body)
+				}
+			}
+			tc.change(t, filepath.Join(s.Dir, "www", "f.txt"))
+			st, body := getBody(t, c, s.URL(0, "/f.txt"))
+			if st != tc.status || tc.status == 200 && body != tc.body {
+				t.Errorf("after: %d %q, want %d %q", st, body, tc.status, tc.body)
+			}
+			if st == 200 && body == "SECRET" || st != 200 && body == "SECRET" {
+				t.Error("served a file outside the root")
+			}
+		})
+	}
+}
+
+// Two locations serving the same URL path from different roots, and two
+// servers with the same path, keep separate entries.
+func TestFileCacheKeyedByLocation(t *testing.T) {
+	s := servertest.Start(t, cacheConf+`
+server {
+    listen 127.0.0.1:$PORT1;
+    root www2;
+}
+`, 2, map[string]string{
+		"www/a/x.txt":   "from www",
+		"other/a/x.txt": "from other",
+		"www2/a/x.txt":  "from www2",
+	})
+	c := servertest.Client()
+	for range 3 {
+		for _, want := range []struct {
+			port int
+			body string
+		}{{0, "from other"}, {1, "from www2"}} {
+			if st, body := getBody(t, c, s.URL(want.port, "/a/x.txt")); st != 200 || body != want.body {
+				t.Fatalf("port %d: %d %q, want %q", want.port, st, body, want.body)
+			}
+		}
+	}
+}
+
+// A reload that changes the root serves the new root's file at once.
+func TestFileCacheReload(t *testing.T) {
+	s := servertest.Start(t, cacheConf, 1, map[string]string{"www/f.txt": "old root", "new/f.txt": "new root", "other/": ""})
+	c := servertest.Client()
+	for range 3 {
+		if st, body := getBody(t, c, s.URL(0, "/f.txt")); st != 200 || body != "old root" {
+			t.Fatalf("before: %d %q", st, body)
+		}
+	}
+	if err := s.Srv.Reload(parseConf(t, s, `
+server {
+    listen 127.0.0.1:$PORT0;
+    root new;
+}
+`)); err != nil {
+		t.Fatal(err)
+	}
+	if st, body := getBody(t, c, s.URL(0, "/f.txt")); st != 200 || body != "new root" {
+		t.Errorf("after reload: %d %q", st, body)
+	}
+}

@@ -1,0 +1,121 @@
+package static
+
+import (
+	"hash/maphash"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"webserv/internal/config"
+)
+
+// The small-file cache, in the spirit of lighttpd's stat cache and nginx's
+// open_file_cache, for the requests a site sees most: the same small pages,
+// styles and icons again and again. An entry holds what a response needs
+// (the file's bytes, its validators and type) keyed by location and clean
+// URL path, and a hit costs one stat(2) and no allocation, where a miss
+// costs open, fstat, (readlink for disable_symlinks), read and close plus
+// the strings for the path and validators (issue 9: pprof of bench/run.sh
+// scenario 1 put those syscalls and allocations at the top of the static
+// path).
+//
+// Freshness: every hit stats the file's path (following symlinks, as the
+// open did) and is used only if device, inode, mode, size, mtime and ctime
+// are all unchanged; any write, truncation, chmod or replacement of the
+// file changes ctime at least, and a replacement changes the inode, so a
+// changed file is never served from the cache — there is no validity
+// window, unlike nginx's open_file_cache_valid. disable_symlinks on stays
+// exact: an entry is stored only after the opened file passed the check,
+// and a hit is the same inode, whose content was already found inside the
+// root.
+//
+// Only regular files reached directly by their URL (not through an index)
+// and no larger than smallFile are cached. The table is direct-mapped and
+// lock-free like route's clean-path cache, and the bytes it holds are
+// bounded by cacheBudget.
+const (
+	cacheSlots  = 1024 // power of two
+	cacheBudget = 8 << 20
+)
+
+// meta is what a response says about a regular file.
+type meta struct {
+	size          int64
+	mod           time.Time
+	etag, lastMod string
+	ctype         string
+}
+
+// fileID identifies one version of a file.
+type fileID struct {
+	dev, ino   uint64
+	mode       uint32
+	size       int64
+	mtim, ctim syscall.Timespec
+}
+
+func idOf(st *syscall.Stat_t) fileID {
+	return fileID{dev: uint64(st.Dev), ino: uint64(st.Ino), mode: st.Mode, size: st.Size, mtim: st.Mtim, ctim: st.Ctim}
+}
+
+type cacheEntry struct {
+	loc   *config.Location
+	path  string // clean URL path
+	pathZ []byte // the file's path, NUL-terminated (statZ)
+	id    fileID
+	meta
+	body []byte
+}
+
+var (
+	cacheSeed   = maphash.MakeSeed()
+	cacheTable  [cacheSlots]atomic.Pointer[cacheEntry]
+	cachedBytes atomic.Int64
+	cacheOff    atomic.Bool // tests of the uncached path
+)
+
+func cacheSlot(path string) *atomic.Pointer[cacheEntry] {
+	return &cacheTable[maphash.String(cacheSeed, path)&(cacheSlots-1)]
+}
+
+// cached returns the fresh entry for urlPath under loc, or nil.
+func cached(loc *config.Location, urlPath string) *cacheEntry {
+	e := cacheSlot(urlPath).Load()
+	if e == nil || e.loc != loc || e.path != urlPath {
+		return nil
+	}
+	var st syscall.Stat_t
+	if statZ(e.pathZ, &st) != nil || idOf(&st) != e.id {
+		return nil // changed or gone: the caller takes the full path, which replaces the entry
+	}
+	return e
+}
+
+// store caches body (the whole content of f, read after the fstat that
+// gave f's identity) unless the file changed meanwhile or the budget is
+// spent.
+func store(loc *config.Location, urlPath string, f *file, m *meta, body []byte) {
+	if cacheOff.Load() || cachedBytes.Load()+int64(len(body)) > cacheBudget {
+		return
+	}
+	var st syscall.Stat_t
+	if syscall.Fstat(f.fd, &st) != nil || idOf(&st) != f.id {
+		return // written to while we read it
+	}
+	e := &cacheEntry{loc: loc, path: urlPath, pathZ: append([]byte(f.path), 0), id: f.id, meta: *m, body: body}
+	cachedBytes.Add(int64(len(body)))
+	if old := cacheSlot(urlPath).Swap(e); old != nil {
+		cachedBytes.Add(-int64(len(old.body)))
+	}
+}
+
+// ResetCache empties the small-file cache. A reload calls it: the new
+// configuration's locations are new keys, and the old ones' entries would
+// otherwise keep the old configuration in memory until evicted.
+func ResetCache() {
+	for i := range cacheTable {
+		if old := cacheTable[i].Swap(nil); old != nil {
+			cachedBytes.Add(-int64(len(old.body)))
+		}
+	}
+}

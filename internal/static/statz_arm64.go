@@ -1,0 +1,5 @@
+package static
+
+import "syscall"
+
+const sysStat = syscall.SYS_FSTATAT
