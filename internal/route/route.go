@@ -420,30 +420,40 @@ func badPath(msg string) error {
 // does not match path at a segment boundary (a caller bug), the whole path
 // is appended to the alias, which is still inside it.
 func FilePath(loc *config.Location, path string) string {
+	var b [256]byte
+	return string(AppendFilePath(b[:0], loc, path))
+}
+
+// AppendFilePath appends FilePath(loc, path) to dst, without allocating
+// when dst has room (the static handler builds the path it opens on its
+// stack).
+func AppendFilePath(dst []byte, loc *config.Location, path string) []byte {
 	if loc.Alias == "" {
-		return join(loc.Root, path)
+		return join(dst, loc.Root, path)
 	}
 	if loc.Exact {
-		return join(loc.Alias, "")
+		return join(dst, loc.Alias, "")
 	}
 	rest := path
 	if prefixMatch(loc.Path, path) {
 		rest = path[len(loc.Path):]
 	}
-	return join(loc.Alias, rest)
+	return join(dst, loc.Alias, rest)
 }
 
-// join returns base + "/" + rel with base's trailing and rel's leading
+// join appends base + "/" + rel with base's trailing and rel's leading
 // slashes collapsed into one, and no trailing slash unless the result is
 // the file system root.
-func join(base, rel string) string {
+func join(dst []byte, base, rel string) []byte {
 	base = strings.TrimRight(base, "/")
 	rel = strings.TrimRight(strings.TrimLeft(rel, "/"), "/")
 	if rel == "" {
 		if base == "" {
-			return "/"
+			return append(dst, '/')
 		}
-		return base
+		return append(dst, base...)
 	}
-	return base + "/" + rel
+	dst = append(dst, base...)
+	dst = append(dst, '/')
+	return append(dst, rel...)
 }

@@ -44,12 +44,20 @@ var allocFile = strings.Repeat("x", 1024)
 // response whose length it learnt from the first one, into a buffer it
 // reuses: after newKeepAliveClient, do allocates nothing.
 type keepAliveClient struct {
-	c    net.Conn
-	req  []byte
-	resp []byte
+	c      net.Conn
+	req    []byte
+	resp   []byte
+	status []byte // the status line expected
+	body   []byte // and body
 }
 
 func newKeepAliveClient(tb testing.TB, s *servertest.Server, path string) *keepAliveClient {
+	return newKeepAliveClientStatus(tb, s, path, 200)
+}
+
+// newKeepAliveClientStatus is newKeepAliveClient for a response with the
+// given status (its body is whatever the first response carried).
+func newKeepAliveClientStatus(tb testing.TB, s *servertest.Server, path string, status int) *keepAliveClient {
 	tb.Helper()
 	k := &keepAliveClient{
 		c:   s.Dial(tb, 0),
@@ -64,15 +72,13 @@ func newKeepAliveClient(tb testing.TB, s *servertest.Server, path string) *keepA
 		tb.Fatal(err)
 	}
 	body, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != 200 || resp.Close || string(body) != allocFile {
+	if err != nil || resp.StatusCode != status || resp.Close || status == 200 && string(body) != allocFile {
 		tb.Fatalf("first response: status %d, close %v, %d body bytes, err %v", resp.StatusCode, resp.Close, len(body), err)
 	}
 	// The head's length never changes: Date is fixed-width, and the file,
 	// hence ETag and Last-Modified, stays the same.
-	head := raw.Len() - len(body)
-	if raw.Len() != head+len(allocFile) {
-		tb.Fatalf("read %d bytes past the first response", raw.Len()-head-len(allocFile))
-	}
+	k.status = []byte(raw.String()[:strings.Index(raw.String(), "\r\n")+2])
+	k.body = body
 	k.resp = make([]byte, raw.Len())
 	return k
 }
@@ -85,7 +91,7 @@ func (k *keepAliveClient) do(tb testing.TB) {
 	if _, err := io.ReadFull(k.c, k.resp); err != nil {
 		tb.Fatal(err)
 	}
-	if !bytes.HasPrefix(k.resp, []byte("HTTP/1.1 200 OK\r\n")) || !bytes.HasSuffix(k.resp, []byte(allocFile)) {
+	if !bytes.HasPrefix(k.resp, k.status) || !bytes.HasSuffix(k.resp, k.body) {
 		tb.Fatalf("got response %q", k.resp)
 	}
 }
@@ -110,6 +116,24 @@ func TestStaticKeepAliveAllocs(t *testing.T) {
 		if allocs > staticAllocBudget {
 			t.Errorf("%s: got %v allocations per keep-alive request for a static file, want %d", path, allocs, staticAllocBudget)
 		}
+	}
+}
+
+// The error path (bench/run.sh scenario 3): a 404 for a missing file, with
+// the built-in error page. notFoundAllocBudget pins today's count.
+const notFoundAllocBudget = 0
+
+func TestNotFoundKeepAliveAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are meaningless under -race")
+	}
+	s := startAllocServer(t)
+	k := newKeepAliveClientStatus(t, s, "/missing.html", 404)
+	for range 10 {
+		k.do(t)
+	}
+	if allocs := testing.AllocsPerRun(200, func() { k.do(t) }); allocs != notFoundAllocBudget {
+		t.Errorf("got %v allocations per keep-alive 404, want %d", allocs, notFoundAllocBudget)
 	}
 }
 

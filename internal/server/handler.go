@@ -299,9 +299,10 @@ func (c *conn) clientGone(stop <-chan struct{}) bool {
 // fail renders err, which carries a status when it is a *http1.StatusError;
 // anything else is a 500.
 func (h *handler) fail(loc *config.Location, err error) {
-	var se *http1.StatusError
 	status := 500
-	if errors.As(err, &se) {
+	if se, ok := err.(*http1.StatusError); ok { // the usual case, without errors.As's allocation
+		status = se.Status
+	} else if se := (*http1.StatusError)(nil); errors.As(err, &se) {
 		status = se.Status
 	} else if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, cgi.ErrClientGone) {
 		// The client went away mid-body: nobody to answer.

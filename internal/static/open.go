@@ -1,6 +1,7 @@
 package static
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -36,25 +37,41 @@ func (f *file) close() {
 	syscall.Close(f.fd)
 }
 
-// openFile opens path read-only. O_NONBLOCK keeps the open of a FIFO from
-// blocking until a writer appears (such files are refused right after);
-// on regular files and directories it has no effect.
+// openFile opens path read-only (see openZ).
 func openFile(path string) (file, error) {
-	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK, 0)
+	var b [512]byte
+	return openZ(append(append(b[:0], path...), 0))
+}
+
+// openZ opens the NUL-terminated path read-only and fstats it, without
+// allocating when it fails with an everyday error (a 404 costs nothing
+// but the syscall): those come back as the bare syscall.Errno, others as
+// an *os.PathError naming the file. O_NONBLOCK keeps the open of a FIFO
+// from blocking until a writer appears (such files are refused right
+// after); on regular files and directories it has no effect.
+func openZ(pathZ []byte) (file, error) {
+	if bytes.IndexByte(pathZ[:len(pathZ)-1], 0) >= 0 {
+		return file{}, syscall.EINVAL
+	}
+	fd, err := openat(pathZ, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK)
 	for err == syscall.EINTR {
-		fd, err = syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK, 0)
+		fd, err = openat(pathZ, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK)
 	}
 	if err != nil {
-		return file{}, &os.PathError{Op: "open", Path: path, Err: err}
+		switch err {
+		case syscall.ENOENT, syscall.ENOTDIR, syscall.ENAMETOOLONG, syscall.EACCES, syscall.EPERM:
+			return file{}, err
+		}
+		return file{}, &os.PathError{Op: "open", Path: string(pathZ[:len(pathZ)-1]), Err: err}
 	}
 	var st syscall.Stat_t
 	if err := syscall.Fstat(fd, &st); err != nil {
 		syscall.Close(fd)
-		return file{}, &os.PathError{Op: "fstat", Path: path, Err: err}
+		return file{}, &os.PathError{Op: "fstat", Path: string(pathZ[:len(pathZ)-1]), Err: err}
 	}
 	return file{
 		fd:   fd,
-		path: path,
+		path: string(pathZ[:len(pathZ)-1]),
 		size: st.Size,
 		mod:  time.Unix(st.Mtim.Sec, 0).UTC(),
 		mode: st.Mode & syscall.S_IFMT,

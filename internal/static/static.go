@@ -36,11 +36,13 @@ func Serve(w *http1.ResponseWriter, req *http1.Request, loc *config.Location, ur
 	if e := cached(loc, urlPath); e != nil {
 		return send(w, req, &e.meta, e.body, nil, status)
 	}
-	fpath := route.FilePath(loc, urlPath)
-	f, err := openFile(fpath)
+	var pb [512]byte // the file's path, NUL-terminated, on the stack
+	pathZ := append(route.AppendFilePath(pb[:0], loc, urlPath), 0)
+	f, err := openZ(pathZ)
 	if err != nil {
 		return FileError(err)
 	}
+	fpath := f.path
 	if err := inside(loc, &f); err != nil {
 		f.close()
 		return err

@@ -9,11 +9,21 @@ import (
 // string into a new NUL-terminated buffer on every call; the cache keeps
 // its paths terminated so that a hit allocates nothing.
 func statZ(pathZ []byte, st *syscall.Stat_t) error {
-	const atFDCWD = -100
-	fd := atFDCWD
-	_, _, e := syscall.Syscall6(sysStat, uintptr(fd), uintptr(unsafe.Pointer(&pathZ[0])), uintptr(unsafe.Pointer(st)), 0, 0, 0)
+	_, _, e := syscall.Syscall6(sysStat, uintptr(atFDCWD), uintptr(unsafe.Pointer(&pathZ[0])), uintptr(unsafe.Pointer(st)), 0, 0, 0)
 	if e != 0 {
 		return e
 	}
 	return nil
 }
+
+// openat is open(2) of a NUL-terminated path, for the same reason.
+func openat(pathZ []byte, flags int) (int, error) {
+	fd, _, e := syscall.Syscall6(syscall.SYS_OPENAT, uintptr(atFDCWD), uintptr(unsafe.Pointer(&pathZ[0])), uintptr(flags), 0, 0, 0)
+	if e != 0 {
+		return -1, e
+	}
+	return int(fd), nil
+}
+
+// atFDCWD is AT_FDCWD: paths relative to the working directory.
+var atFDCWD = -100
