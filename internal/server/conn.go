@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"runtime/debug"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -45,15 +46,15 @@ type conn struct {
 	parkTimer  *time.Timer
 	epollAdded bool
 
-	linger bool        // close with a lingering close (unread request bytes)
-	idle   *idleWaiter // nil when the conn has no file descriptor (TLS)
-	parser http1.Parser
-	req    http1.Request
-	w      http1.ResponseWriter
-	body   body
-	head   []byte // copy of the request head while a body is read (see readRequest)
+	linger    bool        // close with a lingering close (unread request bytes)
+	idle      *idleWaiter // nil when the conn has no file descriptor (TLS)
+	*reqState             // nil while parked or closed
+	body      body
 
-	remoteAddr string // the client: the peer, or a PROXY header's source
+	// The client (the peer, or a PROXY header's source) and the local
+	// address, as "host:port"; made on first use (remote, local), as most
+	// requests never need them.
+	remoteAddr string
 	localAddr  string
 
 	lis *listener     // accepted on (ops: TLS configuration, see proxy.go)
@@ -61,8 +62,44 @@ type conn struct {
 	tls bool          // TLS is established (rwc is a *tls.Conn)
 }
 
+// reqState is what a connection needs only while it serves requests: the
+// parser, the request, the response writer and the head copy, whose slices
+// grow to fit the traffic. It is pooled, so that a new connection starts
+// with grown buffers instead of allocating them again, and a parked
+// connection holds none of it.
+type reqState struct {
+	parser http1.Parser
+	req    http1.Request
+	w      http1.ResponseWriter
+	head   []byte // copy of the request head while a body is read (see readRequest)
+}
+
+var reqStates = sync.Pool{New: func() any { return new(reqState) }}
+
+func (c *conn) takeReqState() {
+	if c.reqState == nil {
+		c.reqState = reqStates.Get().(*reqState)
+	}
+}
+
+// giveReqState hands the request state back, cleared: the writer forgets
+// the connection, the parser a head cut short, and the request its slices
+// of the (pooled) read buffer. Nothing of it may be used afterwards.
+func (c *conn) giveReqState() {
+	rs := c.reqState
+	if rs == nil {
+		return
+	}
+	c.reqState = nil
+	rs.w.Reset(nil, 1, false, false)
+	rs.parser.Reset()
+	rs.req.Reset()
+	rs.head = rs.head[:0]
+	reqStates.Put(rs)
+}
+
 func newConn(s *Server, addr string, rwc net.Conn) *conn {
-	c := &conn{srv: s, addr: addr, rwc: rwc, remoteAddr: rwc.RemoteAddr().String(), localAddr: rwc.LocalAddr().String()}
+	c := &conn{srv: s, addr: addr, rwc: rwc}
 	c.fd = -1
 	if sc, ok := rwc.(syscall.Conn); ok {
 		if rc, err := sc.SyscallConn(); err == nil {
@@ -71,6 +108,22 @@ func newConn(s *Server, addr string, rwc net.Conn) *conn {
 		}
 	}
 	return c
+}
+
+// remote returns the client's address as "host:port".
+func (c *conn) remote() string {
+	if c.remoteAddr == "" {
+		c.remoteAddr = c.rwc.RemoteAddr().String()
+	}
+	return c.remoteAddr
+}
+
+// local returns the address the connection was accepted on.
+func (c *conn) local() string {
+	if c.localAddr == "" {
+		c.localAddr = c.rwc.LocalAddr().String()
+	}
+	return c.localAddr
 }
 
 // dropReader gives the read buffer back while the connection is idle.
@@ -109,9 +162,13 @@ func (c *conn) waitOrPark(idle time.Duration) error {
 	if idle > 0 {
 		rest = idle - parkAfter
 	}
+	// Given back before parking: once parked, another goroutine may resume
+	// the connection at any moment.
+	c.giveReqState()
 	if p.park(c, rest) == nil {
 		return errParked
 	}
+	c.takeReqState()
 	return nil
 }
 
@@ -158,6 +215,7 @@ func (p *prefixReader) Read(b []byte) (int, error) {
 
 func (c *conn) close() {
 	c.rwc.Close()
+	c.giveReqState()
 	if c.br != nil {
 		c.br.Discard(c.br.Buffered())
 		putReader(c.br)
@@ -189,12 +247,13 @@ func (c *conn) run(first bool) {
 		// serveRequest) must not take the server down either.
 		if v := recover(); v != nil {
 			parked = false
-			c.srv.Log.Error("panic serving connection", "remote", c.remoteAddr, "panic", v, "stack", string(debug.Stack()))
+			c.srv.Log.Error("panic serving connection", "remote", c.remote(), "panic", v, "stack", string(debug.Stack()))
 		}
 	}()
 	if first && !c.prepare() { // PROXY header, TLS handshake (proxy.go)
 		return
 	}
+	c.takeReqState()
 	for ; ; c.nreq++ {
 		n := c.nreq
 		st := c.srv.state.Load()
@@ -254,9 +313,11 @@ func (c *conn) readRequest(idle, headerTimeout time.Duration, mayPark bool) erro
 	}
 	if c.br == nil || c.br.Buffered() == 0 {
 		c.rwc.SetReadDeadline(deadline(idle))
-		if c.idle != nil {
+		if c.idle != nil && mayPark {
 			// Wait without a buffer (see idle.go); c.dropReader runs if
-			// the connection really goes idle.
+			// the connection really goes idle. A new connection's first
+			// request is usually there already (or follows at once), so
+			// it is read straight away: one syscall fewer per connection.
 			if err := c.idle.wait(); err != nil {
 				return err
 			}
@@ -351,7 +412,7 @@ func (c *conn) serveRequest(st *state, count int) (keep bool) {
 
 	defer func() {
 		if v := recover(); v != nil {
-			c.srv.Log.Error("panic serving request", "remote", c.remoteAddr, "target", string(req.Target), "panic", v, "stack", string(debug.Stack()))
+			c.srv.Log.Error("panic serving request", "remote", c.remote(), "target", string(req.Target), "panic", v, "stack", string(debug.Stack()))
 			if !c.w.HeadSent() {
 				c.w.Reset(c.rwc, req.Minor, false, false)
 				writeBuiltinError(&c.w, 500, srv.Default)

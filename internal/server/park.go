@@ -87,10 +87,8 @@ func (p *parker) park(c *conn, idle time.Duration) error {
 	}
 	// Everything of c is written before it is published: once parked,
 	// the timer or shutdown may close it, and once registered it may
-	// resume in another goroutine at any moment.
-	c.w.Release()
-	c.req.Fields = nil
-	c.head = nil
+	// resume in another goroutine at any moment. (The request state went
+	// back to its pool before: waitOrPark.)
 	op := syscall.EPOLL_CTL_MOD
 	if !c.epollAdded {
 		op = syscall.EPOLL_CTL_ADD

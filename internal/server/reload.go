@@ -162,8 +162,12 @@ func (s *Server) newListener(addr string, ln net.Listener, reusePort bool) *list
 // listen opens addr, with SO_REUSEPORT when reusePort is set: several
 // sockets (processes) may then bind the same address and the kernel
 // spreads incoming connections over them (Linux socket(7)).
+//
+// Accepted connections get no TCP keepalive probes (nginx's default,
+// so_keepalive off): idle connections end at keepalive_timeout anyway, and
+// Go's default would cost four setsockopt calls per connection.
 func listen(addr string, reusePort bool) (net.Listener, error) {
-	var lc net.ListenConfig
+	lc := net.ListenConfig{KeepAlive: -1}
 	if reusePort {
 		lc.Control = func(_, _ string, c syscall.RawConn) error {
 			var serr error

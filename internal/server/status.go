@@ -62,7 +62,7 @@ func (c *conn) logRequest(st *state, srv *config.Server, start time.Time, parsed
 	now := time.Now()
 	e := accesslog.Entry{
 		Time:       now,
-		RemoteAddr: c.remoteAddr,
+		RemoteAddr: c.remote(),
 		Status:     status,
 		BodyBytes:  c.w.BodyBytesSent(),
 		ServerName: serverName(srv),
