@@ -14,9 +14,10 @@
 #   SCENARIOS="1 5" bench/run.sh        # a subset
 #
 # Environment: ROUNDS (3), DURATION (seconds per run, 5), WARMUP (seconds,
-# 2), THREADS (wrk threads, 2), IDLE_CONNS (10000), SCENARIOS ("1 2 3 4 5
-# 6"), BASE_PORT (first of 7 consecutive ports, 18480), KEEP_TMP=1 to keep
-# the temporary directory (configurations, logs, raw wrk output).
+# 2), THREADS (wrk threads, 2), IDLE_CONNS (10000), IDLE_SETTLE (seconds
+# from the last idle connection to the RSS reading, 4), SCENARIOS ("1 2 3
+# 4 5 6"), BASE_PORT (first of 7 consecutive ports, 18480), KEEP_TMP=1 to
+# keep the temporary directory (configurations, logs, raw wrk output).
 #
 # Scenarios:
 #   1  1 KiB file, keep-alive, 50 and 256 connections: req/s, p50, p99,
@@ -41,6 +42,7 @@ DURATION=${DURATION:-5}
 WARMUP=${WARMUP:-2}
 THREADS=${THREADS:-2}
 IDLE_CONNS=${IDLE_CONNS:-10000}
+IDLE_SETTLE=${IDLE_SETTLE:-4}
 SCENARIOS=${SCENARIOS:-"1 2 3 4 5 6"}
 BASE_PORT=${BASE_PORT:-18480}
 
@@ -359,7 +361,11 @@ scenario_idle() {
 		done
 		grep -q '^ready' "$out" || die "gobench idle against $srv: not ready after 60s"
 		n=$(awk '/^ready/ {print $2}' "$out")
-		sleep 1 # let the server settle after the last response
+		# Let the server settle after the last response: webserv gives a
+		# burst's memory back to the OS once parking has been quiet for a
+		# second (internal/server/park.go), which lands 1-3 s after the
+		# last connection; nginx gets the same wait.
+		sleep "$IDLE_SETTLE"
 		loaded=$(rss_kb $pids)
 		record "s5|bytes/conn" "$srv" $(((loaded - rest) * 1024 / n))
 		record "s5|RSS at rest KiB" "$srv" "$rest"

@@ -1,6 +1,10 @@
 package server
 
-import "webserv/internal/http1"
+import (
+	"time"
+
+	"webserv/internal/http1"
+)
 
 // SetTestHookServe installs f to run at the start of every request and
 // returns a function that removes it.
@@ -20,3 +24,14 @@ func Parked() int {
 	defer p.mu.Unlock()
 	return len(p.conns)
 }
+
+// SetTrim makes the parker trim after burst parks and quiet of d (see
+// park.go) and returns a function restoring the defaults.
+func SetTrim(burst int64, d time.Duration) (restore func()) {
+	trimBurstSet.Store(burst)
+	trimQuietSet.Store(int64(d))
+	return func() { trimBurstSet.Store(0); trimQuietSet.Store(0) }
+}
+
+// Trims reports how many times the parker gave memory back.
+func Trims() int64 { return trims.Load() }

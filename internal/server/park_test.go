@@ -5,7 +5,7 @@ import (
 	"context"
 	"io"
 	"net"
-
+	"runtime"
 	"testing"
 	"time"
 
@@ -95,5 +95,45 @@ func waitParked(t *testing.T, want int) {
 			t.Fatalf("parked connections: %d, want %d", server.Parked(), want)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// After a burst of connections goes idle, the parker gives the memory they
+// used back to the operating system once parking is quiet.
+func TestParkedBurstTrimsMemory(t *testing.T) {
+	if server.Parked() < 0 {
+		t.Skip("epoll unavailable: connections are not parked")
+	}
+	defer server.SetTrim(32, 200*time.Millisecond)()
+	s := servertest.Start(t, `
+server {
+    listen 127.0.0.1:$PORT0;
+    root www;
+}
+`, 1, map[string]string{"www/index.html": "home"})
+	trims := server.Trims()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	base := server.Parked()
+	const n = 64
+	for range n {
+		c := s.Dial(t, 0)
+		io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		if r := servertest.ReadResponse(t, bufio.NewReader(c), "GET"); r.StatusCode != 200 {
+			t.Fatalf("got %d", r.StatusCode)
+		}
+	}
+	waitParked(t, base+n)
+	deadline := time.Now().Add(servertest.IOTimeout)
+	for server.Trims() == trims && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if server.Trims() == trims {
+		t.Fatal("no trim after a burst of parked connections")
+	}
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	if after.NumForcedGC == before.NumForcedGC || after.HeapReleased == 0 {
+		t.Errorf("trim forced %d collections and left %d bytes released", after.NumForcedGC-before.NumForcedGC, after.HeapReleased)
 	}
 }
