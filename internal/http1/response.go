@@ -109,11 +109,15 @@ type ResponseWriter struct {
 	bufs     net.Buffers // writev scratch, reused
 	wbufs    net.Buffers // what WriteTo consumes (a field, so that it does not escape per call)
 	chunkHdr [20]byte
+	dlAt     time.Time // the write deadline last armed on conn (zero: none)
 }
 
 // Reset prepares w for a response to a request of the given version and
 // method on conn.
 func (w *ResponseWriter) Reset(conn io.Writer, minor int, head, keepAlive bool) {
+	if conn != w.conn || conn == nil {
+		w.dlAt = time.Time{} // the deadline armed belongs to another connection
+	}
 	w.conn = conn
 	w.dl, _ = conn.(writeDeadliner)
 	w.minor = minor
@@ -129,15 +133,6 @@ func (w *ResponseWriter) Reset(conn io.Writer, minor int, head, keepAlive bool) 
 	w.written = 0
 	w.sent = 0
 	w.err = nil
-}
-
-// Release drops the writer's scratch buffers (head bytes, writev vectors,
-// header list) so that a connection parked while idle holds no memory for
-// them; they are allocated again by the next response.
-func (w *ResponseWriter) Release() {
-	w.buf, w.bufs, w.wbufs = nil, nil, nil
-	w.header.kv = nil
-	w.conn, w.dl = nil, nil
 }
 
 // BodyAllowed reports whether a response with status would carry a body
@@ -202,11 +197,27 @@ type writeDeadliner interface {
 	SetWriteDeadline(time.Time) error
 }
 
+// armDeadline pushes the write deadline to SendTimeout from now before a
+// write. Moving a deadline costs a runtime timer update, so one armed
+// less than deadlineSlack ago is left alone: send_timeout is then honoured
+// to within deadlineSlack (never longer than configured), and a busy
+// keep-alive connection re-arms about once per deadlineSlack instead of
+// once per response.
 func (w *ResponseWriter) armDeadline() {
-	if w.dl != nil && w.SendTimeout > 0 {
-		w.dl.SetWriteDeadline(time.Now().Add(w.SendTimeout))
+	if w.dl == nil || w.SendTimeout <= 0 {
+		return
 	}
+	now := time.Now()
+	want := now.Add(w.SendTimeout)
+	slack := min(deadlineSlack, w.SendTimeout/8)
+	if !w.dlAt.IsZero() && !w.dlAt.After(want) && w.dlAt.Sub(want) > -slack {
+		return
+	}
+	w.dlAt = want
+	w.dl.SetWriteDeadline(want)
 }
+
+const deadlineSlack = time.Second
 
 func (w *ResponseWriter) writeRaw(p []byte) error {
 	if w.err != nil {

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // datePattern matches the Date line so responses can be compared as text.
@@ -189,5 +190,58 @@ func TestRebase(t *testing.T) {
 	if string(r.Method) != "GET" || string(r.Target) != "/p?q" || string(r.Host) != "h" ||
 		string(r.Fields[0].Name) != "Host" || string(r.Fields[0].Value) != "h" || string(r.Query) != "q" {
 		t.Errorf("after rebase: %q %q %q %q %q", r.Method, r.Target, r.Host, r.Fields[0].Name, r.Fields[0].Value)
+	}
+}
+
+// deadlineConn records the write deadlines set on it.
+type deadlineConn struct {
+	bytes.Buffer
+	set []time.Time
+}
+
+func (d *deadlineConn) SetWriteDeadline(t time.Time) error {
+	d.set = append(d.set, t)
+	return nil
+}
+
+// send_timeout is armed before writing, but a deadline armed moments ago
+// on the same connection is not moved again (one timer update per
+// deadlineSlack, not per response), unless it would outlast a shorter
+// timeout or the connection changed.
+func TestWriteDeadlineArmedLazily(t *testing.T) {
+	respond := func(w *ResponseWriter, c io.Writer, timeout time.Duration) {
+		w.Reset(c, 1, false, true)
+		w.SendTimeout = timeout
+		w.SetContentLength(2)
+		w.WriteHeader(200)
+		w.Write([]byte("ok"))
+		w.Finish()
+	}
+	var w ResponseWriter
+	a := &deadlineConn{}
+	start := time.Now()
+	respond(&w, a, time.Minute)
+	if len(a.set) != 1 || a.set[0].Sub(start) < time.Minute-time.Second || a.set[0].Sub(start) > time.Minute+time.Second {
+		t.Fatalf("first response: deadlines %v, want one a minute from now", a.set)
+	}
+	for range 5 {
+		respond(&w, a, time.Minute)
+	}
+	if len(a.set) != 1 {
+		t.Errorf("same connection, moments later: %d deadlines set, want still 1", len(a.set))
+	}
+	respond(&w, a, 10*time.Second)
+	if len(a.set) != 2 || a.set[1].Sub(time.Now()) > 10*time.Second {
+		t.Errorf("shorter timeout: deadlines %v, want a new one within 10s", a.set)
+	}
+	b := &deadlineConn{}
+	respond(&w, b, 10*time.Second)
+	if len(b.set) != 1 {
+		t.Errorf("another connection: %d deadlines set on it, want 1", len(b.set))
+	}
+	w.Reset(nil, 1, false, false) // handed back to a pool
+	respond(&w, b, 10*time.Second)
+	if len(b.set) != 2 {
+		t.Errorf("after Reset(nil): %d deadlines, want 2", len(b.set))
 	}
 }

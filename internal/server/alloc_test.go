@@ -158,6 +158,17 @@ func BenchmarkStaticKeepAlive(b *testing.B) {
 	}
 }
 
+// BenchmarkNotFoundKeepAlive is bench/run.sh scenario 3 in-process: a 404
+// with the built-in error page over one keep-alive connection.
+func BenchmarkNotFoundKeepAlive(b *testing.B) {
+	s := startAllocServer(b)
+	k := newKeepAliveClientStatus(b, s, "/missing.html", 404)
+	b.ReportAllocs()
+	for b.Loop() {
+		k.do(b)
+	}
+}
+
 // BenchmarkStaticKeepAliveParallel is the same over GOMAXPROCS connections
 // at once, closer to wrk's load (and to contention between connections).
 func BenchmarkStaticKeepAliveParallel(b *testing.B) {

@@ -333,7 +333,7 @@ func (c *conn) readRequest(idle, headerTimeout time.Duration, mayPark bool) erro
 	if c.srv.inShutdown.Load() && c.br.Buffered() == 0 {
 		return os.ErrDeadlineExceeded
 	}
-	c.rwc.SetReadDeadline(deadline(headerTimeout))
+	armed := false // the head timeout, set once more bytes are needed
 	for {
 		buf, _ := c.br.Peek(c.br.Buffered())
 		n, err := c.parser.Parse(buf, &c.req)
@@ -349,6 +349,12 @@ func (c *conn) readRequest(idle, headerTimeout time.Duration, mayPark bool) erro
 				return &http1.StatusError{Status: 431, Msg: "request head larger than buffer"}
 			}
 			c.growReader(buf)
+		}
+		if !armed {
+			// Most heads arrive whole with their first byte and need no
+			// timer at all.
+			c.rwc.SetReadDeadline(deadline(headerTimeout))
+			armed = true
 		}
 		if _, err := c.br.Peek(c.br.Buffered() + 1); err != nil {
 			if isTimeout(err) {
