@@ -175,7 +175,7 @@ server { listen 127.0.0.1:$PORT0; root www; }
 	// Every abuser holds a connection now: the high-water mark.
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	heapPeak, goPeak := ms.HeapInuse, runtime.NumGoroutine()
+	heapPeak, goPeak := ms.HeapInuse, serverGoroutines()
 
 	counts := map[string]int{}
 	for range n {
@@ -334,7 +334,7 @@ server { listen 127.0.0.1:$PORT0; root www; }
 	// The server's connection goroutines end once send_timeout cuts the
 	// readers off; only then may they read.
 	poll(t, "server serving every reader", func() string {
-		if g := runtime.NumGoroutine(); g < goroutines+1+readers {
+		if g := serverGoroutines(); g < goroutines+1+readers {
 			return fmt.Sprintf("%d goroutines, want %d", g, goroutines+1+readers)
 		}
 		return ""
@@ -395,7 +395,7 @@ server { listen 127.0.0.1:$PORT0; root www; }
 	// Wait until the server has read every head: its connection
 	// goroutines are then all parked in Peek with the bytes buffered.
 	poll(t, "server read every head", func() string {
-		if g := runtime.NumGoroutine(); g < goroutines+n {
+		if g := serverGoroutines(); g < goroutines+n {
 			return fmt.Sprintf("%d goroutines, want %d", g, goroutines+n)
 		}
 		return ""

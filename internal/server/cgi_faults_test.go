@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"webserv/internal/server"
 	"webserv/internal/servertest"
 )
 
@@ -240,12 +241,16 @@ func TestCGIFaults(t *testing.T) {
 	}
 }
 
+// serverGoroutines is the number of goroutines, less the server's idle
+// workers (goroutines kept to serve the next connection, workers.go).
+func serverGoroutines() int { return runtime.NumGoroutine() - server.IdleWorkers() }
+
 // pollGoroutines waits for the goroutine count to come down to baseline;
 // on failure it logs every stack.
 func pollGoroutines(t *testing.T, baseline int) {
 	t.Helper()
 	poll(t, "goroutines back to baseline", func() string {
-		if n := runtime.NumGoroutine(); n > baseline {
+		if n := serverGoroutines(); n > baseline {
 			return fmt.Sprintf("%d goroutines, baseline %d", n, baseline)
 		}
 		return ""
@@ -344,10 +349,10 @@ func settle(t *testing.T, addr string) (goroutines, fds int) {
 	if status, _, err := simpleGet(addr, "/"); err != nil || status != 200 {
 		t.Fatalf("warm-up request: %d %v", status, err)
 	}
-	goroutines, fds = runtime.NumGoroutine(), countFDs(t)
+	goroutines, fds = serverGoroutines(), countFDs(t)
 	for range 20 {
 		time.Sleep(25 * time.Millisecond)
-		g, f := runtime.NumGoroutine(), countFDs(t)
+		g, f := serverGoroutines(), countFDs(t)
 		if g >= goroutines && f >= fds {
 			break
 		}

@@ -225,13 +225,11 @@ func (c *conn) close() {
 	<-c.sem
 }
 
-// serve is the connection loop: read a request, serve it, finish it, and
-// decide whether the connection can be reused (RFC 9112 §9.3).
-func (c *conn) serve() { c.run(true) }
-
-// run is the connection loop, from the first request (first) or resumed
-// after the connection was parked while idle (park.go). A parked
-// connection's goroutine ends without closing it.
+// run is the connection loop — read a request, serve it, finish it, and
+// decide whether the connection can be reused (RFC 9112 §9.3) — from the
+// first request (first) or resumed after the connection was parked while
+// idle (park.go). When the connection is parked, run returns without
+// closing it.
 func (c *conn) run(first bool) {
 	parked := false
 	defer func() {

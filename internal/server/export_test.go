@@ -35,3 +35,8 @@ func SetTrim(burst int64, d time.Duration) (restore func()) {
 
 // Trims reports how many times the parker gave memory back.
 func Trims() int64 { return trims.Load() }
+
+// IdleWorkers reports how many connection goroutines wait for a new
+// connection (workers.go): tests that count goroutines to see what the
+// server is doing leave them out.
+func IdleWorkers() int { return int(idleWorkers.Load()) }

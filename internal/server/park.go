@@ -57,7 +57,7 @@ func getParker() *parker {
 }
 
 // loop hands each connection that became readable (or hung up) back to a
-// goroutine of its own.
+// goroutine (workers.go).
 func (p *parker) loop() {
 	events := make([]syscall.EpollEvent, 256)
 	for {
@@ -75,7 +75,7 @@ func (p *parker) loop() {
 			c := p.conns[ev.Fd]
 			p.mu.Unlock()
 			if c != nil && c.unpark() {
-				go c.run(false)
+				c.srv.startConn(c, false)
 			}
 		}
 	}

@@ -37,6 +37,8 @@ type Server struct {
 	inShutdown atomic.Bool
 	accepting  sync.WaitGroup // accept loops
 
+	jobs chan job // connections for idle workers (workers.go)
+
 	stats stats
 }
 
@@ -50,6 +52,7 @@ func New(cfg *config.Config, log *slog.Logger) *Server {
 		listeners: make(map[string]*listener),
 		conns:     make(map[*conn]struct{}),
 		done:      make(chan struct{}),
+		jobs:      make(chan job),
 	}
 	// Until Listen loads certificates and opens logs, the state has the
 	// routing table only.
@@ -180,7 +183,7 @@ func (s *Server) acceptLoop(l *listener) {
 			return
 		}
 		s.stats.handled.Add(1)
-		go c.serve()
+		s.startConn(c, true)
 	}
 }
 

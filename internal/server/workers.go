@@ -1,0 +1,69 @@
+package server
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// Reusing connection goroutines. Serving a request takes a goroutine's
+// stack to about 8 KiB (parser, handler, response writer), and a new
+// goroutine starts with a small one that grows by copying, frame by frame.
+// pprof of bench/run.sh scenario 2 (a connection per request) put a
+// fifth of the server's user CPU in runtime.morestack and copystack. So a
+// goroutine whose connection has ended waits up to workerIdle for the
+// next one — a new connection or a parked one waking up — and serves it
+// with the stack it already has. At most maxIdleWorkers wait at once
+// (their stacks are the memory this keeps: 2 MiB at most); when none is
+// waiting a new goroutine starts, as before.
+const (
+	workerIdle     = 2 * time.Second
+	maxIdleWorkers = 256
+)
+
+// job is a connection to serve: from its first request (first), or
+// resumed after it was parked.
+type job struct {
+	c     *conn
+	first bool
+}
+
+// idleWorkers counts the workers waiting for a job, in all servers of the
+// process (the bound is per process, as a process normally runs one).
+var idleWorkers atomic.Int32
+
+// startConn serves c in an idle worker, or in a new goroutine.
+func (s *Server) startConn(c *conn, first bool) {
+	select {
+	case s.jobs <- job{c, first}:
+	default:
+		go s.work(job{c, first})
+	}
+}
+
+// work serves j, then further jobs until it has waited workerIdle for
+// one, or shutdown begins, or enough workers are already waiting.
+func (s *Server) work(j job) {
+	var idle *time.Timer
+	for {
+		j.c.run(j.first)
+		if idleWorkers.Add(1) > maxIdleWorkers {
+			idleWorkers.Add(-1)
+			return
+		}
+		if idle == nil {
+			idle = time.NewTimer(workerIdle)
+		} else {
+			idle.Reset(workerIdle)
+		}
+		select {
+		case j = <-s.jobs:
+			idleWorkers.Add(-1)
+		case <-idle.C:
+			idleWorkers.Add(-1)
+			return
+		case <-s.done:
+			idleWorkers.Add(-1)
+			return
+		}
+	}
+}
