@@ -26,11 +26,12 @@ server {
 		if err != nil || st != 200 || body != "hello" {
 			t.Fatalf("request %d: %d %q %v", i, st, body, err)
 		}
-		// One connection at a time: after the first, a worker is always
-		// waiting, so the count stays at one more than before.
+		// One connection at a time: its goroutine then waits for the
+		// next. (Now and then a second one starts, when the connection
+		// arrives while the first is between serving and waiting.)
 		poll(t, "worker idle after the connection", func() string {
-			if n := server.IdleWorkers(); n != base+1 {
-				return fmt.Sprintf("%d idle workers, want %d", n, base+1)
+			if n := server.IdleWorkers(); n < base+1 {
+				return fmt.Sprintf("%d idle workers, want at least %d", n, base+1)
 			}
 			return ""
 		})
