@@ -73,7 +73,7 @@ func openZ(pathZ []byte) (file, error) {
 		fd:   fd,
 		path: string(pathZ[:len(pathZ)-1]),
 		size: st.Size,
-		mod:  time.Unix(st.Mtim.Sec, 0).UTC(),
+		mod:  time.Unix(int64(st.Mtim.Sec), 0).UTC(), // int64: 32-bit platforms,
 		mode: st.Mode & syscall.S_IFMT,
 		id:   idOf(&st),
 	}, nil

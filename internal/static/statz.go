@@ -5,18 +5,8 @@ import (
 	"unsafe"
 )
 
-// statZ is stat(2) of a NUL-terminated path. syscall.Stat would copy a Go
-// string into a new NUL-terminated buffer on every call; the cache keeps
-// its paths terminated so that a hit allocates nothing.
-func statZ(pathZ []byte, st *syscall.Stat_t) error {
-	_, _, e := syscall.Syscall6(sysStat, uintptr(atFDCWD), uintptr(unsafe.Pointer(&pathZ[0])), uintptr(unsafe.Pointer(st)), 0, 0, 0)
-	if e != 0 {
-		return e
-	}
-	return nil
-}
-
-// openat is open(2) of a NUL-terminated path, for the same reason.
+// openat is open(2) of a NUL-terminated path: syscall.Open would copy a
+// Go string into a new NUL-terminated buffer on every call.
 func openat(pathZ []byte, flags int) (int, error) {
 	fd, _, e := syscall.Syscall6(syscall.SYS_OPENAT, uintptr(atFDCWD), uintptr(unsafe.Pointer(&pathZ[0])), uintptr(flags), 0, 0, 0)
 	if e != 0 {
