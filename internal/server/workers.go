@@ -46,6 +46,7 @@ func (s *Server) work(j job) {
 	var idle *time.Timer
 	for {
 		j.c.run(j.first)
+		j = job{} // hold nothing of the finished connection while waiting
 		if idleWorkers.Add(1) > maxIdleWorkers {
 			idleWorkers.Add(-1)
 			return
