@@ -292,6 +292,13 @@ func BenchmarkCleanPath(b *testing.B) {
 				CleanPath(raw)
 			}
 		})
+		b.Run("uncached"+p, func(b *testing.B) {
+			raw := []byte(p)
+			b.ReportAllocs()
+			for b.Loop() {
+				cleanPath(raw)
+			}
+		})
 	}
 }
 
