@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"webserv/internal/servertest"
+	"webserv/internal/static"
 )
 
 // The static-file path in steady state: a keep-alive connection asking for
@@ -98,6 +99,9 @@ func (k *keepAliveClient) do(tb testing.TB) {
 }
 
 func startAllocServer(tb testing.TB) *servertest.Server {
+	// The file is new: let the small-file cache take it at once, as it
+	// would a second later (static.SetCacheRacyWindow).
+	tb.Cleanup(static.SetCacheRacyWindow(0))
 	return servertest.Start(tb, allocConf, 1, map[string]string{"www/1k.html": allocFile})
 }
 

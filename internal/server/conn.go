@@ -168,6 +168,8 @@ func (c *conn) waitOrPark(idle time.Duration) error {
 	if p.park(c, rest) == nil {
 		return errParked
 	}
+	// Parking failed (epoll_ctl refused): carry on in this goroutine,
+	// with a request state from the pool (readRequest sets its limits).
 	c.takeReqState()
 	return nil
 }
@@ -260,12 +262,12 @@ func (c *conn) run(first bool) {
 			return // a reload removed this address
 		}
 		c.bufSize = int(def.ClientMaxURILength+def.ClientMaxHeaderSize) + headSlack
-		c.parser.Limits = http1.Limits{MaxURILength: int(def.ClientMaxURILength), MaxHeaderSize: int(def.ClientMaxHeaderSize)}
+		lim := http1.Limits{MaxURILength: int(def.ClientMaxURILength), MaxHeaderSize: int(def.ClientMaxHeaderSize)}
 		idle := def.ClientHeaderTimeout
 		if n > 0 {
 			idle = def.KeepaliveTimeout
 		}
-		if err := c.readRequest(idle, def.ClientHeaderTimeout, n > 0); err != nil {
+		if err := c.readRequest(lim, idle, def.ClientHeaderTimeout, n > 0); err != nil {
 			if err == errParked {
 				parked = true
 				return
@@ -291,14 +293,14 @@ func (c *conn) run(first bool) {
 }
 
 // readRequest waits up to idle for the first byte of a request, then up to
-// headerTimeout for the whole head, and parses it into c.req. A connection
+// headerTimeout for the whole head, and parses it into c.req within lim. A connection
 // that sends nothing is closed without an answer; one that stalls mid-head
 // gets 408.
 //
 // A keep-alive connection (mayPark) with nothing to read yet is parked
 // instead (park.go): readRequest then returns errParked, and the serve
 // loop resumes in a new goroutine when bytes arrive.
-func (c *conn) readRequest(idle, headerTimeout time.Duration, mayPark bool) error {
+func (c *conn) readRequest(lim http1.Limits, idle, headerTimeout time.Duration, mayPark bool) error {
 	c.state.Store(stateIdle)
 	if c.br != nil && c.br.Size() > c.bufSize && c.br.Buffered() == 0 {
 		putReader(c.br) // the limits shrank (reload)
@@ -331,6 +333,9 @@ func (c *conn) readRequest(idle, headerTimeout time.Duration, mayPark bool) erro
 	if c.srv.inShutdown.Load() && c.br.Buffered() == 0 {
 		return os.ErrDeadlineExceeded
 	}
+	// The limits are set here, after any park: the request state may
+	// have come back from the pool in between.
+	c.parser.Limits = lim
 	armed := false // the head timeout, set once more bytes are needed
 	for {
 		buf, _ := c.br.Peek(c.br.Buffered())

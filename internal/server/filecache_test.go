@@ -7,12 +7,21 @@ import (
 	"testing"
 
 	"webserv/internal/servertest"
+	"webserv/internal/static"
 )
 
 // The small-file cache (internal/static/cache.go) must never serve a file
 // that changed, moved or turned into a symlink out of the root: each case
 // fetches a file (filling the cache), changes it behind the server's back,
 // and fetches it again.
+
+// newCacheServer starts cacheConf (plus extra) with files cacheable at
+// once: they are new, and the cache otherwise waits a second for a file
+// to settle (static.SetCacheRacyWindow, tested in internal/static).
+func newCacheServer(t *testing.T, extra string, ports int, files map[string]string) *servertest.Server {
+	t.Cleanup(static.SetCacheRacyWindow(0))
+	return servertest.Start(t, cacheConf+extra, ports, files)
+}
 
 const cacheConf = `
 server {
@@ -82,7 +91,7 @@ func TestFileCacheFreshness(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := servertest.Start(t, cacheConf, 1, map[string]string{"www/f.txt": "version-1", "other/": ""})
+			s := newCacheServer(t, "", 1, map[string]string{"www/f.txt": "version-1", "other/": ""})
 			c := servertest.Client()
 			for range 3 {
 				if st, body := getBody(t, c, s.URL(0, "/f.txt")); st != 200 || body != "version-1" {
@@ -104,7 +113,7 @@ func TestFileCacheFreshness(t *testing.T) {
 // Two locations serving the same URL path from different roots, and two
 // servers with the same path, keep separate entries.
 func TestFileCacheKeyedByLocation(t *testing.T) {
-	s := servertest.Start(t, cacheConf+`
+	s := newCacheServer(t, `
 server {
     listen 127.0.0.1:$PORT1;
     root www2;
@@ -129,7 +138,7 @@ server {
 
 // A reload that changes the root serves the new root's file at once.
 func TestFileCacheReload(t *testing.T) {
-	s := servertest.Start(t, cacheConf, 1, map[string]string{"www/f.txt": "old root", "new/f.txt": "new root", "other/": ""})
+	s := newCacheServer(t, "", 1, map[string]string{"www/f.txt": "old root", "new/f.txt": "new root", "other/": ""})
 	c := servertest.Client()
 	for range 3 {
 		if st, body := getBody(t, c, s.URL(0, "/f.txt")); st != 200 || body != "old root" {

@@ -24,15 +24,17 @@ import (
 // are all unchanged; any write, truncation, chmod or replacement of the
 // file changes ctime at least, and a replacement changes the inode, so a
 // changed file is never served from the cache — there is no validity
-// window, unlike nginx's open_file_cache_valid. disable_symlinks on stays
+// window, unlike nginx's open_file_cache_valid. (That needs the bytes
+// stored to be the ones the identity describes: see racyWindow for files
+// written while they are read.) disable_symlinks on stays
 // exact: an entry is stored only after the opened file passed the check,
 // and a hit is the same inode, whose content was already found inside the
 // root.
 //
-// Only regular files reached directly by their URL (not through an index)
-// and no larger than smallFile are cached. The table is direct-mapped and
-// lock-free like route's clean-path cache, and the bytes it holds are
-// bounded by cacheBudget.
+// Only regular files reached directly by their URL (not through an index),
+// no larger than smallFile and unchanged for a second (racyWindow) are
+// cached. The table is direct-mapped and lock-free like route's
+// clean-path cache, and the bytes it holds are bounded by cacheBudget.
 const (
 	cacheSlots  = 1024 // power of two
 	cacheBudget = 8 << 20
@@ -78,24 +80,70 @@ func cacheSlot(path string) *atomic.Pointer[cacheEntry] {
 	return &cacheTable[maphash.String(cacheSeed, path)&(cacheSlots-1)]
 }
 
-// cached returns the fresh entry for urlPath under loc, or nil.
+// cached returns the fresh entry for urlPath under loc, or nil. An entry
+// found stale is dropped at once, so that it neither lingers in the
+// budget nor costs a stat on every later request.
 func cached(loc *config.Location, urlPath string) *cacheEntry {
-	e := cacheSlot(urlPath).Load()
+	slot := cacheSlot(urlPath)
+	e := slot.Load()
 	if e == nil || e.loc != loc || e.path != urlPath {
 		return nil
 	}
 	var st syscall.Stat_t
 	if statZ(e.pathZ, &st) != nil || idOf(&st) != e.id {
-		return nil // changed or gone: the caller takes the full path, which replaces the entry
+		if slot.CompareAndSwap(e, nil) {
+			cachedBytes.Add(-int64(len(e.body)))
+		}
+		return nil // changed or gone: the caller takes the full path
 	}
 	return e
 }
 
+// racyWindow: a file changed this recently is not cached (git's "racy"
+// rule). The kernel stamps mtime and ctime when a write starts and has a
+// clock tick of granularity, so a file being rewritten in place at its
+// own size can be read half-old, half-new between two fstat calls that
+// agree; cached, those bytes would be served until the file changed
+// again. After racyWindow no write can still be under way with the same
+// timestamps, so what is read then is what the identity describes.
+var racyWindow atomic.Int64
+
+func init() { racyWindow.Store(int64(time.Second)) }
+
+// SetCacheRacyWindow changes racyWindow and returns a function restoring
+// it. For tests, whose files are always new.
+func SetCacheRacyWindow(d time.Duration) (restore func()) {
+	old := racyWindow.Swap(int64(d))
+	return func() { racyWindow.Store(old) }
+}
+
+// cacheable reports whether a file of this identity may be stored now
+// for urlPath: the cache is on, the file is not racily new, and the
+// budget has room once the slot's present entry is gone.
+func cacheable(urlPath string, id *fileID) bool {
+	if cacheOff.Load() || cachedBytes.Load()+delta(cacheSlot(urlPath), id.size) > cacheBudget {
+		return false
+	}
+	w := time.Duration(racyWindow.Load())
+	now := time.Now()
+	return now.Sub(time.Unix(int64(id.mtim.Sec), int64(id.mtim.Nsec))) >= w &&
+		now.Sub(time.Unix(int64(id.ctim.Sec), int64(id.ctim.Nsec))) >= w
+}
+
+// delta is what storing size bytes in slot adds to the cached bytes.
+func delta(slot *atomic.Pointer[cacheEntry], size int64) int64 {
+	if old := slot.Load(); old != nil {
+		return size - int64(len(old.body))
+	}
+	return size
+}
+
 // store caches body (the whole content of f, read after the fstat that
-// gave f's identity) unless the file changed meanwhile or the budget is
-// spent.
+// gave f's identity) unless the file changed meanwhile or the budget,
+// counting the entry it replaces, is spent.
 func store(loc *config.Location, urlPath string, f *file, m *meta, body []byte) {
-	if cacheOff.Load() || cachedBytes.Load()+int64(len(body)) > cacheBudget {
+	slot := cacheSlot(urlPath)
+	if cachedBytes.Load()+delta(slot, int64(len(body))) > cacheBudget {
 		return
 	}
 	var st syscall.Stat_t
@@ -104,7 +152,7 @@ func store(loc *config.Location, urlPath string, f *file, m *meta, body []byte) 
 	}
 	e := &cacheEntry{loc: loc, path: urlPath, pathZ: append([]byte(f.path), 0), id: f.id, meta: *m, body: body}
 	cachedBytes.Add(int64(len(body)))
-	if old := cacheSlot(urlPath).Swap(e); old != nil {
+	if old := slot.Swap(e); old != nil {
 		cachedBytes.Add(-int64(len(old.body)))
 	}
 }

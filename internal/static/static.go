@@ -125,7 +125,7 @@ func serveFile(w *http1.ResponseWriter, req *http1.Request, loc *config.Location
 	if m.size > smallFile {
 		return send(w, req, &m, nil, f, status)
 	}
-	if cache {
+	if cache && cacheable(urlPath, &f.id) {
 		body := make([]byte, m.size)
 		if err := f.readAll(body); err != nil {
 			return err

@@ -1,0 +1,123 @@
+package static
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"webserv/internal/config"
+	"webserv/internal/http1"
+)
+
+// serveBody runs Serve for urlPath under loc and returns the body sent.
+func serveBody(t *testing.T, loc *config.Location, urlPath string) string {
+	t.Helper()
+	var out bytes.Buffer
+	var w http1.ResponseWriter
+	w.Reset(&out, 1, false, true)
+	req := &http1.Request{Method: []byte("GET"), Minor: 1, ContentLength: -1}
+	if err := Serve(&w, req, loc, urlPath, 200); err != nil {
+		t.Fatalf("Serve %s: %v", urlPath, err)
+	}
+	w.Finish()
+	_, body, _ := strings.Cut(out.String(), "\r\n\r\n")
+	return body
+}
+
+func entryFor(loc *config.Location, urlPath string) *cacheEntry {
+	e := cacheSlot(urlPath).Load()
+	if e == nil || e.loc != loc || e.path != urlPath {
+		return nil
+	}
+	return e
+}
+
+// A file changed less than racyWindow ago is served but not cached: it
+// may be in the middle of being rewritten.
+func TestCacheSkipsRacyFiles(t *testing.T) {
+	ResetCache()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "new.txt"), []byte("fresh"), 0o644)
+	loc := &config.Location{Root: dir}
+	for range 2 {
+		if got := serveBody(t, loc, "/new.txt"); got != "fresh" {
+			t.Fatalf("got %q", got)
+		}
+	}
+	if entryFor(loc, "/new.txt") != nil {
+		t.Error("a file written just now was cached")
+	}
+	defer SetCacheRacyWindow(0)()
+	serveBody(t, loc, "/new.txt")
+	if e := entryFor(loc, "/new.txt"); e == nil || string(e.body) != "fresh" {
+		t.Error("with no racy window the file was not cached")
+	}
+}
+
+// An entry found stale is dropped (and its bytes leave the budget) even
+// when the new version cannot be cached yet.
+func TestCacheDropsStaleEntries(t *testing.T) {
+	ResetCache()
+	dir := t.TempDir()
+	p := filepath.Join(dir, "f.txt")
+	os.WriteFile(p, []byte("old version"), 0o644)
+	loc := &config.Location{Root: dir}
+	restore := SetCacheRacyWindow(0)
+	serveBody(t, loc, "/f.txt")
+	restore()
+	if entryFor(loc, "/f.txt") == nil {
+		t.Fatal("not cached")
+	}
+	before := cachedBytes.Load()
+	os.WriteFile(p, []byte("new version"), 0o644) // racily new from here on
+	if got := serveBody(t, loc, "/f.txt"); got != "new version" {
+		t.Fatalf("got %q", got)
+	}
+	if entryFor(loc, "/f.txt") != nil {
+		t.Error("stale entry kept")
+	}
+	if after := cachedBytes.Load(); after != before-int64(len("old version")) {
+		t.Errorf("cached bytes %d -> %d, want the stale entry's %d bytes gone", before, after, len("old version"))
+	}
+}
+
+// With the budget spent, a file still takes its slot from the entry there:
+// the budget counts what the replacement frees.
+func TestCacheBudgetCountsReplacement(t *testing.T) {
+	ResetCache()
+	defer ResetCache()
+	defer SetCacheRacyWindow(0)()
+	dir := t.TempDir()
+	loc := &config.Location{Root: dir}
+	content := func(c byte) []byte { return bytes.Repeat([]byte{c}, smallFile) }
+	// Serve new files until no further one fits.
+	n := 0
+	for ; cachedBytes.Load()+smallFile <= cacheBudget && n < 4*cacheSlots; n++ {
+		os.WriteFile(filepath.Join(dir, strconv.Itoa(n)), content('a'), 0o644)
+		serveBody(t, loc, "/"+strconv.Itoa(n))
+	}
+	if b := cachedBytes.Load(); b > cacheBudget || b+smallFile <= cacheBudget {
+		t.Fatalf("cached bytes %d after %d files, want the budget (%d) spent", b, n, cacheBudget)
+	}
+	// A new file whose slot holds another entry: it evicts that entry,
+	// freeing as much as it takes.
+	var name string
+	for i := 0; name == ""; i++ {
+		if cand := "/x" + strconv.Itoa(i); cacheSlot(cand).Load() != nil {
+			name = cand
+		}
+	}
+	os.WriteFile(filepath.Join(dir, name), content('b'), 0o644)
+	if got := serveBody(t, loc, name); got != string(content('b')) {
+		t.Fatal("wrong body")
+	}
+	if e := entryFor(loc, name); e == nil || e.body[0] != 'b' {
+		t.Error("with the budget spent, a new file did not take its slot from the entry there")
+	}
+	if b := cachedBytes.Load(); b > cacheBudget {
+		t.Errorf("cached bytes %d over the budget %d", b, cacheBudget)
+	}
+}
