@@ -21,6 +21,20 @@ func (e *StatusError) Error() string {
 	return "http1: " + e.Msg + " (" + strconv.Itoa(e.Status) + ")"
 }
 
+// StatusOf returns the *StatusError in err's chain, or nil. The usual
+// case, err itself, is checked first: errors.As would allocate for its
+// target on every call (a 404 on the request path must not).
+func StatusOf(err error) *StatusError {
+	if se, ok := err.(*StatusError); ok {
+		return se
+	}
+	var se *StatusError
+	if errors.As(err, &se) {
+		return se
+	}
+	return nil
+}
+
 // Field is one header field. Name and Value are slices of the connection's
 // read buffer, valid until the next call to Parse; Value has surrounding
 // whitespace removed.

@@ -272,8 +272,7 @@ func (c *conn) run(first bool) {
 				parked = true
 				return
 			}
-			var se *http1.StatusError
-			if errors.As(err, &se) {
+			if se := http1.StatusOf(err); se != nil {
 				c.sendParseError(st, se.Status)
 			}
 			return

@@ -28,9 +28,8 @@ func Parked() int {
 // SetTrim makes the parker trim after burst parks and quiet of d (see
 // park.go) and returns a function restoring the defaults.
 func SetTrim(burst int64, d time.Duration) (restore func()) {
-	trimBurstSet.Store(burst)
-	trimQuietSet.Store(int64(d))
-	return func() { trimBurstSet.Store(0); trimQuietSet.Store(0) }
+	b, q := trimBurst.Swap(burst), trimQuiet.Swap(int64(d))
+	return func() { trimBurst.Store(b); trimQuiet.Store(q) }
 }
 
 // Trims reports how many times the parker gave memory back.

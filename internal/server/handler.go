@@ -300,9 +300,7 @@ func (c *conn) clientGone(stop <-chan struct{}) bool {
 // anything else is a 500.
 func (h *handler) fail(loc *config.Location, err error) {
 	status := 500
-	if se, ok := err.(*http1.StatusError); ok { // the usual case, without errors.As's allocation
-		status = se.Status
-	} else if se := (*http1.StatusError)(nil); errors.As(err, &se) {
+	if se := http1.StatusOf(err); se != nil {
 		status = se.Status
 	} else if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, cgi.ErrClientGone) {
 		// The client went away mid-body: nobody to answer.

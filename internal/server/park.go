@@ -109,9 +109,8 @@ func (p *parker) park(c *conn, idle time.Duration) error {
 	if idle > 0 {
 		c.parkTimer.Reset(idle)
 	}
-	burst, quiet := trimSettings()
-	if n := p.parks.Add(1); n-p.trimBase.Load() >= burst && p.trimming.CompareAndSwap(false, true) {
-		time.AfterFunc(quiet, func() { p.trim(n) })
+	if n := p.parks.Add(1); n-p.trimBase.Load() >= trimBurst.Load() && p.trimming.CompareAndSwap(false, true) {
+		time.AfterFunc(time.Duration(trimQuiet.Load()), func() { p.trim(n) })
 	}
 	if err := syscall.EpollCtl(p.epfd, op, fd, &ev); err != nil {
 		// Undo, unless someone unparked it meanwhile (they own it now).
@@ -138,35 +137,24 @@ func (p *parker) park(c *conn, idle time.Duration) error {
 // trim, 3.3 KiB after. A server that keeps parking connections faster
 // than that never goes quiet and never pays for it; it reuses that memory
 // anyway.
-const (
-	defaultTrimBurst = 1024
-	defaultTrimQuiet = time.Second
-)
-
-// The settings, atomic so that tests may change them (0: the default).
+// The thresholds, atomic so that tests may change them (export_test.go).
 var (
-	trimBurstSet atomic.Int64
-	trimQuietSet atomic.Int64
-	trims        atomic.Int64 // trims done (tests)
+	trimBurst atomic.Int64 // parks since the last trim
+	trimQuiet atomic.Int64 // a time.Duration
+	trims     atomic.Int64 // trims done (tests)
 )
 
-func trimSettings() (burst int64, quiet time.Duration) {
-	burst, quiet = trimBurstSet.Load(), time.Duration(trimQuietSet.Load())
-	if burst == 0 {
-		burst = defaultTrimBurst
-	}
-	if quiet == 0 {
-		quiet = defaultTrimQuiet
-	}
-	return burst, quiet
+func init() {
+	trimBurst.Store(1024)
+	trimQuiet.Store(int64(time.Second))
 }
 
 // trim runs a quiet period after the parks count was last; it trims if
 // parking went quiet since, and checks again later if not.
 func (p *parker) trim(last int64) {
 	n := p.parks.Load()
-	if burst, quiet := trimSettings(); n-last >= burst/16 {
-		time.AfterFunc(quiet, func() { p.trim(n) })
+	if n-last >= trimBurst.Load()/16 {
+		time.AfterFunc(time.Duration(trimQuiet.Load()), func() { p.trim(n) })
 		return
 	}
 	debug.FreeOSMemory()

@@ -13,6 +13,14 @@ import (
 	"webserv/internal/servertest"
 )
 
+// plainConf is one server on $PORT0 serving www/ with the defaults.
+const plainConf = `
+server {
+    listen 127.0.0.1:$PORT0;
+    root www;
+}
+`
+
 // An idle keep-alive connection is parked (no goroutine) and still
 // answers its next request; keepalive_timeout closes a parked connection;
 // shutdown closes parked connections at once.
@@ -64,12 +72,7 @@ func TestShutdownClosesParked(t *testing.T) {
 	if server.Parked() < 0 {
 		t.Skip("epoll unavailable: connections are not parked")
 	}
-	s := servertest.Start(t, `
-server {
-    listen 127.0.0.1:$PORT0;
-    root www;
-}
-`, 1, map[string]string{"www/index.html": "home"})
+	s := servertest.Start(t, plainConf, 1, map[string]string{"www/index.html": "home"})
 	base := server.Parked()
 	c := s.Dial(t, 0)
 	br := bufio.NewReader(c)
@@ -105,12 +108,7 @@ func TestParkedBurstTrimsMemory(t *testing.T) {
 		t.Skip("epoll unavailable: connections are not parked")
 	}
 	defer server.SetTrim(32, 200*time.Millisecond)()
-	s := servertest.Start(t, `
-server {
-    listen 127.0.0.1:$PORT0;
-    root www;
-}
-`, 1, map[string]string{"www/index.html": "home"})
+	s := servertest.Start(t, plainConf, 1, map[string]string{"www/index.html": "home"})
 	trims := server.Trims()
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)

@@ -14,12 +14,7 @@ import (
 // round ruins one connection, then checks that a new one is served
 // normally.
 func TestPooledRequestStateIsClean(t *testing.T) {
-	s := servertest.Start(t, `
-server {
-    listen 127.0.0.1:$PORT0;
-    root www;
-}
-`, 1, map[string]string{"www/a.txt": "hello"})
+	s := servertest.Start(t, plainConf, 1, map[string]string{"www/a.txt": "hello"})
 	ruins := []string{
 		"GET /a.txt HT", // cut in the request line
 		"GET /a.txt HTTP/1.1\r\nHost: x\r\nX-A: 1\r\nX-Long: abc", // cut in a field

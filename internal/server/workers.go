@@ -58,13 +58,12 @@ func (s *Server) work(j job) {
 		}
 		select {
 		case j = <-s.jobs:
-			idleWorkers.Add(-1)
 		case <-idle.C:
-			idleWorkers.Add(-1)
-			return
 		case <-s.done:
-			idleWorkers.Add(-1)
-			return
+		}
+		idleWorkers.Add(-1)
+		if j.c == nil {
+			return // waited long enough, or shutdown
 		}
 	}
 }

@@ -14,12 +14,7 @@ import (
 // serves the next one with the stack it already grew; shutdown ends the
 // idle workers.
 func TestWorkersReused(t *testing.T) {
-	s := servertest.Start(t, `
-server {
-    listen 127.0.0.1:$PORT0;
-    root www;
-}
-`, 1, map[string]string{"www/a.txt": "hello"})
+	s := servertest.Start(t, plainConf, 1, map[string]string{"www/a.txt": "hello"})
 	base := server.IdleWorkers()
 	for i := range 20 {
 		st, body, err := simpleGet(s.Addrs[0], "/a.txt")

@@ -73,20 +73,28 @@ var (
 	cacheSeed   = maphash.MakeSeed()
 	cacheTable  [cacheSlots]atomic.Pointer[cacheEntry]
 	cachedBytes atomic.Int64
-	cacheOff    atomic.Bool // tests of the uncached path
 )
 
 func cacheSlot(path string) *atomic.Pointer[cacheEntry] {
 	return &cacheTable[maphash.String(cacheSeed, path)&(cacheSlots-1)]
 }
 
+// lookup returns urlPath's slot and the entry in it if it is urlPath's
+// under loc (fresh or not).
+func lookup(loc *config.Location, urlPath string) (*atomic.Pointer[cacheEntry], *cacheEntry) {
+	slot := cacheSlot(urlPath)
+	if e := slot.Load(); e != nil && e.loc == loc && e.path == urlPath {
+		return slot, e
+	}
+	return slot, nil
+}
+
 // cached returns the fresh entry for urlPath under loc, or nil. An entry
 // found stale is dropped at once, so that it neither lingers in the
 // budget nor costs a stat on every later request.
 func cached(loc *config.Location, urlPath string) *cacheEntry {
-	slot := cacheSlot(urlPath)
-	e := slot.Load()
-	if e == nil || e.loc != loc || e.path != urlPath {
+	slot, e := lookup(loc, urlPath)
+	if e == nil {
 		return nil
 	}
 	var st syscall.Stat_t
@@ -118,10 +126,10 @@ func SetCacheRacyWindow(d time.Duration) (restore func()) {
 }
 
 // cacheable reports whether a file of this identity may be stored now
-// for urlPath: the cache is on, the file is not racily new, and the
-// budget has room once the slot's present entry is gone.
+// for urlPath: the file is not racily new, and the budget has room once
+// the slot's present entry is gone.
 func cacheable(urlPath string, id *fileID) bool {
-	if cacheOff.Load() || cachedBytes.Load()+delta(cacheSlot(urlPath), id.size) > cacheBudget {
+	if cachedBytes.Load()+delta(cacheSlot(urlPath), id.size) > cacheBudget {
 		return false
 	}
 	w := time.Duration(racyWindow.Load())

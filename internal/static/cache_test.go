@@ -28,10 +28,7 @@ func serveBody(t *testing.T, loc *config.Location, urlPath string) string {
 }
 
 func entryFor(loc *config.Location, urlPath string) *cacheEntry {
-	e := cacheSlot(urlPath).Load()
-	if e == nil || e.loc != loc || e.path != urlPath {
-		return nil
-	}
+	_, e := lookup(loc, urlPath)
 	return e
 }
 

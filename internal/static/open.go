@@ -18,15 +18,16 @@ import (
 type file struct {
 	fd   int
 	path string
-	size int64
-	mod  time.Time // modification time, whole seconds, UTC
-	mode uint32    // st_mode & S_IFMT
-	id   fileID    // from the fstat (cache.go)
-	os   *os.File  // set by osFile, which then owns fd
+	id   fileID   // from the fstat (cache.go)
+	os   *os.File // set by osFile, which then owns fd
 }
 
-func (f *file) isDir() bool     { return f.mode == syscall.S_IFDIR }
-func (f *file) isRegular() bool { return f.mode == syscall.S_IFREG }
+func (f *file) isDir() bool     { return f.id.mode&syscall.S_IFMT == syscall.S_IFDIR }
+func (f *file) isRegular() bool { return f.id.mode&syscall.S_IFMT == syscall.S_IFREG }
+
+// modTime is the modification time in whole seconds, UTC (what
+// Last-Modified and the ETag say).
+func (f *file) modTime() time.Time { return time.Unix(int64(f.id.mtim.Sec), 0).UTC() }
 
 // close closes the descriptor, through the *os.File if osFile made one.
 func (f *file) close() {
@@ -69,14 +70,7 @@ func openZ(pathZ []byte) (file, error) {
 		syscall.Close(fd)
 		return file{}, &os.PathError{Op: "fstat", Path: string(pathZ[:len(pathZ)-1]), Err: err}
 	}
-	return file{
-		fd:   fd,
-		path: string(pathZ[:len(pathZ)-1]),
-		size: st.Size,
-		mod:  time.Unix(int64(st.Mtim.Sec), 0).UTC(), // int64: 32-bit platforms,
-		mode: st.Mode & syscall.S_IFMT,
-		id:   idOf(&st),
-	}, nil
+	return file{fd: fd, path: string(pathZ[:len(pathZ)-1]), id: idOf(&st)}, nil
 }
 
 // osFile turns f into an *os.File (for sendfile and seeking). The
@@ -90,7 +84,7 @@ func (f *file) osFile() *os.File {
 	return f.os
 }
 
-// readAll reads the whole (small) file into buf, which holds f.size bytes.
+// readAll reads the whole (small) file into buf, which holds its size.
 func (f *file) readAll(buf []byte) error {
 	for n := 0; n < len(buf); {
 		m, err := syscall.Read(f.fd, buf[n:])
