@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"webserv/internal/servertest"
@@ -155,5 +156,47 @@ server {
 	}
 	if st, body := getBody(t, c, s.URL(0, "/f.txt")); st != 200 || body != "new root" {
 		t.Errorf("after reload: %d %q", st, body)
+	}
+}
+
+// A file named with a trailing slash names no directory (SPEC §3): 404, as
+// nginx answers, whether the file is small (cached), large or already in
+// the cache under its plain name; HEAD agrees with GET.
+func TestFileTrailingSlash(t *testing.T) {
+	s := newCacheServer(t, "", 1, map[string]string{
+		"www/f.txt":        "small",
+		"www/big.bin":      strings.Repeat("b", 64<<10),
+		"www/d/index.html": "dir index",
+		"other/":           "",
+	})
+	c := servertest.Client()
+	for range 3 {
+		for _, tc := range []struct {
+			path   string
+			status int
+		}{
+			{"/f.txt", 200},
+			{"/f.txt/", 404},
+			{"/f.txt/.", 404},
+			{"/f.txt//", 404},
+			{"/big.bin/", 404},
+			{"/d/", 200},
+			{"/d/index.html/", 404},
+		} {
+			for _, method := range []string{"GET", "HEAD"} {
+				req, err := http.NewRequest(method, s.URL(0, tc.path), nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp, err := c.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != tc.status {
+					t.Errorf("%s %s: got %d, want %d", method, tc.path, resp.StatusCode, tc.status)
+				}
+			}
+		}
 	}
 }

@@ -83,6 +83,14 @@ func Serve(w *http1.ResponseWriter, req *http1.Request, loc *config.Location, ur
 		}
 		return forbidden
 	}
+	if strings.HasSuffix(urlPath, "/") {
+		// The path names a directory and this is not one: "/a.txt/" is
+		// 404, as open("a.txt/") fails with ENOTDIR and nginx answers
+		// (SPEC §3). The file path lost the slash in route.FilePath, so
+		// the open succeeded; and nothing is cached under such a path.
+		f.close()
+		return notFound
+	}
 	if !f.isRegular() {
 		f.close()
 		return forbidden // devices, sockets, FIFOs are never served
