@@ -95,7 +95,7 @@ type Location struct {
 	Autoindex   bool           // default false
 	ErrorPages  map[int]string // status -> URI (or absolute URL); nil if none
 	MaxBodySize int64          // client_max_body_size, default 1m; 0 = unlimited
-	Methods     []string       // default ["GET", "HEAD"]; upper case
+	Methods     []string       // default ["GET", "HEAD", "OPTIONS"]; upper case, each once
 	Return      *Return        // nil unless `return` given
 	UploadStore string         // absolute path or ""
 	CGI         []CGI          // in declaration order

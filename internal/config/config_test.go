@@ -115,7 +115,7 @@ func TestDefaults(t *testing.T) {
 		Root:            filepath.Join(dir, "html"),
 		Index:           []string{"index.html"},
 		MaxBodySize:     1 << 20,
-		Methods:         []string{"GET", "HEAD"},
+		Methods:         []string{"GET", "HEAD", "OPTIONS"},
 		CGITimeout:      60 * time.Second,
 		BodyTimeout:     60 * time.Second,
 		DefaultType:     "application/octet-stream",

@@ -317,7 +317,7 @@ func (p *parser) newLocation() *Location {
 		Root:            filepath.Join(p.dir, "html"),
 		Index:           []string{"index.html"},
 		MaxBodySize:     defaultMaxBodySize,
-		Methods:         []string{"GET", "HEAD"},
+		Methods:         []string{"GET", "HEAD", "OPTIONS"},
 		CGITimeout:      defaultCGITimeout,
 		BodyTimeout:     defaultBodyTimeout,
 		DefaultType:     defaultType,

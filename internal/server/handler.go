@@ -113,15 +113,17 @@ func (h *handler) dispatch(req *http1.Request) string {
 		h.doReturn(loc, loc.Return)
 		return ""
 	}
-	if method == "OPTIONS" {
-		h.addHeaders(loc)
-		h.w.Header().Set("Allow", allowHeader(loc))
-		h.w.WriteHeader(204)
-		return ""
-	}
 	if !loc.Allows(method) {
 		h.w.Header().Set("Allow", allowHeader(loc))
 		h.errorPage(loc, 405, path)
+		return ""
+	}
+	if method == "OPTIONS" {
+		// SPEC §2: OPTIONS is a method like the others, answered only
+		// where `methods` allows it (RFC 9110 §9.3.7).
+		h.addHeaders(loc)
+		h.w.Header().Set("Allow", allowHeader(loc))
+		h.w.WriteHeader(204)
 		return ""
 	}
 	if loc.Status {
@@ -192,16 +194,29 @@ func (h *handler) dispatch(req *http1.Request) string {
 		return ""
 	}
 	// The location allows the method, but nothing here implements it for
-	// this resource (POST or PUT without upload_store, PATCH, TRACE on a
-	// static file). RFC 9110 §15.5.6: Allow lists what the target resource
-	// supports.
-	allow := "GET, HEAD, OPTIONS"
-	if loc.Allows("DELETE") {
-		allow = "GET, HEAD, DELETE, OPTIONS"
-	}
-	h.w.Header().Set("Allow", allow)
+	// this resource (POST or PUT without upload_store, PATCH on a static
+	// file). RFC 9110 §15.5.6: Allow lists what the target resource
+	// supports: the allowed methods that are served here.
+	h.w.Header().Set("Allow", supported(loc))
 	h.errorPage(loc, 405, path)
 	return ""
+}
+
+// supported lists, for Allow, the location's methods that a resource
+// without upload_store or CGI answers: GET, HEAD, DELETE and OPTIONS. The
+// list may be empty, which RFC 9110 §10.2.1 reads as "no method allowed".
+func supported(loc *config.Location) string {
+	var b strings.Builder
+	for _, m := range loc.Methods {
+		switch m {
+		case "GET", "HEAD", "DELETE", "OPTIONS":
+			if b.Len() > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(m)
+		}
+	}
+	return b.String()
 }
 
 // runCGI runs script for req and returns a local redirect target, if the
@@ -315,15 +330,10 @@ func (h *handler) fail(loc *config.Location, err error) {
 	h.errorPage(loc, status, "")
 }
 
-// allowHeader lists the location's methods plus OPTIONS.
+// allowHeader lists the location's methods, each once (config removes
+// repeats), in the order `methods` gives them (RFC 9110 §10.2.1).
 func allowHeader(loc *config.Location) string {
-	var b strings.Builder
-	for _, m := range loc.Methods {
-		b.WriteString(m)
-		b.WriteString(", ")
-	}
-	b.WriteString("OPTIONS")
-	return b.String()
+	return strings.Join(loc.Methods, ", ")
 }
 
 func (h *handler) addHeaders(loc *config.Location) {
