@@ -252,3 +252,111 @@ func TestEmbeddedDefault(t *testing.T) {
 		}
 	}
 }
+
+// An access_log the server could not open fails -t and startup alike, at
+// the directive's FILE:LINE:COL (SPEC §1), before any port is opened.
+func TestAccessLogChecked(t *testing.T) {
+	addr := freeAddr(t)
+	for _, tc := range []struct{ name, log, want string }{
+		{"directory", "www", `:3:16: access_log "`},
+		{"missing directory", "nodir/a.log", `:3:16: access_log "`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := writeConf(t, "server {\n    listen "+addr+";\n    access_log "+tc.log+";\n    root www;\n}\n")
+			for _, args := range [][]string{{"-t", p}, {p}} {
+				_, errOut, code := runBinary(t, args...)
+				if code != 1 || !strings.HasPrefix(errOut, p+tc.want) {
+					t.Errorf("%q: got exit %d stderr %q, want 1 and %s%s...", args, code, errOut, p, tc.want)
+				}
+			}
+		})
+	}
+}
+
+// A root or alias the server cannot enter or read fails -t and startup
+// at the directive's FILE:LINE:COL (SPEC §1), instead of passing and then
+// answering 403 to everything. access(2) grants root everything, so as
+// root the binary runs as nobody (setpriv); as another user the paths
+// are made mode 000.
+func TestUnreadableRoot(t *testing.T) {
+	var wrap []string
+	private := os.FileMode(0o700) // owned by root, nobody is "other"
+	if os.Geteuid() == 0 {
+		sp, err := exec.LookPath("setpriv")
+		if err != nil {
+			t.Skip("running as root without setpriv: access(2) grants root everything (see config's TestAccessChecks)")
+		}
+		wrap = []string{sp, "--reuid=65534", "--regid=65534", "--clear-groups"}
+	} else {
+		private = 0
+	}
+	// A directory everyone can enter, holding a copy of the binary that
+	// nobody can run (the build directory is private).
+	dir, err := os.MkdirTemp("", "webserv-perm-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		os.Chmod(filepath.Join(dir, "private"), 0o755)
+		os.RemoveAll(dir)
+	})
+	bin, err := os.ReadFile(binary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []struct {
+		name string
+		data string
+		mode os.FileMode
+	}{
+		{"webserv", string(bin), 0o755},
+		{"www/index.html", "hi\n", 0o644},
+		{"private/index.html", "secret\n", 0o644},
+		{"private.ico", "icon", private &^ 0o100},
+	} {
+		p := filepath.Join(dir, f.name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(f.data), f.mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, f.mode); err != nil { // past the umask
+			t.Fatal(err)
+		}
+	}
+	for _, d := range []string{dir, filepath.Join(dir, "www")} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chmod(filepath.Join(dir, "private"), private); err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	for _, tc := range []struct{ name, body, want string }{
+		{"root", "root private;", `:3:10: root "` + dir + `/private" is not accessible: permission denied`},
+		{"alias directory", "root www; location /p/ { alias private; }", `:3:36: alias "` + dir + `/private" is not accessible: permission denied`},
+		{"alias file", "root www; location = /favicon.ico { alias private.ico; }", `:3:47: alias "` + dir + `/private.ico" is not readable: permission denied`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			conf := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".conf")
+			if err := os.WriteFile(conf, []byte("server {\n    listen "+addr+";\n    "+tc.body+"\n}\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			for _, args := range [][]string{{"-t", conf}, {conf}} {
+				cmd := append(append(append([]string(nil), wrap...), filepath.Join(dir, "webserv")), args...)
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				c := exec.CommandContext(ctx, cmd[0], cmd[1:]...)
+				var stderr strings.Builder
+				c.Stderr = &stderr
+				c.Run()
+				cancel()
+				code := c.ProcessState.ExitCode()
+				if code != 1 || stderr.String() != conf+tc.want+"\n" {
+					t.Errorf("%q: got exit %d stderr %q, want 1 and %q", args, code, stderr.String(), conf+tc.want)
+				}
+			}
+		})
+	}
+}

@@ -77,6 +77,7 @@ type Server struct {
 
 	AccessLog       string // path, or "" for off
 	AccessLogFormat string // "combined" (default) or "json"
+	AccessLogPos    Pos    // the access_log path's position, for errors opening it
 
 	SSLCertificate    string // absolute path or ""
 	SSLCertificateKey string // absolute path or ""
@@ -91,6 +92,7 @@ type Location struct {
 
 	Root        string         // absolute path; default "<confdir>/html"
 	Alias       string         // absolute path or ""; only in a location
+	AliasFile   bool           // Alias names a regular file, not a directory
 	Index       []string       // default ["index.html"]
 	Autoindex   bool           // default false
 	ErrorPages  map[int]string // status -> URI (or absolute URL); nil if none

@@ -2,10 +2,12 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -225,6 +227,24 @@ func TestDirectives(t *testing.T) {
 		{"alias in server", "server { listen 1; alias www; }", nil, `1:20: "alias" directive is not allowed here`},
 		{"alias then root", "server { listen 1; location / { root www; alias www; } }", nil, `1:43: "alias" directive is duplicate, "root" directive was specified earlier`},
 		{"root empty", `server { listen 1; root ""; }`, nil, `1:25: invalid value "" in "root" directive`},
+		// alias naming a file (SPEC §2, as in nginx)
+		{"alias file exact", "server { listen 1; location = /favicon.ico { alias file.txt; } location /d { alias up; } }", func(t *testing.T, c *Config) {
+			if l := loc(c, 0); l.Alias != filepath.Join(filepath.Dir(l.Root), "file.txt") || !l.AliasFile {
+				t.Errorf("got %q file=%v", l.Alias, l.AliasFile)
+			}
+			if l := loc(c, 1); l.AliasFile {
+				t.Errorf("directory alias %q taken for a file", l.Alias)
+			}
+		}, ""},
+		{"alias file prefix", "server { listen 1; location /favicon.ico { alias file.txt; } }", func(t *testing.T, c *Config) {
+			if !loc(c, 0).AliasFile {
+				t.Errorf("got %+v", loc(c, 0))
+			}
+		}, ""},
+		{"alias file in a directory location", "server { listen 1; location /f/ { alias file.txt; } }", nil, `1:41: alias "$DIR/file.txt" is a file, but location "/f/" names a directory (ends in "/")`},
+		{"alias file in an exact directory location", "server { listen 1; location = /f/ { alias file.txt; } }", nil, `1:43: alias "$DIR/file.txt" is a file, but location "/f/" names a directory (ends in "/")`},
+		{"alias missing", "server { listen 1; location /f { alias nope; } }", nil, `1:40: alias "$DIR/nope" does not exist`},
+		{"alias device", "server { listen 1; location = /f { alias /dev/null; } }", nil, `1:42: alias "/dev/null" is neither a directory nor a regular file`},
 
 		// index, autoindex, disable_symlinks, default_type
 		{"index", "index a b; server { listen 1; location / { index c; } }", func(t *testing.T, c *Config) {
@@ -359,6 +379,16 @@ func TestDirectives(t *testing.T) {
 		{"access_log format", "access_log a.log xml; server { listen 1; }", nil, `1:18: invalid value "xml" in "access_log" directive, it must be "combined" or "json"`},
 		{"access_log off json", "access_log off json; server { listen 1; }", nil, `1:16: invalid parameter "json" after "off"`},
 		{"access_log no dir", "access_log nodir/a.log; server { listen 1; }", nil, `1:12: access_log "$DIR/nodir/a.log": directory "$DIR/nodir" does not exist`},
+		{"access_log directory", "server { listen 1;\n    access_log www; }", nil, `2:16: access_log "$DIR/www" is a directory`},
+		{"access_log under a file", "server { listen 1;\n    access_log file.txt/a.log; }", nil, `2:16: access_log "$DIR/file.txt/a.log": directory "$DIR/file.txt" does not exist`},
+		{"access_log position", "access_log a.log;\nserver { listen 1; }\nserver { listen 2;\n  access_log up/b.log json; }", func(t *testing.T, c *Config) {
+			if p := c.Servers[0].AccessLogPos; p != (Pos{"t.conf", 1, 12}) {
+				t.Errorf("inherited: got %v", p)
+			}
+			if p := c.Servers[1].AccessLogPos; p != (Pos{"t.conf", 4, 14}) {
+				t.Errorf("own: got %v", p)
+			}
+		}, ""},
 
 		// add_header
 		{"add_header replace", "add_header A 1; add_header B 2; server { listen 1; location / { add_header C 3; } }", func(t *testing.T, c *Config) {
@@ -647,4 +677,51 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestAccessChecks: what the server could not use is a load error at the
+// directive's position (SPEC §1), for -t, startup and reload alike. The
+// tests run as root, whom access(2) grants everything, so the parser's
+// access function is replaced by one that denies the given path the
+// given modes; TestUnreadableRoot in cmd/webserv runs the real check as
+// another user.
+func TestAccessChecks(t *testing.T) {
+	const x, w, r = 1, 2, 4
+	tests := []struct {
+		name string
+		conf string
+		deny string // path under the test directory
+		mode uint32 // modes denied
+		err  string
+	}{
+		{"root not searchable", "server { listen 1;\n  root www; }", "www", x, `2:8: root "$DIR/www" is not accessible: permission denied`},
+		{"root not listable is fine", "server { listen 1;\n  root www; }", "www", r, ""},
+		{"alias dir", "server { listen 1; location /a/ {\n  alias up; } }", "up", x, `2:9: alias "$DIR/up" is not accessible: permission denied`},
+		{"alias file", "server { listen 1; location = /f {\n  alias file.txt; } }", "file.txt", r, `2:9: alias "$DIR/file.txt" is not readable: permission denied`},
+		{"upload_store", "server { listen 1; location /u/ {\n  upload_store up; } }", "up", w, `2:16: upload_store "$DIR/up" is not writable: permission denied`},
+		{"access_log file", "server { listen 1;\n  access_log file.txt; }", "file.txt", w, `2:14: access_log "$DIR/file.txt" is not writable: permission denied`},
+		{"access_log new in read-only dir", "server { listen 1;\n  access_log up/a.log; }", "up", w, `2:14: access_log "$DIR/up/a.log" cannot be created: directory "$DIR/up" is not writable: permission denied`},
+		{"error_log new in read-only dir", "error_log up/e.log;\nserver { listen 1; }", "up", w, `1:11: error_log "$DIR/up/e.log" cannot be created: directory "$DIR/up" is not writable: permission denied`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := testDir(t)
+			deny := filepath.Join(dir, tt.deny)
+			p := newParser("t.conf", dir)
+			p.access = func(path string, mode uint32) error {
+				if path == deny && mode&tt.mode != 0 {
+					return syscall.EACCES
+				}
+				return nil
+			}
+			_, err := p.parse([]byte(tt.conf))
+			want := ""
+			if tt.err != "" {
+				want = "t.conf:" + strings.ReplaceAll(tt.err, "$DIR", dir)
+			}
+			if got := fmt.Sprint(err); tt.err == "" && err != nil || tt.err != "" && got != want {
+				t.Errorf("got  %v\nwant %q", err, want)
+			}
+		})
+	}
 }

@@ -187,7 +187,7 @@ func locationDirective(p *parser, lv *level, st *stmt) error {
 		}
 	}
 	lb := &locationBlock{
-		level: level{ctx: ctxLocation, seen: map[string]bool{}, server: sb, cgiExt: map[string]bool{}},
+		level: level{ctx: ctxLocation, seen: map[string]bool{}, server: sb, cgiExt: map[string]bool{}, locPath: path.text, exact: exact},
 		pos:   st.name.pos,
 		path:  path.text,
 		exact: exact,
@@ -392,8 +392,30 @@ func sslFile(set func(*Server, string)) func(*parser, *level, *stmt) error {
 
 // --- files ---
 
+// Access modes for access(2), the same on every POSIX system.
+const (
+	accessX = 1 // search a directory
+	accessW = 2
+	accessR = 4
+)
+
+// checkAccess reports whether this process may use path in mode,
+// through p.access (access(2) unless a test replaced it). SPEC §1: a root
+// the server cannot enter passes for valid and then answers 403 to
+// everything, so load time (-t, startup, reload) says so instead.
+// access(2) answers for the real uid, which is the server's: webserv does
+// not change its user. For uid 0 it grants read, write and search, as
+// root's opens would succeed.
+func (p *parser) checkAccess(a token, st *stmt, path string, mode uint32, what string) error {
+	if err := p.access(path, mode); err != nil {
+		return errorf(a.pos, "%s %q is not %s: %v", st.name.text, path, what, err)
+	}
+	return nil
+}
+
 // dirArg resolves the directive's path argument, which must name an
-// existing directory.
+// existing directory that this process can enter (search permission:
+// without it no file below can be opened).
 func (p *parser) dirArg(st *stmt) (string, error) {
 	a := st.args[0]
 	if a.text == "" {
@@ -409,7 +431,7 @@ func (p *parser) dirArg(st *stmt) (string, error) {
 	case !fi.IsDir():
 		return "", errorf(a.pos, "%s %q is not a directory", st.name.text, path)
 	}
-	return path, nil
+	return path, p.checkAccess(a, st, path, accessX, "accessible")
 }
 
 func unwrapPathErr(err error) error {
@@ -435,8 +457,36 @@ func aliasDirective(p *parser, lv *level, st *stmt) error {
 	if lv.seen["root"] {
 		return errorf(st.name.pos, `"alias" directive is duplicate, "root" directive was specified earlier`)
 	}
-	path, err := p.dirArg(st)
-	if err != nil {
+	a := st.args[0]
+	if a.text == "" {
+		return invalid(a, st)
+	}
+	path := p.abs(a.text)
+	fi, err := os.Stat(path)
+	switch {
+	case os.IsNotExist(err):
+		return errorf(a.pos, "alias %q does not exist", path)
+	case err != nil:
+		return errorf(a.pos, "alias %q: %v", path, unwrapPathErr(err))
+	case fi.Mode().IsRegular():
+		// An alias may name a file, as in nginx: `location = /favicon.ico
+		// { alias /srv/icons/fav.ico; }`. In a prefix location it serves
+		// the location's own path, and longer paths are 404 (the file
+		// has nothing below it). A location path ending in "/" asks for
+		// a directory, which a file never is: refused now rather than
+		// 404 for every request.
+		if strings.HasSuffix(lv.locPath, "/") {
+			return errorf(a.pos, "alias %q is a file, but location %q names a directory (ends in \"/\")", path, lv.locPath)
+		}
+		if err := p.checkAccess(a, st, path, accessR, "readable"); err != nil {
+			return err
+		}
+		lv.loc = append(lv.loc, func(l *Location) { l.Alias, l.AliasFile = path, true })
+		return nil
+	case !fi.IsDir():
+		return errorf(a.pos, "alias %q is neither a directory nor a regular file", path)
+	}
+	if err := p.checkAccess(a, st, path, accessX, "accessible"); err != nil {
 		return err
 	}
 	lv.loc = append(lv.loc, func(l *Location) { l.Alias = path })
@@ -448,20 +498,36 @@ func uploadStore(p *parser, lv *level, st *stmt) error {
 	if err != nil {
 		return err
 	}
+	// Storing a file creates one in the directory.
+	if err := p.checkAccess(st.args[0], st, path, accessW|accessX, "writable"); err != nil {
+		return err
+	}
 	lv.loc = append(lv.loc, func(l *Location) { l.UploadStore = path })
 	return nil
 }
 
-// logPath resolves a log file path; its directory must exist so that a
-// typo is reported now rather than when the server opens the file.
+// logPath resolves a log file path and checks now what opening it for
+// appending at startup needs, so that -t finds a log the server could not
+// open (SPEC §1): an existing file must be writable and not a directory;
+// a new one needs a writable directory. The file is not created here: -t
+// changes nothing on disk.
 func (p *parser) logPath(a token, st *stmt) (string, error) {
 	if a.text == "" {
 		return "", invalid(a, st)
 	}
 	path := p.abs(a.text)
+	if fi, err := os.Stat(path); err == nil {
+		if fi.IsDir() {
+			return "", errorf(a.pos, "%s %q is a directory", st.name.text, path)
+		}
+		return path, p.checkAccess(a, st, path, accessW, "writable")
+	}
 	dir := filepath.Dir(path)
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return "", errorf(a.pos, "%s %q: directory %q does not exist", st.name.text, path, dir)
+	}
+	if err := p.access(dir, accessW|accessX); err != nil {
+		return "", errorf(a.pos, "%s %q cannot be created: directory %q is not writable: %v", st.name.text, path, dir, err)
 	}
 	return path, nil
 }
@@ -487,7 +553,7 @@ func accessLogDirective(p *parser, lv *level, st *stmt) error {
 		}
 		format = f.text
 	}
-	lv.srv = append(lv.srv, func(s *Server) { s.AccessLog, s.AccessLogFormat = path, format })
+	lv.srv = append(lv.srv, func(s *Server) { s.AccessLog, s.AccessLogFormat, s.AccessLogPos = path, format, a.pos })
 	return nil
 }
 

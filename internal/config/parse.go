@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -101,6 +102,11 @@ type level struct {
 
 	server *serverBlock    // the enclosing server, for server and location levels
 	cgiExt map[string]bool // extensions given to `cgi` at this level
+
+	// For a location level: its path and whether it is `location =`
+	// (alias checks what it may name).
+	locPath string
+	exact   bool
 }
 
 type serverBlock struct {
@@ -141,14 +147,18 @@ type parser struct {
 	// glob expands include patterns; tests replace it to keep fuzzed
 	// configurations inside a temporary directory.
 	glob func(pattern string) ([]string, error)
+	// access is access(2); tests replace it, since as root (where tests
+	// often run) it grants everything.
+	access func(path string, mode uint32) error
 }
 
 func newParser(name, dir string) *parser {
 	return &parser{
-		name: name,
-		dir:  dir,
-		main: level{ctx: ctxMain, seen: map[string]bool{}},
-		glob: filepath.Glob,
+		name:   name,
+		dir:    dir,
+		main:   level{ctx: ctxMain, seen: map[string]bool{}},
+		glob:   filepath.Glob,
+		access: syscall.Access,
 	}
 }
 

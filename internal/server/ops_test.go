@@ -833,3 +833,42 @@ func TestReloadChangesReusePort(t *testing.T) {
 		}
 	}
 }
+
+// An access log that cannot be opened at startup (its directory went away
+// after the configuration was checked) is reported at the access_log
+// directive's FILE:LINE:COL, like every configuration error (SPEC §1),
+// and no port is opened.
+func TestListenAccessLogErrorPosition(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "logs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cfg, err := config.Parse("t.conf", []byte("server {\n    listen "+addr+";\n    access_log logs/a.log;\n}\n"), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, "logs")); err != nil {
+		t.Fatal(err)
+	}
+	srv := server.New(cfg, slog.New(slog.DiscardHandler))
+	err = srv.Listen(nil)
+	if err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+		t.Fatal("Listen succeeded with the log directory gone")
+	}
+	if want := "t.conf:3:16: access_log: "; !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("got %q, want it to start with %q", err, want)
+	}
+	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		c.Close()
+		t.Errorf("%s accepts connections after a failed start", addr)
+	}
+}

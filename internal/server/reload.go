@@ -117,7 +117,10 @@ func (s *Server) buildState(cfg *config.Config, old *state) (*state, error) {
 			var err error
 			if w, err = accesslog.Open(srv.AccessLog, s.Log); err != nil {
 				st.closeLogs(old, &s.stats)
-				return nil, fmt.Errorf("%s: access_log: %w", srv.Pos, err)
+				// The access_log directive's position, as for any
+				// configuration error (config checked the path at load;
+				// this is what changed on disk since).
+				return nil, fmt.Errorf("%s: access_log: %w", srv.AccessLogPos, err)
 			}
 		}
 		st.writers[srv.AccessLog] = w
