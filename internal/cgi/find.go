@@ -41,6 +41,9 @@ func Find(loc *config.Location, path string) (*Script, error) {
 	if len(loc.CGI) == 0 || path == "" || path[0] != '/' {
 		return nil, nil
 	}
+	if loc.AliasFile {
+		return findAliasFile(loc, path)
+	}
 	// With an alias, prefixes shorter than the location's own path do not
 	// map into the alias (route.FilePath); they cannot name a script.
 	minLen := 0
@@ -92,6 +95,27 @@ func Find(loc *config.Location, path string) (*Script, error) {
 	return nil, nil
 }
 
+// findAliasFile is Find for a location whose alias names a file
+// (`location = /app { alias /srv/app.php; }`): the file's own name, not
+// the URL's, says whether it is a script, so that a script is never sent
+// as a file and a text file never run. The location's path is
+// SCRIPT_NAME and the rest of a prefix location's path PATH_INFO.
+func findAliasFile(loc *config.Location, path string) (*Script, error) {
+	c := match(loc, filepath.Base(loc.Alias))
+	if c == nil {
+		return nil, nil
+	}
+	name := strings.TrimSuffix(loc.Path, "/")
+	if !strings.HasPrefix(path, name) {
+		return nil, nil // not routed here (a caller bug): not ours
+	}
+	fi, err := os.Stat(loc.Alias)
+	if err != nil {
+		return nil, static.FileError(err)
+	}
+	return newScript(loc, c, name, loc.Alias, fi, path[len(name):])
+}
+
 // match returns the cgi directive whose extension ends seg, or nil.
 // Extensions compare case-sensitively, like nginx's `location ~ \.php$`.
 func match(loc *config.Location, seg string) *config.CGI {
@@ -118,6 +142,9 @@ func newScript(loc *config.Location, c *config.CGI, name, file string, fi fs.Fil
 	root := loc.Root
 	if loc.Alias != "" {
 		root = loc.Alias
+	}
+	if loc.AliasFile {
+		root = filepath.Dir(loc.Alias)
 	}
 	if root != "/" {
 		root = strings.TrimRight(root, "/")

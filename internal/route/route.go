@@ -409,7 +409,10 @@ func badPath(msg string) error {
 //     "/img/" alias "/data/images/" maps "/img/a.png" to
 //     "/data/images/a.png", and so does location "/img" alias
 //     "/data/images"; "/img" itself maps to "/data/images". For an exact
-//     location the alias is the file.
+//     location the alias is the file. An alias may name a file
+//     (config.Location.AliasFile): location "/favicon.ico" alias
+//     "/srv/fav.ico" maps "/favicon.ico" to the file and "/favicon.ico/x"
+//     to "/srv/fav.ico/x", which no open finds (404), as in nginx.
 //   - Otherwise the whole path is appended to Root: "/srv/www" and
 //     "/a/b.html" give "/srv/www/a/b.html".
 //

@@ -485,3 +485,59 @@ server {
 		}
 	}
 }
+
+// An alias may name a file (SPEC §2, as in nginx): in `location =` it is
+// the file for that path; in a prefix location it serves the location's
+// own path and nothing below it. A script named by the alias runs as CGI
+// (never sent as a file), with the rest of the path as PATH_INFO.
+func TestAliasFile(t *testing.T) {
+	s := servertest.Start(t, `
+server {
+    listen 127.0.0.1:$PORT0;
+    root www;
+    location = /favicon.ico { alias icons/fav.ico; }
+    location /robots.txt { alias meta/robots.txt; }
+    location = /app { alias bin/app.sh; cgi .sh /bin/sh; }
+    location /tool { alias bin/tool.sh; cgi .sh /bin/sh; }
+    location = /run.sh { alias meta/robots.txt; cgi .sh /bin/sh; }
+}
+`, 1, map[string]string{
+		"www/index.html":  "home",
+		"icons/fav.ico":   "ICON",
+		"meta/robots.txt": "User-agent: *\n",
+		"bin/app.sh":      "printf 'Content-Type: text/plain\\r\\n\\r\\nran %s|%s' \"$SCRIPT_NAME\" \"$PATH_INFO\"\n",
+		"bin/tool.sh":     "printf 'Content-Type: text/plain\\r\\n\\r\\ntool %s|%s' \"$SCRIPT_NAME\" \"$PATH_INFO\"\n",
+	})
+	for _, tt := range []struct {
+		method, path string
+		status       int
+		body         string
+	}{
+		{"GET", "/favicon.ico", 200, "ICON"},
+		{"HEAD", "/favicon.ico", 200, ""},
+		{"GET", "/favicon.ico/", 404, ""},
+		{"GET", "/robots.txt", 200, "User-agent: *\n"},
+		{"GET", "/robots.txt/", 404, ""},
+		{"GET", "/robots.txt/x", 404, ""},
+		{"GET", "/app", 200, "ran /app|"},
+		{"GET", "/tool", 200, "tool /tool|"},
+		{"GET", "/tool/a/b", 200, "tool /tool|/a/b"},
+		// The URL ends in a CGI extension but the alias names a text
+		// file: the file decides, as the alias is what is served.
+		{"GET", "/run.sh", 200, "User-agent: *\n"},
+	} {
+		resp, _ := do(t, tt.method, s.URL(0, tt.path))
+		if resp.StatusCode != tt.status {
+			t.Errorf("%s %s: got %d, want %d", tt.method, tt.path, resp.StatusCode, tt.status)
+			continue
+		}
+	}
+	for _, tt := range []struct{ path, body string }{
+		{"/favicon.ico", "ICON"}, {"/robots.txt", "User-agent: *\n"}, {"/app", "ran /app|"},
+		{"/tool", "tool /tool|"}, {"/tool/a/b", "tool /tool|/a/b"}, {"/run.sh", "User-agent: *\n"},
+	} {
+		if _, body := do(t, "GET", s.URL(0, tt.path)); string(body) != tt.body {
+			t.Errorf("GET %s: body %q, want %q", tt.path, body, tt.body)
+		}
+	}
+}
