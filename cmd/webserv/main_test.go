@@ -338,6 +338,7 @@ func TestUnreadableRoot(t *testing.T) {
 		{"root", "root private;", `:3:10: root "` + dir + `/private" is not accessible: permission denied`},
 		{"alias directory", "root www; location /p/ { alias private; }", `:3:36: alias "` + dir + `/private" is not accessible: permission denied`},
 		{"alias file", "root www; location = /favicon.ico { alias private.ico; }", `:3:47: alias "` + dir + `/private.ico" is not readable: permission denied`},
+		{"access_log", "root www; access_log private/a.log;", `:3:26: access_log "` + dir + `/private/a.log": permission denied`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			conf := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".conf")

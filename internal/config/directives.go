@@ -1,7 +1,9 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"net/netip"
 	"os"
@@ -187,7 +189,7 @@ func locationDirective(p *parser, lv *level, st *stmt) error {
 		}
 	}
 	lb := &locationBlock{
-		level: level{ctx: ctxLocation, seen: map[string]bool{}, server: sb, cgiExt: map[string]bool{}, locPath: path.text, exact: exact},
+		level: level{ctx: ctxLocation, seen: map[string]bool{}, server: sb, cgiExt: map[string]bool{}, locPath: path.text},
 		pos:   st.name.pos,
 		path:  path.text,
 		exact: exact,
@@ -516,11 +518,14 @@ func (p *parser) logPath(a token, st *stmt) (string, error) {
 		return "", invalid(a, st)
 	}
 	path := p.abs(a.text)
-	if fi, err := os.Stat(path); err == nil {
-		if fi.IsDir() {
-			return "", errorf(a.pos, "%s %q is a directory", st.name.text, path)
-		}
+	fi, err := os.Stat(path)
+	switch {
+	case err == nil && fi.IsDir():
+		return "", errorf(a.pos, "%s %q is a directory", st.name.text, path)
+	case err == nil:
 		return path, p.checkAccess(a, st, path, accessW, "writable")
+	case errors.Is(err, fs.ErrPermission):
+		return "", errorf(a.pos, "%s %q: %v", st.name.text, path, unwrapPathErr(err))
 	}
 	dir := filepath.Dir(path)
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {

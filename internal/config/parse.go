@@ -103,10 +103,7 @@ type level struct {
 	server *serverBlock    // the enclosing server, for server and location levels
 	cgiExt map[string]bool // extensions given to `cgi` at this level
 
-	// For a location level: its path and whether it is `location =`
-	// (alias checks what it may name).
-	locPath string
-	exact   bool
+	locPath string // for a location level, its path (alias checks what it may name)
 }
 
 type serverBlock struct {
