@@ -359,3 +359,50 @@ func BenchmarkLog(b *testing.B) {
 		})
 	}
 }
+
+// writeRecorder records every Write call; the first one waits for release,
+// so that the lines logged meanwhile go out as one large batch.
+type writeRecorder struct {
+	release chan struct{}
+	once    sync.Once
+	mu      sync.Mutex
+	writes  []string
+	closed  bool
+}
+
+func (r *writeRecorder) Write(p []byte) (int, error) {
+	r.once.Do(func() { <-r.release })
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.writes = append(r.writes, string(p))
+	return len(p), nil
+}
+
+func (r *writeRecorder) Close() error { r.closed = true; return nil }
+
+// A stream (access_log stderr) shares its descriptor with the error log:
+// every write must carry whole lines, even when a batch is larger than the
+// write buffer, and Reopen and Close must leave the stream open.
+func TestStreamWholeLines(t *testing.T) {
+	rec := &writeRecorder{release: make(chan struct{})}
+	w := NewStream(Stderr, rec, nil)
+	const n = 2000 // ~150 bytes each: several write buffers' worth
+	for i := range n {
+		w.Log(Combined, entry(fmt.Sprintf("ua-%04d", i), "https://example.com/", "/"+strings.Repeat("p", 40)))
+	}
+	close(rec.release)
+	if err := w.Reopen(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	lines := 0
+	for i, s := range rec.writes {
+		if !strings.HasSuffix(s, "\n") {
+			t.Fatalf("write %d of %d (%d bytes) ends mid-line: %q", i, len(rec.writes), len(s), s[max(0, len(s)-40):])
+		}
+		lines += strings.Count(s, "\n")
+	}
+	if lines+int(w.Dropped()) != n || rec.closed {
+		t.Errorf("got %d lines, %d dropped, closed %v; want %d lines, stream left open", lines, w.Dropped(), rec.closed, n)
+	}
+}

@@ -6,7 +6,9 @@
 // buffered writer. When the queue is full (the disk cannot keep up) the
 // line is dropped and counted, and the count is logged periodically and at
 // close: losing log lines is better than stalling every request behind a
-// slow disk. Reopen implements logrotate's convention (SIGUSR1: rename the
+// slow disk. The destination may also be standard error (Stderr, the
+// embedded demo's `access_log stderr;`), which it shares with the error
+// log: every write carries whole lines. Reopen implements logrotate's convention (SIGUSR1: rename the
 // file, signal, the server opens a new file at the old path).
 //
 // The combined format is nginx's:

@@ -46,14 +46,34 @@ type Writer struct {
 	dropped atomic.Int64
 }
 
+// Stderr is the path that names the standard error stream rather than a
+// file (`access_log stderr;`).
+const Stderr = "stderr"
+
 // Open opens (creating, appending) the log file at path and starts its
-// writer. Problems writing later are reported to log.
+// writer; path Stderr writes to the standard error stream, which Reopen
+// and Close leave open. Problems writing later are reported to log.
 func Open(path string, log *slog.Logger) (*Writer, error) {
+	if path == Stderr {
+		return NewStream(path, os.Stderr, log), nil
+	}
 	open := func() (io.WriteCloser, error) {
 		return os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	}
 	return newWriter(path, open, QueueLen, log)
 }
+
+// NewStream starts a writer to w, a stream such as standard error, named
+// name; Reopen and Close do not close w. As for a file, Log never blocks.
+func NewStream(name string, w io.Writer, log *slog.Logger) *Writer {
+	open := func() (io.WriteCloser, error) { return nopCloser{w}, nil }
+	sw, _ := newWriter(name, open, QueueLen, log) // open cannot fail
+	return sw
+}
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }
 
 func newWriter(path string, open func() (io.WriteCloser, error), queueLen int, log *slog.Logger) (*Writer, error) {
 	f, err := open()
@@ -137,12 +157,6 @@ func (w *Writer) run(f io.WriteCloser) {
 	defer tick.Stop()
 	var reported int64 // drops already reported
 	var writeErr error // first write error since the last report
-	write := func(bp *[]byte) {
-		if _, err := bw.Write(*bp); err != nil && writeErr == nil {
-			writeErr = err
-		}
-		putLine(bp)
-	}
 	flush := func() {
 		if err := bw.Flush(); err != nil {
 			if writeErr == nil {
@@ -152,6 +166,17 @@ func (w *Writer) run(f io.WriteCloser) {
 			// (a full disk may free up).
 			bw.Reset(f)
 		}
+	}
+	write := func(bp *[]byte) {
+		// A line never straddles two writes, so that lines stay whole on
+		// a stream other writers share (the error log on standard error).
+		if len(*bp) > bw.Available() && bw.Buffered() > 0 {
+			flush()
+		}
+		if _, err := bw.Write(*bp); err != nil && writeErr == nil {
+			writeErr = err
+		}
+		putLine(bp)
 	}
 	// writeQueued writes what is queued and flushes it, one write for the
 	// batch.

@@ -75,7 +75,7 @@ type Server struct {
 	ClientMaxURILength  int64         // default 8k
 	ClientMaxHeaderSize int64         // default 32k
 
-	AccessLog       string // path, or "" for off
+	AccessLog       string // path, "stderr", or "" for off
 	AccessLogFormat string // "combined" (default) or "json"
 	AccessLogPos    Pos    // the access_log path's position, for errors opening it
 

@@ -376,6 +376,11 @@ func TestDirectives(t *testing.T) {
 				t.Errorf("got %q %q", c.ErrorLog, c.ErrorLogLevel)
 			}
 		}, ""},
+		{"access_log stderr", "access_log stderr json; server { listen 1; }", func(t *testing.T, c *Config) {
+			if s := c.Servers[0]; s.AccessLog != "stderr" || s.AccessLogFormat != "json" {
+				t.Errorf("got %q %q", s.AccessLog, s.AccessLogFormat)
+			}
+		}, ""},
 		{"access_log format", "access_log a.log xml; server { listen 1; }", nil, `1:18: invalid value "xml" in "access_log" directive, it must be "combined" or "json"`},
 		{"access_log off json", "access_log off json; server { listen 1; }", nil, `1:16: invalid parameter "json" after "off"`},
 		{"access_log no dir", "access_log nodir/a.log; server { listen 1; }", nil, `1:12: access_log "$DIR/nodir/a.log": directory "$DIR/nodir" does not exist`},

@@ -546,9 +546,14 @@ func accessLogDirective(p *parser, lv *level, st *stmt) error {
 		lv.srv = append(lv.srv, func(s *Server) { s.AccessLog, s.AccessLogFormat = "", "combined" })
 		return nil
 	}
-	path, err := p.logPath(a, st)
-	if err != nil {
-		return err
+	// "stderr" is the standard error stream, as for error_log (the
+	// embedded demo logs there), not a file beside the configuration.
+	path := "stderr"
+	if a.text != "stderr" {
+		var err error
+		if path, err = p.logPath(a, st); err != nil {
+			return err
+		}
 	}
 	format := "combined"
 	if len(st.args) > 1 {
