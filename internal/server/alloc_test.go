@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"runtime"
@@ -102,7 +103,11 @@ func startAllocServer(tb testing.TB) *servertest.Server {
 	// The file is new: let the small-file cache take it at once, as it
 	// would a second later (static.SetCacheRacyWindow).
 	tb.Cleanup(static.SetCacheRacyWindow(0))
-	return servertest.Start(tb, allocConf, 1, map[string]string{"www/1k.html": allocFile})
+	s := servertest.Start(tb, allocConf, 1, map[string]string{"www/1k.html": allocFile})
+	// The default error_log level, info: a 404's debug line (its cause)
+	// is built only when debug is on.
+	s.Level.Set(slog.LevelInfo)
+	return s
 }
 
 func TestStaticKeepAliveAllocs(t *testing.T) {

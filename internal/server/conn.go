@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -273,7 +274,7 @@ func (c *conn) run(first bool) {
 				return
 			}
 			if se := http1.StatusOf(err); se != nil {
-				c.sendParseError(st, se.Status)
+				c.sendParseError(st, se)
 			}
 			return
 		}
@@ -393,7 +394,11 @@ func isTimeout(err error) bool {
 
 // sendParseError answers a request whose head could not be parsed. The
 // framing is lost, so the connection closes after it (SPEC §3).
-func (c *conn) sendParseError(st *state, status int) {
+func (c *conn) sendParseError(st *state, se *http1.StatusError) {
+	status := se.Status
+	if lvl, ok := failureLevel(c.srv.Log, status); ok { // handler.go
+		c.srv.Log.Log(context.Background(), lvl, "request rejected", "status", status, "cause", se.Msg, "remote", c.remote())
+	}
 	c.w.Reset(c.rwc, 1, false, false)
 	def := st.table.Server(c.addr, nil)
 	c.w.SendTimeout = def.SendTimeout

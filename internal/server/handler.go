@@ -1,9 +1,11 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"html"
 	"io"
+	"log/slog"
 	"net"
 	"strconv"
 	"strings"
@@ -28,6 +30,9 @@ type handler struct {
 	srv *config.Server
 	req *http1.Request
 	w   *http1.ResponseWriter
+	// path is the clean URL path once dispatch has it ("" before): the
+	// file a 403 or 404 is about, for the error log.
+	path string
 	// abort is set when the response cannot be completed (bytes already
 	// sent, then a failure): the connection closes without Finish.
 	abort bool
@@ -92,7 +97,7 @@ func (h *handler) serve() {
 		r2.ContentLength, r2.Chunked, r2.ExpectContinue = -1, false, false
 		req = &r2
 	}
-	h.c.srv.Log.Error("too many CGI local redirects", "target", string(h.req.Target))
+	h.logFailure(h.srv.Default, 500, "too many CGI local redirects", nil)
 	h.errorPage(h.srv.Default, 500, "")
 }
 
@@ -105,6 +110,7 @@ func (h *handler) dispatch(req *http1.Request) string {
 		h.fail(h.srv.Default, err)
 		return ""
 	}
+	h.path = path
 	loc := route.Location(h.srv, path)
 	h.c.body.setLocation(loc)
 
@@ -115,6 +121,7 @@ func (h *handler) dispatch(req *http1.Request) string {
 	}
 	if !loc.Allows(method) {
 		h.w.Header().Set("Allow", allowHeader(loc))
+		h.logFailure(loc, 405, "method not allowed by the location's methods", nil)
 		h.errorPage(loc, 405, path)
 		return ""
 	}
@@ -135,11 +142,13 @@ func (h *handler) dispatch(req *http1.Request) string {
 	// chunked; POST and PUT without either cannot carry the content they
 	// are for.
 	if (method == "POST" || method == "PUT") && req.ContentLength < 0 && !req.Chunked {
+		h.logFailure(loc, 411, "body without Content-Length or chunked coding", nil)
 		h.errorPage(loc, 411, path)
 		return ""
 	}
 	if loc.MaxBodySize > 0 && req.ContentLength > loc.MaxBodySize {
 		h.w.KeepAlive = false // the body is not read: framing lost
+		h.logFailure(loc, 413, "Content-Length over client_max_body_size", nil)
 		h.errorPage(loc, 413, path)
 		return ""
 	}
@@ -198,6 +207,7 @@ func (h *handler) dispatch(req *http1.Request) string {
 	// file). RFC 9110 §15.5.6: Allow lists what the target resource
 	// supports: the allowed methods that are served here.
 	h.w.Header().Set("Allow", supported(loc))
+	h.logFailure(loc, 405, "method not implemented for this resource (no upload_store or cgi here)", nil)
 	h.errorPage(loc, 405, path)
 	return ""
 }
@@ -321,13 +331,59 @@ func (h *handler) fail(loc *config.Location, err error) {
 		// The client went away mid-body: nobody to answer.
 		h.abort = true
 		return
-	} else {
-		h.c.srv.Log.Error("request failed", "target", string(h.req.Target), "err", err)
 	}
+	h.logFailure(loc, status, "", err)
 	if status == 400 {
 		h.w.KeepAlive = false
 	}
 	h.errorPage(loc, status, "")
+}
+
+// logFailure logs why the request is answered status (SPEC, error_log):
+// every 5xx at error and every 4xx at debug, with its cause — err, or
+// reason when there is no error value — and, for a 403 or 404, the file
+// it is about. The level is checked before anything is built: a 404 at
+// the default level must not allocate (alloc_test.go).
+func (h *handler) logFailure(loc *config.Location, status int, reason string, err error) {
+	log := h.c.srv.Log
+	lvl, ok := failureLevel(log, status)
+	if !ok {
+		return
+	}
+	cause := reason
+	if err != nil {
+		cause = causeOf(err)
+	}
+	if (status == 403 || status == 404) && h.path != "" {
+		cause += ": " + route.FilePath(loc, h.path)
+	}
+	log.Log(context.Background(), lvl, "request failed", "status", status, "cause", cause,
+		"method", methodString(h.req.Method), "target", string(h.req.Target), "remote", h.c.remote())
+}
+
+// failureLevel is the error log level of a response with status, and
+// whether the log takes it.
+func failureLevel(log *slog.Logger, status int) (slog.Level, bool) {
+	var lvl slog.Level
+	switch {
+	case status >= 500:
+		lvl = slog.LevelError
+	case status >= 400:
+		lvl = slog.LevelDebug
+	default:
+		return 0, false
+	}
+	return lvl, log.Enabled(context.Background(), lvl)
+}
+
+// causeOf is err's text for the error log: a bare *http1.StatusError by
+// its message alone (its Error adds a prefix and the status, which the
+// log line has already).
+func causeOf(err error) string {
+	if se, ok := err.(*http1.StatusError); ok {
+		return se.Msg
+	}
+	return err.Error()
 }
 
 // allowHeader lists the location's methods, each once (config removes
@@ -354,6 +410,9 @@ func (h *handler) doReturn(loc *config.Location, r *config.Return) {
 		h.w.WriteHeader(r.Code)
 		h.w.Write(body)
 		return
+	}
+	if r.Code >= 400 {
+		h.logFailure(loc, r.Code, "return directive", nil)
 	}
 	if r.Text == "" && r.Code >= 400 {
 		h.errorPage(loc, r.Code, "")

@@ -33,6 +33,10 @@ type Server struct {
 	Addrs []string // "127.0.0.1:PORT" for $PORT0, $PORT1, ...
 	Srv   *server.Server
 	Log   *SyncBuffer // the error log
+	// Level is the error log's level: debug, so that failing tests show
+	// every request's cause; a test may raise it (allocation tests run
+	// at the default, info).
+	Level *slog.LevelVar
 }
 
 // Start writes files (path relative to a new temporary directory → content;
@@ -43,7 +47,8 @@ func Start(t testing.TB, conf string, nports int, files map[string]string) *Serv
 	t.Helper()
 	dir := t.TempDir()
 	WriteFiles(t, dir, files)
-	s := &Server{Dir: dir, Log: &SyncBuffer{}}
+	s := &Server{Dir: dir, Log: &SyncBuffer{}, Level: new(slog.LevelVar)}
+	s.Level.Set(slog.LevelDebug)
 	pre := make(map[string]net.Listener)
 	for i := nports - 1; i >= 0; i-- { // backwards: $PORT10 before $PORT1
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -63,7 +68,7 @@ func Start(t testing.TB, conf string, nports int, files map[string]string) *Serv
 		}
 		t.Fatalf("config: %v", err)
 	}
-	log := slog.New(slog.NewTextHandler(s.Log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	log := slog.New(slog.NewTextHandler(s.Log, &slog.HandlerOptions{Level: s.Level}))
 	s.Srv = server.New(cfg, log)
 	if err := s.Srv.Listen(pre); err != nil {
 		t.Fatal(err)

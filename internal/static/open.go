@@ -123,7 +123,7 @@ func inside(loc *config.Location, f *file) error {
 		return FileError(err)
 	}
 	if !within(buf[:n], base) {
-		return notFound
+		return outside
 	}
 	return nil
 }
@@ -145,7 +145,7 @@ func CheckSymlinks(loc *config.Location, path string) error {
 		return FileError(err)
 	}
 	if !within([]byte(real), base) {
-		return notFound
+		return outside
 	}
 	return nil
 }

@@ -81,7 +81,7 @@ func Serve(w *http1.ResponseWriter, req *http1.Request, loc *config.Location, ur
 		if loc.Autoindex {
 			return serveListing(w, loc, fpath, urlPath)
 		}
-		return forbidden
+		return noIndex
 	}
 	if strings.HasSuffix(urlPath, "/") {
 		// The path names a directory and this is not one: "/a.txt/" is
@@ -93,14 +93,19 @@ func Serve(w *http1.ResponseWriter, req *http1.Request, loc *config.Location, ur
 	}
 	if !f.isRegular() {
 		f.close()
-		return forbidden // devices, sockets, FIFOs are never served
+		return notRegular // devices, sockets, FIFOs are never served
 	}
 	return serveFile(w, req, loc, urlPath, &f, status, true)
 }
 
+// The errors of everyday requests are shared values (a 404 allocates
+// nothing); their messages are the cause the error log gives at debug.
 var (
-	notFound  = &http1.StatusError{Status: 404, Msg: "file not found"}
-	forbidden = &http1.StatusError{Status: 403, Msg: "forbidden"}
+	notFound   = &http1.StatusError{Status: 404, Msg: "file not found"}
+	outside    = &http1.StatusError{Status: 404, Msg: "symlink leads outside the root (disable_symlinks on)"}
+	denied     = &http1.StatusError{Status: 403, Msg: "permission denied"}
+	noIndex    = &http1.StatusError{Status: 403, Msg: "directory without an index file (autoindex off)"}
+	notRegular = &http1.StatusError{Status: 403, Msg: "not a regular file"}
 )
 
 // FileError maps a file system error to the status SPEC §3 names: missing
@@ -110,7 +115,7 @@ func FileError(err error) error {
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR), errors.Is(err, syscall.ENAMETOOLONG):
 		return notFound
 	case errors.Is(err, fs.ErrPermission):
-		return forbidden
+		return denied
 	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
 		return &http1.StatusError{Status: 503, Msg: "out of file descriptors"}
 	}
