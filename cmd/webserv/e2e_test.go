@@ -277,7 +277,7 @@ func TestBrowserDemoSite(t *testing.T) {
 	if srv.waitErr != nil {
 		t.Errorf("server exit: %v", srv.waitErr)
 	}
-	if out := srv.stderr.String(); !strings.Contains(out, "uploads are stored in "+uploads+"\n") {
+	if out := srv.stderr.String(); !strings.Contains(out, " uploads="+uploads+"\n") {
 		t.Errorf("startup output does not name the uploads directory %s:\n%s", uploads, out)
 	}
 	t.Logf("browser test took %v", time.Since(began).Round(time.Millisecond))

@@ -1,7 +1,7 @@
 // Command webserv is an HTTP/1.1 origin server configured by an nginx-style
 // file. See README.md and docs/configuration.md.
 //
-//	webserv [-c FILE | FILE] [-t] [-version]
+//	webserv [-c FILE | FILE] [-t] [-v | -version] [-h]
 package main
 
 import (
@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -28,22 +29,60 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// usageLine is the synopsis, printed after a command-line mistake.
+const usageLine = "usage: webserv [-c FILE | FILE] [-t] [-v | -version] [-h]"
+
+// help is what -h, -help and --help print (to standard output: asked-for
+// help is not an error).
+const help = usageLine + `
+
+webserv is an HTTP/1.1 server configured by an nginx-style FILE. With no
+FILE it serves its embedded demo site on http://127.0.0.1:8080/.
+
+  FILE, -c FILE   load the configuration from FILE (flags may come after it)
+  -t              check the configuration: print "configuration ok", or the
+                  error as FILE:LINE:COL: message, and exit 0 or 1
+  -v, -version    print the version and exit
+  -h, -help       print this help and exit
+
+Environment:
+  WEBSERV_LISTEN  the demo site's listen address (default 127.0.0.1:8080);
+                  not used with a FILE
+
+Signals:
+  SIGINT, SIGTERM stop: close the listeners, let requests in flight finish
+                  (up to shutdown_timeout, default 30s), exit 0; a second
+                  one cuts the wait short
+  SIGHUP          reload FILE; a bad one is logged, the old one keeps serving
+  SIGUSR1         reopen the log files (after logrotate renamed them)
+
+Logs go to standard error (error_log, access_log in FILE). Documentation:
+README.md, docs/configuration.md (every directive) and docs/behaviour.md
+(the HTTP behaviour) in webserv's source tree; runnable configurations in
+examples/.
+`
+
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("webserv", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: webserv [-c FILE | FILE] [-t] [-version]")
-		fs.PrintDefaults()
-	}
+	fs.Usage = func() {} // help and mistakes are printed below
 	confFlag := fs.String("c", "", "load the configuration from `FILE`")
 	testOnly := fs.Bool("t", false, "check the configuration and exit")
 	showVersion := fs.Bool("version", false, "print the version and exit")
+	fs.BoolVar(showVersion, "v", false, "print the version and exit")
 
 	// Flags may come before or after FILE (SPEC §1): parse, take one
 	// positional argument, parse the rest.
 	var files []string
 	for {
 		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprint(stdout, help)
+				return 0
+			}
+			// The flag package has printed what is wrong.
+			fmt.Fprintln(stderr, usageLine)
+			fmt.Fprintln(stderr, "run webserv -h for help")
 			return 2
 		}
 		if fs.NArg() == 0 {
@@ -57,6 +96,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if len(files) > 1 {
 		fmt.Fprintln(stderr, "webserv: more than one configuration file given")
+		fmt.Fprintln(stderr, usageLine)
 		return 2
 	}
 	if *showVersion {
@@ -65,21 +105,30 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 
 	cfg, siteDir, err := load(files)
-	if err == nil && *testOnly {
-		err = server.CheckCertificates(cfg) // as nginx -t does
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
-	}
 	if *testOnly {
+		// -t reports like nginx -t: the result, not log lines.
+		if err == nil {
+			err = server.CheckCertificates(cfg) // as nginx -t does
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
 		fmt.Fprintln(stdout, "configuration ok")
 		return 0
 	}
 
+	// Everything the server prints to standard error is log/slog text,
+	// one format for startup, events and the final line. Until the
+	// configured error log is open, lines go to standard error at info.
+	boot := slog.New(slog.NewTextHandler(stderr, nil))
+	if err != nil {
+		boot.Error("cannot start", "err", err)
+		return 1
+	}
 	elog, err := openErrorLog(cfg, stderr)
 	if err != nil {
-		fmt.Fprintln(stderr, "webserv:", err)
+		boot.Error("cannot start", "err", err)
 		return 1
 	}
 	defer elog.file.Close()
@@ -87,15 +136,23 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	srv := server.New(cfg, log)
 	if err := srv.Listen(nil); err != nil {
-		fmt.Fprintln(stderr, "webserv:", err)
+		// SPEC §1: a startup problem is a line on standard error, also
+		// when the error log is a file.
+		if elog.file.Path() != "" {
+			log.Error("cannot start", "err", err)
+		}
+		boot.Error("cannot start", "err", err)
 		return 1
 	}
 	if siteDir != "" {
-		fmt.Fprintf(stderr, "webserv: serving the embedded demo site from %s\n", siteDir)
-		fmt.Fprintf(stderr, "webserv: uploads are stored in %s\n", site.UploadsDir())
+		log.Info("serving the embedded demo site", "dir", siteDir, "uploads", site.UploadsDir())
 	}
-	for _, addr := range server.Addrs(cfg) {
-		fmt.Fprintf(stderr, "webserv: listening on http://%s/\n", addr)
+	for _, l := range listenURLs(cfg) {
+		if l.every {
+			log.Info("listening on "+l.url, "addr", l.addr, "every_address", true)
+		} else {
+			log.Info("listening on " + l.url)
+		}
 	}
 
 	// SIGINT/SIGTERM stop, SIGHUP reloads, SIGUSR1 reopens the logs
@@ -105,7 +162,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve() }()
 
-	for stop := false; !stop; {
+	var stopSig os.Signal
+	for stopSig == nil {
 		select {
 		case err := <-served:
 			if err != nil {
@@ -120,12 +178,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 			case syscall.SIGUSR1:
 				reopenLogs(srv, elog)
 			default:
-				stop = true
+				stopSig = sig
 			}
 		}
 	}
 	cfg = srv.Config() // the shutdown_timeout in force
-	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+	log.Info("shutting down", "signal", stopSig.String(), "timeout", cfg.ShutdownTimeout.String())
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	go func() {
@@ -136,11 +194,60 @@ func run(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}()
-	if err := srv.Shutdown(ctx); err != nil {
+	err = srv.Shutdown(ctx)
+	if err != nil {
 		log.Warn("shutdown cut in-flight requests off", "err", err)
 	}
 	<-served
+	log.Info("stopped", "drained", err == nil)
 	return 0
+}
+
+// listenLine is one listen address as a startup line shows it.
+type listenLine struct {
+	addr  string // as net.Listen takes it
+	url   string // one a browser on this machine can open
+	every bool   // the address is a wildcard: every local address
+}
+
+// listenURLs returns a URL to open for each listen address of cfg, once
+// each, in declaration order. A wildcard address (`listen 8080;`,
+// `*:8080`, `0.0.0.0:8080`, `[::]:8080`) is shown as 127.0.0.1, which it
+// includes (Go listens dual-stack on [::]): http://:8080/ opens nothing.
+func listenURLs(cfg *config.Config) []listenLine {
+	ssl := make(map[string]bool)
+	for _, srv := range cfg.Servers {
+		for _, l := range srv.Listens {
+			ssl[l.Addr] = ssl[l.Addr] || l.SSL
+		}
+	}
+	var out []listenLine
+	for _, addr := range server.Addrs(cfg) {
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			out = append(out, listenLine{addr: addr, url: "http://" + addr + "/"})
+			continue
+		}
+		l := listenLine{addr: addr}
+		switch host {
+		case "", "0.0.0.0", "::":
+			host, l.every = "127.0.0.1", true
+		}
+		scheme, def := "http", "80"
+		if ssl[addr] {
+			scheme, def = "https", "443"
+		}
+		hostport := net.JoinHostPort(host, port)
+		if port == def {
+			hostport = host
+			if ip := net.ParseIP(host); ip != nil && ip.To4() == nil {
+				hostport = "[" + host + "]"
+			}
+		}
+		l.url = scheme + "://" + hostport + "/"
+		out = append(out, l)
+	}
+	return out
 }
 
 // load reads the configuration named in files, or the embedded default
