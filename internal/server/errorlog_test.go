@@ -52,7 +52,7 @@ func TestErrorLogCauses(t *testing.T) {
 		{"405", "DELETE /index.html HTTP/1.1\r\nHost: a\r\n\r\n", 405,
 			`level=DEBUG msg="request failed" status=405 cause="method not allowed by the location's methods" method=DELETE target=/index.html`},
 		{"400 from the parser", "GET /x HTTP/1.1\r\nHost: a\r\nNo colon here\r\n\r\n", 400,
-			`level=DEBUG msg="request rejected" status=400 cause=`},
+			`level=DEBUG msg="request rejected" status=400 cause="field line without colon" remote=127.0.0.1:`},
 		{"502", "GET /cgi/bad.sh HTTP/1.1\r\nHost: a\r\n\r\n", 502,
 			`level=ERROR msg="request failed" status=502 cause="cgi: bad gateway" method=GET target=/cgi/bad.sh`},
 	} {
