@@ -56,9 +56,7 @@ type fileID struct {
 	mtim, ctim syscall.Timespec
 }
 
-func idOf(st *syscall.Stat_t) fileID {
-	return fileID{dev: uint64(st.Dev), ino: uint64(st.Ino), mode: st.Mode, size: st.Size, mtim: st.Mtim, ctim: st.Ctim}
-}
+// idOf (statz_linux.go, statz_bsd.go) reads a fileID from a stat.
 
 type cacheEntry struct {
 	loc   *config.Location

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -103,18 +102,18 @@ func (f *file) readAll(buf []byte) error {
 }
 
 // inside enforces disable_symlinks on for an opened file: the file the
-// descriptor refers to (its real path, from /proc/self/fd, so one
-// readlink instead of resolving every component) must lie inside the real
-// root or alias. Checking the opened descriptor, not the path, also
-// closes the window in which a path could be swapped for a symlink
-// between the check and the open.
+// descriptor refers to (its real path, from fdPath: on Linux one readlink
+// instead of resolving every component) must lie inside the real root or
+// alias. Checking the opened descriptor, not the path, also closes the
+// window in which a path could be swapped for a symlink between the check
+// and the open.
 func inside(loc *config.Location, f *file) error {
 	if !loc.DisableSymlinks {
 		return nil
 	}
 	var buf [4096]byte
-	n, err := syscall.Readlink("/proc/self/fd/"+strconv.Itoa(f.fd), buf[:])
-	if err != nil || n == len(buf) {
+	n := fdPath(f.fd, buf[:])
+	if n < 0 {
 		// No /proc (or a path longer than the buffer): resolve the path.
 		return CheckSymlinks(loc, f.path)
 	}
