@@ -640,7 +640,8 @@ server { listen 127.0.0.1:$PORT0; root www; }
 		t.Fatal(err)
 	}
 	// Room for a few connections and the index file, not for the flood.
-	lim := syscall.Rlimit{Cur: uint64(countFDs(t) + 8), Max: old.Max}
+	lim := old
+	setRlimit(&lim.Cur, countFDs(t)+8)
 	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
 		t.Fatal(err)
 	}
@@ -662,6 +663,10 @@ server { listen 127.0.0.1:$PORT0; root www; }
 		}
 	}
 }
+
+// setRlimit sets a field of syscall.Rlimit, which is uint64 on Linux and
+// macOS but int64 on FreeBSD.
+func setRlimit[T int64 | uint64](f *T, n int) { *f = T(n) }
 
 func cpuTime(t *testing.T) time.Duration {
 	var ru syscall.Rusage

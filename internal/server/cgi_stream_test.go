@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -180,6 +181,9 @@ func checkEcho(want [32]byte) func(*testing.T, []byte) {
 // /slow/), whether the program is writing, silent after its first bytes,
 // silent before its header, or still being fed the request body.
 func TestCGIClientGoneKillsProgram(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("process groups are listed from /proc/PID/stat (Linux)")
+	}
 	s := startCGI(t)
 	get := func(path string) string { return "GET " + path + " HTTP/1.1\r\nHost: cgi.test\r\n\r\n" }
 	post := func(path string, length int, body string) string {

@@ -39,3 +39,6 @@ func Trims() int64 { return trims.Load() }
 // connection (workers.go): tests that count goroutines to see what the
 // server is doing leave them out.
 func IdleWorkers() int { return int(idleWorkers.Load()) }
+
+// SoReusePort is the socket option reuseport sets (reuseport_*.go).
+const SoReusePort = soReusePort

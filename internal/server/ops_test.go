@@ -810,7 +810,7 @@ func TestReloadChangesReusePort(t *testing.T) {
 	s := servertest.Start(t, plain, 1, map[string]string{"html/": ""})
 	canShare := func() bool {
 		ln, err := (&net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
-			c.Control(func(fd uintptr) { syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, 0xf /* SO_REUSEPORT */, 1) })
+			c.Control(func(fd uintptr) { syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, server.SoReusePort, 1) })
 			return nil
 		}}).Listen(context.Background(), "tcp", s.Addrs[0])
 		if err == nil {

@@ -5,7 +5,6 @@ import (
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
@@ -15,22 +14,24 @@ import (
 // yet a goroutine blocked in a read keeps its stack (4–8 KiB once a
 // request has been served), which dominates the cost of thousands of idle
 // keep-alive connections. A parked connection has no goroutine at all:
-// its descriptor sits in an epoll set of our own (EPOLLONESHOT), one
-// goroutine waits on that set for all of them, and a runtime timer
-// enforces keepalive_timeout. When bytes arrive the connection is handed
+// its descriptor sits in a poller of our own, registered one-shot (an
+// epoll set with EPOLLONESHOT on Linux, park_linux.go; a kqueue with
+// EV_ONESHOT on macOS and FreeBSD, park_bsd.go), one goroutine waits on
+// that poller for all of them, and a runtime timer enforces
+// keepalive_timeout. When bytes arrive the connection is handed
 // to a new goroutine that resumes the serve loop; when the timer fires,
 // or shutdown closes idle connections, it is closed. Exactly one of the
 // three wins, decided by the parked flag (compare-and-swap).
 //
 // The Go runtime's own netpoller still has the descriptor registered
-// (edge-triggered); a second registration in another epoll instance is
-// independent of it. TLS connections (whose buffered plaintext the socket
+// (edge-triggered); a second registration in another epoll instance or
+// kqueue is independent of it. TLS connections (whose buffered plaintext the socket
 // cannot see) never park.
 
 var errParked = errors.New("server: connection parked")
 
 type parker struct {
-	epfd  int
+	pfd   int // the epoll set or kqueue
 	mu    sync.Mutex
 	conns map[int32]*conn // parked (or being unparked), by descriptor
 
@@ -41,43 +42,29 @@ type parker struct {
 
 var (
 	parkOnce  sync.Once
-	theParker *parker // nil if epoll is unavailable: connections then wait in a goroutine
+	theParker *parker // nil if there is no poller: connections then wait in a goroutine
 )
 
 func getParker() *parker {
 	parkOnce.Do(func() {
-		fd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+		fd, err := newPoller()
 		if err != nil {
 			return
 		}
-		theParker = &parker{epfd: fd, conns: make(map[int32]*conn)}
+		theParker = &parker{pfd: fd, conns: make(map[int32]*conn)}
 		go theParker.loop()
 	})
 	return theParker
 }
 
-// loop hands each connection that became readable (or hung up) back to a
-// goroutine (workers.go).
-func (p *parker) loop() {
-	events := make([]syscall.EpollEvent, 256)
-	for {
-		n, err := syscall.EpollWait(p.epfd, events, -1)
-		if err != nil {
-			if err == syscall.EINTR {
-				continue
-			}
-			// Not expected; parked connections still have their timers.
-			time.Sleep(10 * time.Millisecond)
-			continue
-		}
-		for _, ev := range events[:n] {
-			p.mu.Lock()
-			c := p.conns[ev.Fd]
-			p.mu.Unlock()
-			if c != nil && c.unpark() {
-				c.srv.startConn(c, false)
-			}
-		}
+// wake hands the connection on fd, which became readable (or hung up),
+// back to a goroutine (workers.go). loop calls it for each event.
+func (p *parker) wake(fd int32) {
+	p.mu.Lock()
+	c := p.conns[fd]
+	p.mu.Unlock()
+	if c != nil && c.unpark() {
+		c.srv.startConn(c, false)
 	}
 }
 
@@ -95,12 +82,7 @@ func (p *parker) park(c *conn, idle time.Duration) error {
 	// the timer or shutdown may close it, and once registered it may
 	// resume in another goroutine at any moment. (The request state went
 	// back to its pool before: waitOrPark.)
-	op := syscall.EPOLL_CTL_MOD
-	if !c.epollAdded {
-		op = syscall.EPOLL_CTL_ADD
-	}
-	c.epollAdded = true
-	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLONESHOT, Fd: int32(c.fd)}
+	op := watchOp(c)
 	fd := c.fd
 	c.parked.Store(true)
 	p.mu.Lock()
@@ -112,10 +94,10 @@ func (p *parker) park(c *conn, idle time.Duration) error {
 	if n := p.parks.Add(1); n-p.trimBase.Load() >= trimBurst.Load() && p.trimming.CompareAndSwap(false, true) {
 		time.AfterFunc(time.Duration(trimQuiet.Load()), func() { p.trim(n) })
 	}
-	if err := syscall.EpollCtl(p.epfd, op, fd, &ev); err != nil {
+	if err := p.watch(fd, op); err != nil {
 		// Undo, unless someone unparked it meanwhile (they own it now).
 		if c.unpark() {
-			c.epollAdded = op == syscall.EPOLL_CTL_MOD
+			unwatched(c, op)
 			return err
 		}
 		return nil

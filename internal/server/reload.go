@@ -164,7 +164,8 @@ func (s *Server) newListener(addr string, ln net.Listener, reusePort bool) *list
 
 // listen opens addr, with SO_REUSEPORT when reusePort is set: several
 // sockets (processes) may then bind the same address and the kernel
-// spreads incoming connections over them (Linux socket(7)).
+// spreads incoming connections over them (Linux socket(7); the option
+// differs by platform: soReusePort, reuseport_*.go).
 //
 // Accepted connections get no TCP keepalive probes (nginx's default,
 // so_keepalive off): idle connections end at keepalive_timeout anyway, and
@@ -189,10 +190,6 @@ func listen(addr string, reusePort bool) (net.Listener, error) {
 	}
 	return ln, nil
 }
-
-// soReusePort is SO_REUSEPORT (Linux, asm-generic/socket.h); the syscall
-// package does not name it on every architecture.
-const soReusePort = 0xf
 
 func unwrapOpError(err error) error {
 	var op *net.OpError
