@@ -9,7 +9,11 @@ import (
 
 // Parking on macOS and FreeBSD: a kqueue (kqueue(2)) of our own (park.go).
 
+// newPoller opens the kqueue, close-on-exec under ForkLock (as the os
+// package does) so that no CGI program started meanwhile inherits it.
 func newPoller() (int, error) {
+	syscall.ForkLock.RLock()
+	defer syscall.ForkLock.RUnlock()
 	fd, err := syscall.Kqueue()
 	if err != nil {
 		return -1, err

@@ -26,7 +26,7 @@ server {
 // shutdown closes parked connections at once.
 func TestParkedConnections(t *testing.T) {
 	if server.Parked() < 0 {
-		t.Skip("epoll unavailable: connections are not parked")
+		t.Skip("no epoll or kqueue: connections are not parked")
 	}
 	s := servertest.Start(t, `
 server {
@@ -70,7 +70,7 @@ server {
 
 func TestShutdownClosesParked(t *testing.T) {
 	if server.Parked() < 0 {
-		t.Skip("epoll unavailable: connections are not parked")
+		t.Skip("no epoll or kqueue: connections are not parked")
 	}
 	s := servertest.Start(t, plainConf, 1, map[string]string{"www/index.html": "home"})
 	base := server.Parked()
@@ -105,7 +105,7 @@ func waitParked(t *testing.T, want int) {
 // used back to the operating system once parking is quiet.
 func TestParkedBurstTrimsMemory(t *testing.T) {
 	if server.Parked() < 0 {
-		t.Skip("epoll unavailable: connections are not parked")
+		t.Skip("no epoll or kqueue: connections are not parked")
 	}
 	defer server.SetTrim(32, 200*time.Millisecond)()
 	s := servertest.Start(t, plainConf, 1, map[string]string{"www/index.html": "home"})
