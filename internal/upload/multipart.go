@@ -13,6 +13,13 @@ import (
 // must not turn into a million files.
 const maxFiles = 1000
 
+// maxParts bounds the parts of any kind one multipart request may hold,
+// so that a body of a million tiny form fields is refused rather than
+// parsed to its end: one request's work stays bounded (issue 14) even with
+// client_max_body_size 0. Go's own ReadForm allows 1000 parts; this leaves
+// room for a field beside each of maxFiles files.
+const maxParts = 2 * maxFiles
+
 // multipart streams a multipart/form-data body (RFC 7578), storing every
 // part that carries a filename and discarding the others. Parts are read
 // raw (NextRawPart: RFC 7578 §4.7 deprecates Content-Transfer-Encoding, and
@@ -21,13 +28,16 @@ const maxFiles = 1000
 func (s *store) multipart(boundary string) ([]stored, error) {
 	mr := multipart.NewReader(s.body, boundary)
 	var files []stored
-	for {
+	for parts := 0; ; parts++ {
 		part, err := mr.NextRawPart()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return nil, s.copyError(nil, err)
+		}
+		if parts == maxParts {
+			return nil, &http1.StatusError{Status: 413, Msg: "too many parts in one request"}
 		}
 		name, isFile := fileName(part)
 		if !isFile {
@@ -44,7 +54,7 @@ func (s *store) multipart(boundary string) ([]stored, error) {
 		if !ok {
 			clean = generatedName(media)
 		}
-		f, err := s.save(part, clean, media)
+		f, err := s.save(part, clean)
 		if err != nil {
 			return nil, err
 		}

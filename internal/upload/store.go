@@ -27,9 +27,18 @@ const copyBufSize = 32 << 10
 // stored file can never be mistaken for (or collide with) one.
 const tempPrefix = ".upload-"
 
-// maxSuffix bounds the "name-N.ext" probing of POST. Past it the name is
-// replaced by a generated, random one rather than probing forever.
-const maxSuffix = 10000
+// seqTries is how many numbered names ("a-1.txt" … "a-8.txt") POST tries
+// after the name itself. Past them the suffix is random: counting on
+// through a store that already holds a-1 … a-10000 would cost one link(2)
+// per existing name for every file stored (issue 14: 15 s of CPU for one
+// request), while a random suffix is free on the first try whatever the
+// store holds.
+const seqTries = 8
+
+// randTries bounds the random-suffix names tried after seqTries. With 40
+// random bits a collision is already one in a trillion; several in a row
+// mean something other than bad luck, answered 409.
+const randTries = 4
 
 // fileMode is the mode of stored files, set explicitly so that the process
 // umask does not decide whether other users (a separate static server, a
@@ -149,15 +158,20 @@ func isReadSide(err error) bool {
 }
 
 // linkUnique gives the temporary file tmp a final name in dir that did not
-// exist before: name, then name-1.ext, name-2.ext, … Creating the name with
-// link(2) is the atomic "create if absent" that makes concurrent uploads
-// of one name safe. It returns the final name (without dir).
-func (s *store) linkUnique(dir, tmp, name, ctype string) (string, error) {
+// exist before: name, then name-1.ext … name-8.ext, then name-<random>.ext
+// (see seqTries): at most seqTries+randTries+1 probes per file, whatever
+// the store holds. Creating the name with link(2) is the atomic "create if
+// absent" that makes concurrent uploads of one name safe. It returns the
+// final name (without dir).
+func (s *store) linkUnique(dir, tmp, name string) (string, error) {
 	defer s.root.Remove(tmp)
-	for i := 0; i <= maxSuffix+1; i++ {
+	for i := 0; i <= seqTries+randTries; i++ {
 		cand := numbered(name, i)
-		if i > maxSuffix {
-			cand = generatedName(ctype)
+		if i > seqTries {
+			cand = suffixed(name, randomHex(5))
+		}
+		if testHookProbe != nil {
+			testHookProbe(s.root.Name())
 		}
 		final := path.Join(dir, cand)
 		err := s.root.Link(tmp, final)
@@ -182,6 +196,10 @@ func (s *store) linkUnique(dir, tmp, name, ctype string) (string, error) {
 	}
 	return "", &http1.StatusError{Status: 409, Msg: "no free file name"}
 }
+
+// testHookProbe, set only by tests (export_test.go), is called with the
+// store directory for every name linkUnique tries.
+var testHookProbe func(store string)
 
 // reserveRename is linkUnique's fallback for one candidate name. ok is
 // false when the name was taken.
@@ -232,8 +250,14 @@ func numbered(name string, i int) string {
 	if i == 0 {
 		return name
 	}
+	return suffixed(name, strconv.Itoa(i))
+}
+
+// suffixed returns name with "-tag" before its extension, cut so that the
+// result stays within maxName bytes.
+func suffixed(name, tag string) string {
 	stem, ext := splitExt(name)
-	suffix := "-" + strconv.Itoa(i) + ext
+	suffix := "-" + tag + ext
 	stem = cutRunes(stem, maxName-len(suffix))
 	return stem + suffix
 }

@@ -28,8 +28,9 @@ import (
 // files always go to the store itself, never a subdirectory), else a
 // generated "upload-<time>-<random>[.ext]".
 //
-// A name is never overwritten: "a.txt", "a-1.txt", "a-2.txt", … (see the
-// package comment for how this is atomic). Location names the first file
+// A name is never overwritten: "a.txt", "a-1.txt" … "a-8.txt", then
+// "a-<random>.txt" (see the package comment for how this is atomic). A
+// multipart body holds at most maxFiles files and maxParts parts (413). Location names the first file
 // stored; the body lists them all, as JSON when Accept prefers
 // application/json, else HTML.
 //
@@ -66,7 +67,7 @@ func Post(w *http1.ResponseWriter, req *http1.Request, body io.Reader, loc *conf
 			name = generatedName(media)
 		}
 		var f stored
-		f, err = s.save(s.body, name, media)
+		f, err = s.save(s.body, name)
 		files = append(files, f)
 	}
 	if err != nil {
@@ -92,12 +93,12 @@ type stored struct {
 }
 
 // save streams src into the store root under a unique variant of name.
-func (s *store) save(src io.Reader, name, media string) (stored, error) {
+func (s *store) save(src io.Reader, name string) (stored, error) {
 	tmp, n, err := s.writeTemp("", src)
 	if err != nil {
 		return stored{}, err
 	}
-	final, err := s.linkUnique("", tmp, name, media)
+	final, err := s.linkUnique("", tmp, name)
 	if err != nil {
 		return stored{}, err
 	}

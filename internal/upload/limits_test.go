@@ -1,0 +1,81 @@
+package upload
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"webserv/internal/http1"
+)
+
+// TestPostProbesBounded: choosing a free name costs a bounded number of
+// probes per file, however many "same-N" names the store already holds
+// (issue 14 item 3: 10,000 of them made one request cost 15 s of CPU).
+// Not parallel: it installs a package hook.
+func TestPostProbesBounded(t *testing.T) {
+	loc := newLoc(t)
+	const existing = 1000
+	for i := range existing + 1 {
+		if err := os.WriteFile(filepath.Join(loc.UploadStore, numbered("same.bin", i)), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const files = 50
+	parts := make([]part, files)
+	for i := range parts {
+		parts[i] = part{"f", "same.bin", fmt.Sprint(i)}
+	}
+	body, ctype := multipartBody(t, parts...)
+
+	stop := CountProbes(loc.UploadStore)
+	req := newReq("POST", "Content-Type", ctype, "Accept", "application/json")
+	resp, _, err := serve(t, req, func(w *http1.ResponseWriter) error {
+		return Post(w, req, bytes.NewReader(body), loc, "/uploads/")
+	})
+	probes := stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 201 {
+		t.Fatalf("status %d, want 201", resp.StatusCode)
+	}
+	// A constant per file, not the store's size: seqTries+randTries+1 is
+	// the most linkUnique ever tries.
+	if max := int64(files * 13); probes > max {
+		t.Errorf("%d probes for %d files, want at most %d", probes, files, max)
+	}
+	names := dirNames(t, loc.UploadStore)
+	if got, want := len(names), existing+1+files; got != want {
+		t.Errorf("%d names in the store, want %d", got, want)
+	}
+	for _, n := range names {
+		if !strings.HasPrefix(n, "same-") && n != "same.bin" || !strings.HasSuffix(n, ".bin") {
+			t.Errorf("stored as %q, want same-<suffix>.bin", n)
+		}
+	}
+}
+
+// TestPostTooManyParts: a body of many small form fields (no files) is
+// refused at maxParts, not parsed to its end, and stores nothing.
+func TestPostTooManyParts(t *testing.T) {
+	t.Parallel()
+	loc := newLoc(t)
+	parts := []part{{"f", "a.txt", "a"}}
+	for range maxParts {
+		parts = append(parts, part{"x", "", "y"})
+	}
+	body, ctype := multipartBody(t, parts...)
+	req := newReq("POST", "Content-Type", ctype)
+	_, _, err := serve(t, req, func(w *http1.ResponseWriter) error {
+		return Post(w, req, bytes.NewReader(body), loc, "/uploads/")
+	})
+	if status(err) != 413 {
+		t.Errorf("error %v (status %d), want 413", err, status(err))
+	}
+	if names := dirNames(t, loc.UploadStore); len(names) != 0 {
+		t.Errorf("store holds %q after a refused upload", names)
+	}
+}
