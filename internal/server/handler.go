@@ -184,10 +184,11 @@ func (h *handler) dispatch(req *http1.Request) string {
 		}
 		h.addHeaders(loc)
 		var err error
+		env := &upload.Env{MaxPartHeader: h.srv.ClientMaxHeaderSize}
 		if method == "POST" {
-			err = upload.Post(h.w, req, &h.c.body, loc, path)
+			err = upload.Post(h.w, req, &h.c.body, loc, path, env)
 		} else {
-			err = upload.Put(h.w, req, &h.c.body, loc, path)
+			err = upload.Put(h.w, req, &h.c.body, loc, path, env)
 		}
 		if err != nil {
 			h.w.Header().Reset()

@@ -33,7 +33,7 @@ func TestPostProbesBounded(t *testing.T) {
 	stop := CountProbes(loc.UploadStore)
 	req := newReq("POST", "Content-Type", ctype, "Accept", "application/json")
 	resp, _, err := serve(t, req, func(w *http1.ResponseWriter) error {
-		return Post(w, req, bytes.NewReader(body), loc, "/uploads/")
+		return Post(w, req, bytes.NewReader(body), loc, "/uploads/", nil)
 	})
 	probes := stop()
 	if err != nil {
@@ -70,12 +70,58 @@ func TestPostTooManyParts(t *testing.T) {
 	body, ctype := multipartBody(t, parts...)
 	req := newReq("POST", "Content-Type", ctype)
 	_, _, err := serve(t, req, func(w *http1.ResponseWriter) error {
-		return Post(w, req, bytes.NewReader(body), loc, "/uploads/")
+		return Post(w, req, bytes.NewReader(body), loc, "/uploads/", nil)
 	})
 	if status(err) != 413 {
 		t.Errorf("error %v (status %d), want 413", err, status(err))
 	}
 	if names := dirNames(t, loc.UploadStore); len(names) != 0 {
 		t.Errorf("store holds %q after a refused upload", names)
+	}
+}
+
+// TestPostPartHeaderLimit: a part header longer than Env.MaxPartHeader is
+// 431 with the files already stored removed; one within it is stored
+// (mime/multipart alone accepts 10 MB of part header).
+func TestPostPartHeaderLimit(t *testing.T) {
+	t.Parallel()
+	const limit = 8 << 10
+	body := func(pad int) []byte {
+		return []byte("--B\r\nContent-Disposition: form-data; name=\"f\"; filename=\"first.txt\"\r\n\r\nfirst\r\n" +
+			"--B\r\nContent-Disposition: form-data; name=\"f\"; filename=\"second.txt\"\r\n" +
+			"X-Pad: " + strings.Repeat("a", pad) + "\r\n\r\nsecond\r\n--B--\r\n")
+	}
+	tests := []struct {
+		name       string
+		pad        int
+		wantStatus int // 0: stored
+	}{
+		{"within", limit - 200, 0},
+		{"1 MB", 1 << 20, 431},
+		// Read-ahead before arming plus read-ahead past the header.
+		{"over limit and read-ahead", limit + 2*multipartReadAhead + 100, 431},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			loc := newLoc(t)
+			req := newReq("POST", "Content-Type", "multipart/form-data; boundary=B")
+			_, _, err := serve(t, req, func(w *http1.ResponseWriter) error {
+				return Post(w, req, bytes.NewReader(body(tt.pad)), loc, "/uploads/", &Env{MaxPartHeader: limit})
+			})
+			names := dirNames(t, loc.UploadStore)
+			if tt.wantStatus == 0 {
+				if err != nil || len(names) != 2 {
+					t.Errorf("error %v, store %q; want both files stored", err, names)
+				}
+				return
+			}
+			if status(err) != tt.wantStatus {
+				t.Errorf("error %v (status %d), want %d", err, status(err), tt.wantStatus)
+			}
+			if len(names) != 0 {
+				t.Errorf("store holds %q after a refused upload", names)
+			}
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package upload
 
 import (
+	"errors"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -20,20 +21,45 @@ const maxFiles = 1000
 // room for a field beside each of maxFiles files.
 const maxParts = 2 * maxFiles
 
+// multipartReadAhead is how far mime/multipart reads past what it has
+// parsed: the size of its bufio.Reader (peekBufferSize in its source).
+// A part's header budget allows for it, so that a header within the limit
+// is never refused because the first bytes of the part's content were read
+// with it. (Up to as much of the header may have been read before the
+// budget starts, with the end of the previous part: a header is refused
+// somewhere between the limit and the limit plus twice this.)
+const multipartReadAhead = 4096
+
+// defaultMaxPartHeader is the part header limit when Env gives none: the
+// default client_max_header_size.
+const defaultMaxPartHeader = 32 << 10
+
 // multipart streams a multipart/form-data body (RFC 7578), storing every
 // part that carries a filename and discarding the others. Parts are read
 // raw (NextRawPart: RFC 7578 §4.7 deprecates Content-Transfer-Encoding, and
 // decoding quoted-printable would change the bytes stored). The epilogue
 // is drained so that the connection can be reused.
-func (s *store) multipart(boundary string) ([]stored, error) {
-	mr := multipart.NewReader(s.body, boundary)
+//
+// A part's header is held in memory while it is parsed, and mime/multipart
+// alone accepts 10 MB of it; the bytes read while finding the next part
+// and reading its header (the preamble, the boundary line, the header
+// itself) are capped at maxHeader, the request head's own limit, and more
+// is 431 (RFC 6585 §5), as for the head.
+func (s *store) multipart(boundary string, maxHeader int64) ([]stored, error) {
+	hr := &headerLimiter{r: s.body}
+	mr := multipart.NewReader(hr, boundary)
 	var files []stored
 	for parts := 0; ; parts++ {
+		hr.arm(maxHeader + multipartReadAhead)
 		part, err := mr.NextRawPart()
+		hr.disarm()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
+			if hr.tripped {
+				return nil, errPartHeaderTooLarge
+			}
 			return nil, s.copyError(nil, err)
 		}
 		if parts == maxParts {
@@ -67,6 +93,40 @@ func (s *store) multipart(boundary string) ([]stored, error) {
 		return nil, &http1.StatusError{Status: 400, Msg: "multipart body has no file"}
 	}
 	return files, nil
+}
+
+var errPartHeaderTooLarge = &http1.StatusError{Status: 431, Msg: "multipart part header too large"}
+
+// errHeaderBudget is what headerLimiter's Read returns once the budget is
+// spent; multipart() answers errPartHeaderTooLarge for it.
+var errHeaderBudget = errors.New("upload: part header budget exceeded")
+
+// headerLimiter passes the body through; while armed it lets at most left
+// more bytes through, then fails every Read.
+type headerLimiter struct {
+	r       io.Reader
+	armed   bool
+	left    int64
+	tripped bool // the budget ran out while armed
+}
+
+func (h *headerLimiter) arm(n int64) { h.armed, h.left = true, n }
+func (h *headerLimiter) disarm()     { h.armed = false }
+
+func (h *headerLimiter) Read(p []byte) (int, error) {
+	if !h.armed {
+		return h.r.Read(p)
+	}
+	if h.left <= 0 {
+		h.tripped = true
+		return 0, errHeaderBudget
+	}
+	if int64(len(p)) > h.left {
+		p = p[:h.left]
+	}
+	n, err := h.r.Read(p)
+	h.left -= int64(n)
+	return n, err
 }
 
 // fileName returns the part's filename parameter (RFC 7578 §4.2, with

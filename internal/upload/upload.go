@@ -17,6 +17,22 @@ import (
 	"webserv/internal/route"
 )
 
+// Env is what Post and Put take from the server beyond the request. A nil
+// *Env means the defaults.
+type Env struct {
+	// MaxPartHeader bounds a multipart part's header, counted from the end
+	// of the previous part (the server passes client_max_header_size);
+	// 0 means defaultMaxPartHeader.
+	MaxPartHeader int64
+}
+
+func (e *Env) maxPartHeader() int64 {
+	if e == nil || e.MaxPartHeader <= 0 {
+		return defaultMaxPartHeader
+	}
+	return e.MaxPartHeader
+}
+
 // Post stores the body of a POST to a location with an upload_store (SPEC
 // §4, RFC 9110 §9.3.3) and answers 201 Created.
 //
@@ -37,7 +53,7 @@ import (
 // Everything that can refuse the request (the store, the Content-Type) is
 // decided before the first Read of body, which is what sends "100
 // Continue" to a client that asked for it.
-func Post(w *http1.ResponseWriter, req *http1.Request, body io.Reader, loc *config.Location, urlPath string) error {
+func Post(w *http1.ResponseWriter, req *http1.Request, body io.Reader, loc *config.Location, urlPath string, env *Env) error {
 	if loc.UploadStore == "" {
 		return errors.New("upload: POST to a location without upload_store")
 	}
@@ -57,7 +73,7 @@ func Post(w *http1.ResponseWriter, req *http1.Request, body io.Reader, loc *conf
 
 	var files []stored
 	if multi {
-		files, err = s.multipart(params["boundary"])
+		files, err = s.multipart(params["boundary"], env.maxPartHeader())
 	} else {
 		name := ""
 		if rel, dir := relPath(loc, urlPath); rel != "" && !dir {
@@ -120,7 +136,7 @@ func (s *store) save(src io.Reader, name string) (stored, error) {
 //   - 409 when the parent directory does not exist (or is not a directory,
 //     or lies outside the store through a symlink), or the target is a
 //     directory.
-func Put(w *http1.ResponseWriter, req *http1.Request, body io.Reader, loc *config.Location, urlPath string) error {
+func Put(w *http1.ResponseWriter, req *http1.Request, body io.Reader, loc *config.Location, urlPath string, env *Env) error {
 	if loc.UploadStore == "" {
 		return errors.New("upload: PUT to a location without upload_store")
 	}

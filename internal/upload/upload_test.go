@@ -137,7 +137,7 @@ func TestPostMultipart(t *testing.T) {
 	)
 	req := newReq("POST", "Content-Type", ctype, "Accept", "application/json")
 	resp, rb, err := serve(t, req, func(w *http1.ResponseWriter) error {
-		return Post(w, req, bytes.NewReader(body), loc, "/uploads/")
+		return Post(w, req, bytes.NewReader(body), loc, "/uploads/", nil)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -199,7 +199,7 @@ func TestPostRaw(t *testing.T) {
 			}
 			req := newReq("POST", "Content-Type", tt.ctype)
 			resp, body, err := serve(t, req, func(w *http1.ResponseWriter) error {
-				return Post(w, req, strings.NewReader("payload"), loc, tt.path)
+				return Post(w, req, strings.NewReader("payload"), loc, tt.path, nil)
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -236,7 +236,7 @@ func TestPostLocationEscaping(t *testing.T) {
 	loc := newLoc(t)
 	req := newReq("POST")
 	resp, body, err := serve(t, req, func(w *http1.ResponseWriter) error {
-		return Post(w, req, strings.NewReader("x"), loc, "/uploads/<b>&\"a b?.txt")
+		return Post(w, req, strings.NewReader("x"), loc, "/uploads/<b>&\"a b?.txt", nil)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -254,7 +254,7 @@ func TestPostCollision(t *testing.T) {
 	post := func(name, content string) string {
 		req := newReq("POST")
 		resp, _, err := serve(t, req, func(w *http1.ResponseWriter) error {
-			return Post(w, req, strings.NewReader(content), loc, "/uploads/"+name)
+			return Post(w, req, strings.NewReader(content), loc, "/uploads/"+name, nil)
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -299,7 +299,7 @@ func TestPostConcurrentSameName(t *testing.T) {
 			var w http1.ResponseWriter
 			w.Reset(io.Discard, 1, false, true)
 			req := newReq("POST")
-			errs <- Post(&w, req, strings.NewReader(strings.Repeat(fmt.Sprint(i%10), 100000+i)), loc, "/uploads/same.txt")
+			errs <- Post(&w, req, strings.NewReader(strings.Repeat(fmt.Sprint(i%10), 100000+i)), loc, "/uploads/same.txt", nil)
 		}()
 	}
 	wg.Wait()
@@ -366,7 +366,7 @@ func TestPostBodyError(t *testing.T) {
 			loc := newLoc(t)
 			req := newReq("POST", "Content-Type", tt.ctype)
 			_, _, err := serve(t, req, func(w *http1.ResponseWriter) error {
-				return Post(w, req, tt.body, loc, "/uploads/f.bin")
+				return Post(w, req, tt.body, loc, "/uploads/f.bin", nil)
 			})
 			if tt.wantErr != nil && err != tt.wantErr {
 				t.Errorf("error %v, want %v unchanged", err, tt.wantErr)
@@ -394,7 +394,7 @@ func TestPostRefusedBeforeBody(t *testing.T) {
 	loc := newLoc(t)
 	req := newReq("POST", "Content-Type", "multipart/form-data")
 	_, _, err := serve(t, req, func(w *http1.ResponseWriter) error {
-		return Post(w, req, mustNotRead{t}, loc, "/uploads/")
+		return Post(w, req, mustNotRead{t}, loc, "/uploads/", nil)
 	})
 	if status(err) != 400 {
 		t.Errorf("missing boundary: %v, want 400", err)
@@ -402,7 +402,7 @@ func TestPostRefusedBeforeBody(t *testing.T) {
 	loc.UploadStore = filepath.Join(loc.UploadStore, "missing")
 	req = newReq("POST")
 	_, _, err = serve(t, req, func(w *http1.ResponseWriter) error {
-		return Post(w, req, mustNotRead{t}, loc, "/uploads/")
+		return Post(w, req, mustNotRead{t}, loc, "/uploads/", nil)
 	})
 	if err == nil {
 		t.Errorf("missing store: no error")
@@ -439,7 +439,7 @@ func TestPostStreamsLargeBody(t *testing.T) {
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	err := Post(&w, req, body, loc, "/uploads/")
+	err := Post(&w, req, body, loc, "/uploads/", nil)
 	runtime.ReadMemStats(&after)
 	if err != nil {
 		t.Fatal(err)
@@ -501,7 +501,7 @@ func TestPostAccept(t *testing.T) {
 			loc := newLoc(t)
 			req := newReq("POST", "Accept", tt.accept)
 			resp, body, err := serve(t, req, func(w *http1.ResponseWriter) error {
-				return Post(w, req, strings.NewReader("x"), loc, "/uploads/a.txt")
+				return Post(w, req, strings.NewReader("x"), loc, "/uploads/a.txt", nil)
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -573,7 +573,7 @@ func TestPut(t *testing.T) {
 			}
 			req := newReq("PUT")
 			resp, _, err := serve(t, req, func(w *http1.ResponseWriter) error {
-				return Put(w, req, body, loc, tt.path)
+				return Put(w, req, body, loc, tt.path, nil)
 			})
 			got := status(err)
 			if err == nil {
@@ -608,7 +608,7 @@ func TestPutSymlinkParentOutside(t *testing.T) {
 	}
 	req := newReq("PUT")
 	_, _, err := serve(t, req, func(w *http1.ResponseWriter) error {
-		return Put(w, req, mustNotRead{t}, loc, "/uploads/out/x.txt")
+		return Put(w, req, mustNotRead{t}, loc, "/uploads/out/x.txt", nil)
 	})
 	if status(err) != 409 {
 		t.Errorf("error %v, want 409", err)
