@@ -535,6 +535,8 @@ func StatusText(code int) string {
 		return "Gateway Timeout"
 	case 505:
 		return "HTTP Version Not Supported"
+	case 507:
+		return "Insufficient Storage" // RFC 4918 §11.5: a full upload store
 	}
 	return "Status " + strconv.Itoa(code)
 }

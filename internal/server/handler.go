@@ -184,7 +184,7 @@ func (h *handler) dispatch(req *http1.Request) string {
 		}
 		h.addHeaders(loc)
 		var err error
-		env := &upload.Env{MaxPartHeader: h.srv.ClientMaxHeaderSize}
+		env := &upload.Env{MaxPartHeader: h.srv.ClientMaxHeaderSize, Roots: &h.c.srv.uploads}
 		if method == "POST" {
 			err = upload.Post(h.w, req, &h.c.body, loc, path, env)
 		} else {
@@ -323,11 +323,16 @@ func (c *conn) clientGone(stop <-chan struct{}) bool {
 }
 
 // fail renders err, which carries a status when it is a *http1.StatusError;
-// anything else is a 500.
+// anything else is a 500 and logged. A status error that comes wrapped
+// with its cause (the upload store may not be written, the disk is full)
+// is logged too: the client learns what happened, the operator why.
 func (h *handler) fail(loc *config.Location, err error) {
 	status := 500
 	if se := http1.StatusOf(err); se != nil {
 		status = se.Status
+		if err != error(se) {
+			h.c.srv.Log.Error("request failed", "target", string(h.req.Target), "status", status, "err", err)
+		}
 	} else if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, cgi.ErrClientGone) {
 		// The client went away mid-body: nobody to answer.
 		h.abort = true

@@ -12,6 +12,7 @@ import (
 
 	"webserv/internal/cgi"
 	"webserv/internal/config"
+	"webserv/internal/upload"
 )
 
 // Server serves one configuration at a time on its listen addresses; Reload
@@ -40,6 +41,8 @@ type Server struct {
 	jobs chan job // connections for idle workers (workers.go)
 
 	stats stats
+
+	uploads upload.Roots // the upload stores open for requests in flight
 }
 
 // New returns a server for cfg. Nothing is opened until Listen.

@@ -2,9 +2,18 @@ package server_test
 
 import (
 	"bufio"
+	"errors"
+	"io"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"webserv/internal/servertest"
 )
@@ -48,4 +57,108 @@ server {
 	if names := storeFiles(t, s); len(names) != 0 {
 		t.Errorf("store holds %q after a refused upload", names)
 	}
+}
+
+// TestUploadStoreForbiddenLogged: a store the server may not write is 403
+// with a line in the error log saying why (issue 14 item 9: nothing was
+// logged). Root ignores permission bits, so the store is a sysfs
+// directory, where nobody may create files (EACCES, or EROFS where /sys is
+// mounted read-only).
+func TestUploadStoreForbiddenLogged(t *testing.T) {
+	t.Parallel()
+	const store = "/sys/kernel"
+	if runtime.GOOS != "linux" {
+		t.Skip("needs Linux sysfs")
+	}
+	if f, err := os.CreateTemp(store, ".probe-"); err == nil {
+		f.Close()
+		os.Remove(f.Name())
+		t.Skip(store + " is writable here")
+	} else if !errors.Is(err, fs.ErrPermission) && !errors.Is(err, syscall.EROFS) {
+		t.Skipf("creating a file in %s: %v, not a permission error", store, err)
+	}
+	s := servertest.Start(t, `
+server {
+    listen 127.0.0.1:$PORT0;
+    root www;
+    location /up/ { upload_store `+store+`; methods POST PUT; }
+}
+`, 1, map[string]string{"www/": ""})
+	for _, method := range []string{"POST", "PUT"} {
+		resp, _ := s.Exchange(t, 0, method, method+" /up/a.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
+		if resp.StatusCode != 403 {
+			t.Errorf("%s: status %d, want 403", method, resp.StatusCode)
+		}
+	}
+	log := s.Log.String()
+	if n := strings.Count(log, "request failed"); n != 2 || !strings.Contains(log, "/up/a.txt") ||
+		!strings.Contains(log, "permission denied") && !strings.Contains(log, "read-only file system") {
+		t.Errorf("error log has %d failure lines, want 2 naming the target and the cause:\n%s", n, log)
+	}
+}
+
+// TestUploadStoreDescriptorShared: slow uploads to one store share one
+// open store directory: each holds its socket and its temporary file, not
+// a third descriptor of its own (issue 14 item 9).
+func TestUploadStoreDescriptorShared(t *testing.T) {
+	t.Parallel()
+	if runtime.GOOS != "linux" {
+		t.Skip("counts descriptors through /proc/self/fd")
+	}
+	s := servertest.Start(t, `
+server {
+    listen 127.0.0.1:$PORT0;
+    root www;
+    location /up/ { upload_store store; methods POST; }
+}
+`, 1, map[string]string{"www/": "", "store/": ""})
+	store, err := filepath.EvalSymlinks(filepath.Join(s.Dir, "store"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 10
+	conns := make([]net.Conn, n)
+	for i := range conns {
+		c := s.Dial(t, 0)
+		if _, err := io.WriteString(c, "POST /up/ HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nfirst bytes"); err != nil {
+			t.Fatal(err)
+		}
+		conns[i] = c
+	}
+	// Every upload has its temporary file once its first bytes are in.
+	deadline := time.Now().Add(servertest.IOTimeout)
+	for len(storeFiles(t, s)) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d temporary files, want %d", len(storeFiles(t, s)), n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := openDirs(t, store); got != 1 {
+		t.Errorf("%d descriptors of the store directory for %d uploads in flight, want 1", got, n)
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+	for openDirs(t, store) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("store directory still open after the uploads ended")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// openDirs counts this process's descriptors open on dir.
+func openDirs(t *testing.T, dir string) int {
+	t.Helper()
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, fd := range fds {
+		if target, err := os.Readlink("/proc/self/fd/" + fd.Name()); err == nil && target == dir {
+			n++
+		}
+	}
+	return n
 }

@@ -11,7 +11,15 @@
 //
 // Bodies go to disk through one fixed 32 KiB buffer per request;
 // multipart parts are read with multipart.Reader.NextRawPart, never
-// ReadForm (which buffers). Memory use does not grow with the body.
+// ReadForm (which buffers). Memory use does not grow with the body, and a
+// part's header, which is held while parsed, is capped by the request
+// head's limit (431). One request's work is bounded too: at most maxFiles
+// files and maxParts parts, and a free name in a fixed number of tries.
+//
+// A request holds the store directory open (os.Root) while it runs; the
+// server's Roots shares one per store among the requests in flight, so
+// that a slow upload costs two descriptors, its socket and its temporary
+// file.
 //
 // # Atomicity and durability
 //
@@ -48,6 +56,9 @@
 //
 // Nothing is written to the ResponseWriter when an error is returned.
 // Client-caused outcomes are *http1.StatusError; an error produced by the
-// body reader is returned unchanged; an unexpected file system error is
-// returned wrapped (the caller answers 500 and logs it).
+// body reader is returned unchanged. File system errors say what
+// happened: out of descriptors 503, no permission or a read-only file
+// system 403, a full disk or quota 507 (RFC 4918 §11.5) — the last two
+// wrapped together with their cause, which the server logs; an unexpected
+// one is returned wrapped (the caller answers 500 and logs it).
 package upload

@@ -18,3 +18,22 @@ func CountProbes(dir string) (stop func() int64) {
 		return n.Load()
 	}
 }
+
+// InjectFSError makes the store operation op ("open store", "create",
+// "write") fail with err until restore is called. Not for parallel tests.
+func InjectFSError(op string, err error) (restore func()) {
+	testHookFS = func(o string) error {
+		if o == op {
+			return err
+		}
+		return nil
+	}
+	return func() { testHookFS = nil }
+}
+
+// Shared reports how many store directories r holds open.
+func (r *Roots) Shared() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.m)
+}

@@ -47,8 +47,9 @@ const fileMode = 0o644
 
 // store writes files under one os.Root for the duration of a request.
 type store struct {
-	root *os.Root
-	buf  []byte // copyBufSize, the only body buffer of the request
+	root    *os.Root // shared with other requests to the store (Roots)
+	release func()   // gives root back
+	buf     []byte   // copyBufSize, the only body buffer of the request
 	// body is the request body; its first error is the one returned.
 	body *bodyReader
 	// created are the final names (relative to root) stored by this
@@ -56,15 +57,15 @@ type store struct {
 	created []string
 }
 
-func openStore(dir string, body io.Reader) (*store, error) {
-	root, err := os.OpenRoot(dir)
+func openStore(roots *Roots, dir string, body io.Reader) (*store, error) {
+	root, release, err := roots.open(dir)
 	if err != nil {
-		return nil, fmt.Errorf("upload: open store: %w", err)
+		return nil, err
 	}
-	return &store{root: root, buf: make([]byte, copyBufSize), body: &bodyReader{r: body}}, nil
+	return &store{root: root, release: release, buf: make([]byte, copyBufSize), body: &bodyReader{r: body}}, nil
 }
 
-func (s *store) close() { s.root.Close() }
+func (s *store) close() { s.release() }
 
 // bodyReader remembers the first error of the request body other than
 // io.EOF, so that it can be returned unchanged however deep in multipart
@@ -90,6 +91,12 @@ type fileWriter struct {
 }
 
 func (w *fileWriter) Write(p []byte) (int, error) {
+	if testHookFS != nil {
+		if err := testHookFS("write"); err != nil {
+			w.err = err
+			return 0, err
+		}
+	}
 	n, err := w.f.Write(p)
 	if err != nil && w.err == nil {
 		w.err = err
@@ -111,6 +118,11 @@ func (s *store) writeTemp(dir string, src io.Reader) (string, int64, error) {
 	)
 	for range 10 {
 		tmp = path.Join(dir, tempPrefix+randomHex(8))
+		if testHookFS != nil {
+			if err = testHookFS("create"); err != nil {
+				break
+			}
+		}
 		f, err = s.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fileMode)
 		if !errors.Is(err, fs.ErrExist) {
 			break
@@ -283,24 +295,43 @@ func randomHex(n int) string {
 }
 
 var (
-	errNotFound  = &http1.StatusError{Status: 404, Msg: "file not found"}
-	errForbidden = &http1.StatusError{Status: 403, Msg: "forbidden"}
+	errNotFound            = &http1.StatusError{Status: 404, Msg: "file not found"}
+	errForbidden           = &http1.StatusError{Status: 403, Msg: "forbidden"}
+	errNoDescriptors       = &http1.StatusError{Status: 503, Msg: "out of file descriptors"}
+	errInsufficientStorage = &http1.StatusError{Status: 507, Msg: "insufficient storage"}
 )
 
-// fsError maps a file system error: missing 404, permission 403, out of
-// descriptors 503 (as the static handler does); anything else is returned
-// wrapped, for the caller to answer 500 and log.
+// fsError maps a file system error: missing 404; out of descriptors 503
+// (as the static handler does, the client may retry); no permission (a
+// read-only file system included) 403 and a full disk or quota 507 (RFC
+// 4918 §11.5, as nginx's DAV module answers) — these two as a causeError,
+// which the server logs, since only the operator can fix them. Anything
+// else is returned wrapped, for the caller to answer 500 and log.
 func fsError(op string, err error) error {
 	switch {
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
 		return errNotFound
-	case errors.Is(err, fs.ErrPermission):
-		return errForbidden
 	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
-		return &http1.StatusError{Status: 503, Msg: "out of file descriptors"}
+		return errNoDescriptors
+	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EROFS):
+		return &causeError{status: errForbidden, op: op, err: err}
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		return &causeError{status: errInsufficientStorage, op: op, err: err}
 	}
 	return fmt.Errorf("upload: %s: %w", op, err)
 }
+
+// causeError is a status answered for a file system error together with
+// that error: the client gets the status, the error log the cause (the
+// server logs a status error that comes wrapped with one).
+type causeError struct {
+	status *http1.StatusError
+	op     string
+	err    error
+}
+
+func (e *causeError) Error() string   { return "upload: " + e.op + ": " + e.err.Error() }
+func (e *causeError) Unwrap() []error { return []error{e.status, e.err} }
 
 // outside reports whether rel (slash-separated, relative to base) resolves,
 // through symlinks, to a place outside base. A path that does not resolve

@@ -24,6 +24,16 @@ type Env struct {
 	// of the previous part (the server passes client_max_header_size);
 	// 0 means defaultMaxPartHeader.
 	MaxPartHeader int64
+	// Roots shares the open store directories among requests (nil: each
+	// request opens its own).
+	Roots *Roots
+}
+
+func (e *Env) roots() *Roots {
+	if e == nil {
+		return nil
+	}
+	return e.Roots
 }
 
 func (e *Env) maxPartHeader() int64 {
@@ -65,7 +75,7 @@ func Post(w *http1.ResponseWriter, req *http1.Request, body io.Reader, loc *conf
 	if multi && params["boundary"] == "" {
 		return &http1.StatusError{Status: 400, Msg: "multipart body without boundary"}
 	}
-	s, err := openStore(loc.UploadStore, body)
+	s, err := openStore(env.roots(), loc.UploadStore, body)
 	if err != nil {
 		return err
 	}
@@ -149,7 +159,7 @@ func Put(w *http1.ResponseWriter, req *http1.Request, body io.Reader, loc *confi
 			return &http1.StatusError{Status: 400, Msg: "bad file name"}
 		}
 	}
-	s, err := openStore(loc.UploadStore, body)
+	s, err := openStore(env.roots(), loc.UploadStore, body)
 	if err != nil {
 		return err
 	}
