@@ -109,6 +109,10 @@ type Location struct {
 	// the root is not followed.
 	DisableSymlinks bool
 	Status          bool // `status;` — this location reports counters
+	// UploadSandbox (upload_sandbox, default true): GET and HEAD answers
+	// of a location with an UploadStore carry "Content-Security-Policy:
+	// sandbox" and "X-Content-Type-Options: nosniff".
+	UploadSandbox bool
 }
 
 // Return is a `return CODE [URL|TEXT];` directive.

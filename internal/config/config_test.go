@@ -122,6 +122,7 @@ func TestDefaults(t *testing.T) {
 		BodyTimeout:     60 * time.Second,
 		DefaultType:     "application/octet-stream",
 		DisableSymlinks: true,
+		UploadSandbox:   true,
 	}
 	if !reflect.DeepEqual(s.Default, want) {
 		t.Errorf("location defaults:\ngot  %+v\nwant %+v", s.Default, want)
@@ -258,6 +259,13 @@ func TestDirectives(t *testing.T) {
 				t.Errorf("got %+v / %+v", loc(c, -1), loc(c, 0))
 			}
 		}, ""},
+		{"upload_sandbox", "server { listen 1; upload_sandbox off; location / { upload_sandbox on; } location /u { } }", func(t *testing.T, c *Config) {
+			if loc(c, -1).UploadSandbox || !loc(c, 0).UploadSandbox || loc(c, 1).UploadSandbox {
+				t.Errorf("got %v %v %v, want false true false", loc(c, -1).UploadSandbox, loc(c, 0).UploadSandbox, loc(c, 1).UploadSandbox)
+			}
+		}, ""},
+		{"upload_sandbox in main", "upload_sandbox off; server { listen 1; }", nil, `1:1: "upload_sandbox" directive is not allowed here`},
+		{"upload_sandbox value", "server { listen 1; upload_sandbox yes; }", nil, `1:35: invalid value "yes" in "upload_sandbox" directive, it must be "on" or "off"`},
 		{"disable_symlinks if_not_owner", "disable_symlinks if_not_owner; server { listen 1; }", nil, `1:18: invalid value "if_not_owner" in "disable_symlinks" directive, it must be "on" or "off"`},
 		{"default_type", "server { listen 1; default_type text/html; }", func(t *testing.T, c *Config) {
 			if loc(c, -1).DefaultType != "text/html" {

@@ -61,6 +61,7 @@ func init() {
 		"return":               {ctx: ctxSL, min: 1, max: 2, fn: returnDirective},
 		"upload_store":         {ctx: ctxSL, min: 1, max: 1, fn: uploadStore},
 		"upload_path":          {ctx: ctxSL, min: 1, max: 1, same: "upload_store", fn: uploadStore},
+		"upload_sandbox":       {ctx: ctxSL, min: 1, max: 1, fn: locFlag(func(l *Location, v bool) { l.UploadSandbox = v })},
 		"cgi":                  {ctx: ctxAny, min: 1, max: 2, repeat: true, fn: cgiDirective},
 		"cgi_timeout":          {ctx: ctxAny, min: 1, max: 1, fn: locDuration(func(l *Location, d time.Duration) { l.CGITimeout = d })},
 		"client_body_timeout":  {ctx: ctxAny, min: 1, max: 1, fn: locDuration(func(l *Location, d time.Duration) { l.BodyTimeout = d })},

@@ -329,6 +329,7 @@ func (p *parser) newLocation() *Location {
 		BodyTimeout:     defaultBodyTimeout,
 		DefaultType:     defaultType,
 		DisableSymlinks: true,
+		UploadSandbox:   true,
 	}
 }
 

@@ -167,6 +167,16 @@ func (h *handler) dispatch(req *http1.Request) string {
 	switch method {
 	case "GET", "HEAD":
 		h.addHeaders(loc)
+		if loc.UploadStore != "" && loc.UploadSandbox {
+			// What is served here came from anyone who could upload: an
+			// .html or .svg must not run script as this origin, nor may a
+			// browser sniff a text file into HTML (upload_sandbox, as
+			// services that host user content do). The listing too: it
+			// shows names the uploaders chose and runs no script itself.
+			// An error page keeps only add_header's fields, as elsewhere.
+			h.w.Header().Add("Content-Security-Policy", "sandbox")
+			h.w.Header().Set("X-Content-Type-Options", "nosniff")
+		}
 		if err := static.Serve(h.w, req, loc, path, 200); err != nil {
 			// A 416 keeps its Content-Range (RFC 9110 §15.5.17); nothing
 			// else the static handler set belongs on an error page.
