@@ -56,9 +56,9 @@ func (e *Env) maxPartHeader() int64 {
 //
 // A name is never overwritten: "a.txt", "a-1.txt" … "a-8.txt", then
 // "a-<random>.txt" (see the package comment for how this is atomic). A
-// multipart body holds at most maxFiles files and maxParts parts (413). Location names the first file
-// stored; the body lists them all, as JSON when Accept prefers
-// application/json, else HTML.
+// multipart body holds at most maxFiles files and maxParts parts (413).
+// Location names the first file stored; the body lists them all, as JSON
+// when Accept prefers application/json, else HTML.
 //
 // Everything that can refuse the request (the store, the Content-Type) is
 // decided before the first Read of body, which is what sends "100
