@@ -333,16 +333,11 @@ func (c *conn) clientGone(stop <-chan struct{}) bool {
 }
 
 // fail renders err, which carries a status when it is a *http1.StatusError;
-// anything else is a 500 and logged. A status error that comes wrapped
-// with its cause (the upload store may not be written, the disk is full)
-// is logged too: the client learns what happened, the operator why.
+// anything else is a 500.
 func (h *handler) fail(loc *config.Location, err error) {
 	status := 500
 	if se := http1.StatusOf(err); se != nil {
 		status = se.Status
-		if err != error(se) {
-			h.c.srv.Log.Error("request failed", "target", string(h.req.Target), "status", status, "err", err)
-		}
 	} else if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, cgi.ErrClientGone) {
 		// The client went away mid-body: nobody to answer.
 		h.abort = true
@@ -356,13 +351,18 @@ func (h *handler) fail(loc *config.Location, err error) {
 }
 
 // logFailure logs why the request is answered status (SPEC, error_log):
-// every 5xx at error and every 4xx at debug, with its cause — err, or
-// reason when there is no error value — and, for a 403 or 404, the file
-// it is about. The level is checked before anything is built: a 404 at
-// the default level must not allocate (alloc_test.go).
+// every 5xx at error and every 4xx at debug (at error when it comes
+// wrapped with a cause only the operator can fix: wrappedStatus), with
+// its cause — err, or reason when there is no error value — and, for a
+// 403 or 404, the file it is about. The level is checked before anything
+// is built: a 404 at the default level must not allocate (alloc_test.go).
 func (h *handler) logFailure(loc *config.Location, status int, reason string, err error) {
 	log := h.c.srv.Log
 	lvl, ok := failureLevel(log, status)
+	wrapped := wrappedStatus(err)
+	if wrapped && lvl < slog.LevelError {
+		lvl, ok = slog.LevelError, log.Enabled(context.Background(), slog.LevelError)
+	}
 	if !ok {
 		return
 	}
@@ -370,7 +370,7 @@ func (h *handler) logFailure(loc *config.Location, status int, reason string, er
 	if err != nil {
 		cause = causeOf(err)
 	}
-	if (status == 403 || status == 404) && h.path != "" {
+	if (status == 403 || status == 404) && h.path != "" && !wrapped {
 		cause += ": " + route.FilePath(loc, h.path)
 	}
 	log.Log(context.Background(), lvl, "request failed", "status", status, "cause", cause,
@@ -390,6 +390,17 @@ func failureLevel(log *slog.Logger, status int) (slog.Level, bool) {
 		return 0, false
 	}
 	return lvl, log.Enabled(context.Background(), lvl)
+}
+
+// wrappedStatus reports whether err is a status error that comes wrapped
+// with its cause (upload: the store may not be written, the disk is full).
+// Only the operator can fix those, so they are logged at error whatever
+// the status, naming the cause, which names its file.
+func wrappedStatus(err error) bool {
+	if _, bare := err.(*http1.StatusError); bare || err == nil {
+		return false
+	}
+	return http1.StatusOf(err) != nil
 }
 
 // causeOf is err's text for the error log: a bare *http1.StatusError by

@@ -327,11 +327,28 @@ func fsError(op string, err error) error {
 type causeError struct {
 	status *http1.StatusError
 	op     string
+	dir    string // the store (or DELETE's base); os.Root's errors name paths relative to it
 	err    error
 }
 
-func (e *causeError) Error() string   { return "upload: " + e.op + ": " + e.err.Error() }
+func (e *causeError) Error() string {
+	if e.dir == "" {
+		return "upload: " + e.op + ": " + e.err.Error()
+	}
+	return "upload: " + e.op + " in " + e.dir + ": " + e.err.Error()
+}
+
 func (e *causeError) Unwrap() []error { return []error{e.status, e.err} }
+
+// inDir names dir in err's message when err is a causeError, so that the
+// log line says which directory failed.
+func inDir(err error, dir string) error {
+	var ce *causeError
+	if errors.As(err, &ce) && ce.dir == "" {
+		ce.dir = dir
+	}
+	return err
+}
 
 // outside reports whether rel (slash-separated, relative to base) resolves,
 // through symlinks, to a place outside base. A path that does not resolve

@@ -56,6 +56,9 @@ func TestStoreErrors(t *testing.T) {
 				if got := errors.Is(err, tt.err.(*fs.PathError).Err); got != tt.wantCause {
 					t.Errorf("error %v: cause in the chain %v, want %v", err, got, tt.wantCause)
 				}
+				if tt.wantCause && !strings.Contains(err.Error(), " in "+loc.UploadStore+": ") {
+					t.Errorf("error %q does not name the store %s", err, loc.UploadStore)
+				}
 				if names := dirNames(t, loc.UploadStore); len(names) != 0 {
 					t.Errorf("store holds %q after a failed upload", names)
 				}

@@ -63,7 +63,8 @@ func (e *Env) maxPartHeader() int64 {
 // Everything that can refuse the request (the store, the Content-Type) is
 // decided before the first Read of body, which is what sends "100
 // Continue" to a client that asked for it.
-func Post(w *http1.ResponseWriter, req *http1.Request, body io.Reader, loc *config.Location, urlPath string, env *Env) error {
+func Post(w *http1.ResponseWriter, req *http1.Request, body io.Reader, loc *config.Location, urlPath string, env *Env) (err error) {
+	defer func() { err = inDir(err, loc.UploadStore) }()
 	if loc.UploadStore == "" {
 		return errors.New("upload: POST to a location without upload_store")
 	}
@@ -146,7 +147,8 @@ func (s *store) save(src io.Reader, name string) (stored, error) {
 //   - 409 when the parent directory does not exist (or is not a directory,
 //     or lies outside the store through a symlink), or the target is a
 //     directory.
-func Put(w *http1.ResponseWriter, req *http1.Request, body io.Reader, loc *config.Location, urlPath string, env *Env) error {
+func Put(w *http1.ResponseWriter, req *http1.Request, body io.Reader, loc *config.Location, urlPath string, env *Env) (err error) {
+	defer func() { err = inDir(err, loc.UploadStore) }()
 	if loc.UploadStore == "" {
 		return errors.New("upload: PUT to a location without upload_store")
 	}
@@ -223,8 +225,9 @@ func Put(w *http1.ResponseWriter, req *http1.Request, body io.Reader, loc *confi
 // symlink, or when a path ending in "/" names a file; 409 for a directory,
 // the base itself included; 403 for anything else (devices, FIFOs,
 // sockets).
-func Delete(w *http1.ResponseWriter, req *http1.Request, loc *config.Location, urlPath string) error {
+func Delete(w *http1.ResponseWriter, req *http1.Request, loc *config.Location, urlPath string) (err error) {
 	var base, rel string
+	defer func() { err = inDir(err, base) }()
 	if loc.UploadStore != "" {
 		base = loc.UploadStore
 		rel, _ = relPath(loc, urlPath)
