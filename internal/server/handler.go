@@ -178,6 +178,13 @@ func (h *handler) dispatch(req *http1.Request) string {
 			h.w.Header().Set("X-Content-Type-Options", "nosniff")
 		}
 		if err := static.Serve(h.w, req, loc, path, 200); err != nil {
+			if h.w.HeadSent() {
+				// A streamed directory listing failed midway: the status
+				// is out, so the connection closes instead.
+				h.c.srv.Log.Error("request failed", "target", string(req.Target), "err", err)
+				h.abort = true
+				return ""
+			}
 			// A 416 keeps its Content-Range (RFC 9110 §15.5.17); nothing
 			// else the static handler set belongs on an error page.
 			cr := h.w.Header().Get("Content-Range")
