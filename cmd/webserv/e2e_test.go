@@ -40,7 +40,8 @@ const browserTimeout = 30 * time.Second
 // TestBrowserDemoSite serves the embedded demo site with the real binary
 // and uses it as a person would, in a real browser: follow the directory
 // listing and the redirect, upload two files through the form, open one,
-// delete the other with its button, hit a missing page, run the CGI page
+// delete the other with its button, upload and click a file named like a
+// javascript: URL, hit a missing page, run the CGI page
 // and the Range demo.
 func TestBrowserDemoSite(t *testing.T) {
 	// CI sets WEBSERV_REQUIRE_BROWSER=1 (.ci/run): there a missing browser
@@ -194,6 +195,48 @@ func TestBrowserDemoSite(t *testing.T) {
 		}
 		if _, err := os.Stat(filepath.Join(uploads, textName)); err != nil {
 			t.Errorf("%s on disk: %v, want it kept", textName, err)
+		}
+	})
+
+	// Issue 14: an uploaded file whose name reads as a URL with a scheme.
+	// Its entry in the listing must open the file, not run a script in
+	// the site's origin.
+	t.Run("scheme-looking name", func(t *testing.T) {
+		s := s.on(t)
+		// ".txt" so that the file opens in the browser (the demo serves
+		// unknown types as application/octet-stream, a download); as a
+		// URL it still runs alert(document.domain) before failing.
+		name := "javascript:alert(document.domain).txt"
+		data := []byte("Just a file.\n")
+		if err := os.WriteFile(filepath.Join(src, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s.navigate(base + "/upload.html")
+		s.waitTitle("Upload files")
+		s.sendKeys(s.find("#files"), filepath.Join(src, name))
+		s.click(s.find("#upload"))
+		s.waitText("#status", "Uploaded 1 file")
+
+		s.navigate(base + "/uploads/")
+		s.waitTitle("Index of /uploads/")
+		link := s.findLink(name)
+		want := base + "/uploads/javascript%3Aalert%28document.domain%29.txt"
+		if href := s.property(link, "href"); href != want {
+			t.Errorf("the entry links to %q, want %q", href, want)
+		}
+		s.click(link)
+		s.waitFor("the file opened, no script run", func() (bool, string) {
+			var alert string
+			if err := s.do("GET", "/alert/text", nil, &alert); err == nil {
+				s.do("POST", "/alert/dismiss", struct{}{}, nil)
+				t.Fatalf("clicking %q ran a script: an alert says %q", name, alert)
+			}
+			var u string
+			s.must("GET", "/url", nil, &u)
+			return u == want, u
+		})
+		if got := s.bodyText(); got != strings.TrimSpace(string(data)) {
+			t.Errorf("the browser shows %q, want the file's text %q", got, data)
 		}
 	})
 
