@@ -49,6 +49,13 @@ func serveListing(w *http1.ResponseWriter, loc *config.Location, dir, urlPath st
 		return FileError(err)
 	}
 	defer d.Close()
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if !w.BodyAllowed(200) {
+		// HEAD: the head alone, without reading the directory. (No
+		// Content-Length: RFC 9110 §9.3.2 lets a HEAD response omit it.)
+		w.WriteHeader(200)
+		return nil
+	}
 
 	// Read up to listingSortMax visible entries: if that is all there is,
 	// they are sorted; else the directory is streamed in two passes.
@@ -74,11 +81,6 @@ func serveListing(w *http1.ResponseWriter, loc *config.Location, dir, urlPath st
 		}
 	}
 
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if !w.BodyAllowed(200) {
-		w.WriteHeader(200) // HEAD: the head alone, without reading further
-		return nil
-	}
 	p := listingPage{w: w, buf: make([]byte, 0, listingFlush+1024)}
 	p.head(urlPath)
 	if !big {
@@ -92,6 +94,9 @@ func serveListing(w *http1.ResponseWriter, loc *config.Location, dir, urlPath st
 			return strings.Compare(a.name, b.name)
 		})
 		for _, e := range small {
+			if p.err != nil {
+				return nil // the client is gone: the writer closes the connection
+			}
 			if fi := entryInfo(dir, e.name); fi != nil {
 				p.entry(e.name, fi)
 			}
@@ -119,6 +124,9 @@ func serveListing(w *http1.ResponseWriter, loc *config.Location, dir, urlPath st
 				if fi := entryInfo(dir, name); fi != nil && fi.IsDir() == dirs {
 					p.entry(name, fi)
 				}
+			}
+			if p.err != nil {
+				return nil // the client is gone: the writer closes the connection
 			}
 			if err == io.EOF || len(batch) == 0 {
 				break
@@ -172,7 +180,8 @@ func entryInfo(dir, name string) fs.FileInfo {
 type listingPage struct {
 	w    *http1.ResponseWriter
 	buf  []byte
-	sent bool // a piece went out: the head is committed, chunked
+	sent bool  // a piece went out: the head is committed, chunked
+	err  error // the first write error: the rest of the page is skipped
 }
 
 func (p *listingPage) head(urlPath string) {
@@ -188,6 +197,9 @@ func (p *listingPage) head(urlPath string) {
 }
 
 func (p *listingPage) entry(name string, fi fs.FileInfo) {
+	if p.err != nil {
+		return
+	}
 	b := append(p.buf, "<tr><td><a href=\""...)
 	b = append(b, html.EscapeString(hrefOf(name))...)
 	if fi.IsDir() {
@@ -221,7 +233,7 @@ func hrefOf(name string) string {
 
 func (p *listingPage) flush() {
 	p.sent = true
-	p.w.Write(p.buf) // a write error is the writer's: it closes the connection
+	_, p.err = p.w.Write(p.buf) // on error the writer closes the connection
 	p.buf = p.buf[:0]
 }
 
