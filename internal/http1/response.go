@@ -94,6 +94,12 @@ type ResponseWriter struct {
 	minor     int  // request's minor version
 	head      bool // HEAD request: headers only
 
+	// BeforeHead, when set, runs once just before the head of a
+	// persistent response is written, while KeepAlive may still change:
+	// the connection settles a request body the handler left unread
+	// there (discard it, or announce the close). Reset clears it.
+	BeforeHead HeadHook
+
 	header        Header
 	status        int
 	contentLength int64 // -1: unknown
@@ -112,6 +118,13 @@ type ResponseWriter struct {
 	dlAt     time.Time // the write deadline last armed on conn (zero: none)
 }
 
+// A HeadHook is told that a response head is about to be written (see
+// ResponseWriter.BeforeHead). An interface rather than a func, so that a
+// connection can install a pointer it already has without allocating.
+type HeadHook interface {
+	BeforeHead(w *ResponseWriter)
+}
+
 // Reset prepares w for a response to a request of the given version and
 // method on conn.
 func (w *ResponseWriter) Reset(conn io.Writer, minor int, head, keepAlive bool) {
@@ -123,6 +136,7 @@ func (w *ResponseWriter) Reset(conn io.Writer, minor int, head, keepAlive bool) 
 	w.minor = minor
 	w.head = head
 	w.KeepAlive = keepAlive
+	w.BeforeHead = nil
 	w.header.Reset()
 	w.status = 0
 	w.contentLength = -1
@@ -312,6 +326,9 @@ func (w *ResponseWriter) Write(p []byte) (int, error) {
 func (w *ResponseWriter) sendHead(p []byte) error {
 	w.bufs = w.bufs[:0]
 	if !w.headSent {
+		if w.BeforeHead != nil && w.KeepAlive {
+			w.BeforeHead.BeforeHead(w)
+		}
 		w.frame()
 		w.buf = w.appendHead(w.buf[:0])
 		w.headSent = true

@@ -421,6 +421,8 @@ func (c *conn) serveRequest(st *state, count int) (keep bool) {
 	c.w.Reset(c.rwc, req.Minor, string(req.Method) == "HEAD", req.KeepAlive)
 	c.w.SendTimeout = srv.SendTimeout
 	c.body.reset(c, srv.Default)
+	// An unread body is discarded or the close announced (BeforeHead).
+	c.w.BeforeHead = &c.body
 	defer c.logRequest(st, srv, requestStart(st, srv), true) // status.go; runs after the recover below
 
 	defer func() {
@@ -449,7 +451,7 @@ func (c *conn) serveRequest(st *state, count int) (keep bool) {
 		// The client may still be sending a body we did not read (413,
 		// 405 on a POST, an error): close gently so it can read the
 		// answer (see lingerClose).
-		c.linger = !c.body.finished
+		c.linger = !c.body.finished.Load()
 		return false
 	}
 	if !c.body.drain() {
@@ -510,7 +512,9 @@ type body struct {
 	expect   bool // 100-continue still to send
 	started  bool
 	err      error
-	finished bool
+	until    time.Time   // when set, no read waits past it (draining)
+	finished atomic.Bool // read to its end; atomic for BeforeHead while shared
+	shared   bool        // a CGI program's stdin copy may be reading it (runCGI)
 }
 
 func (b *body) reset(c *conn, loc *config.Location) {
@@ -523,9 +527,9 @@ func (b *body) reset(c *conn, loc *config.Location) {
 	case req.ContentLength > 0:
 		b.remain = req.ContentLength
 	default:
-		b.finished = true
+		b.finished.Store(true)
 	}
-	b.expect = req.ExpectContinue && !b.finished
+	b.expect = req.ExpectContinue && !b.finished.Load()
 }
 
 // setLocation applies the selected location's limits before any byte is read.
@@ -541,7 +545,7 @@ func (b *body) Read(p []byte) (int, error) {
 	if b.err != nil {
 		return 0, b.err
 	}
-	if b.finished {
+	if b.finished.Load() {
 		return 0, io.EOF
 	}
 	if b.expect {
@@ -552,13 +556,17 @@ func (b *body) Read(p []byte) (int, error) {
 		}
 	}
 	b.started = true
-	b.c.rwc.SetReadDeadline(deadline(b.timeout))
+	d := deadline(b.timeout)
+	if !b.until.IsZero() && (d.IsZero() || b.until.Before(d)) {
+		d = b.until
+	}
+	b.c.rwc.SetReadDeadline(d)
 	var n int
 	var err error
 	if b.chunked {
 		n, err = b.cr.Read(p)
 		if err == io.EOF {
-			b.finished = true
+			b.finished.Store(true)
 		}
 	} else {
 		if int64(len(p)) > b.remain {
@@ -567,7 +575,7 @@ func (b *body) Read(p []byte) (int, error) {
 		n, err = b.c.br.Read(p)
 		b.remain -= int64(n)
 		if b.remain == 0 {
-			b.finished = true
+			b.finished.Store(true)
 			if err == nil {
 				err = io.EOF
 			}
@@ -589,15 +597,57 @@ func (b *body) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// drainLimit is how much of an unread body the server reads and discards to
-// keep a connection alive; past it, closing is cheaper (nginx discards
-// similarly).
-const drainLimit = 256 << 10
+// Discarding an unread body (RFC 9112 §9.3: a persistent connection
+// must read the whole message before the next). A handler may answer
+// without reading the request body (a GET with one, a 405, a 409, an
+// error half-way through an upload), and the connection can only carry
+// another request once the rest of it is read and dropped. Like nginx
+// (which discards a body bounded by lingering_time), the server reads and
+// discards it, bounded in size and time: just before the response head is
+// written (BeforeHead), so that when the body is larger than drainLimit,
+// or does not arrive within drainTime, the head says "Connection: close"
+// — a client told nothing would send its next request on a connection the
+// server then closes, and see it fail (Go's client, curl). Go's net/http
+// decides the same way before its head, with a 256 KiB bound.
+const (
+	// drainLimit is how much of an unread body the server reads and
+	// discards to keep a connection alive; past it, closing is cheaper.
+	// 1 MiB takes a millisecond over loopback and a few seconds on a slow
+	// uplink (then drainTime cuts it short).
+	drainLimit = 1 << 20
+	// drainTime bounds the discarding, all reads together: the response
+	// waits for it.
+	drainTime = 2 * time.Second
+)
 
-// drain discards what the handler left of the body and reports whether the
-// connection is still usable for another request.
+// BeforeHead settles the unread rest of the body just before the head of
+// a persistent response goes out: it discards it, or, when it cannot
+// (too large, too slow, broken framing, a client still waiting for 100
+// Continue), makes the head announce the close.
+func (b *body) BeforeHead(w *http1.ResponseWriter) {
+	if b.finished.Load() {
+		return
+	}
+	if b.shared {
+		// A CGI program's stdin copy may be reading the body right now:
+		// it cannot be drained here, only after cgi.Serve returns
+		// (serveRequest), which keeps within drainLimit for a known
+		// length. An unknown rest (chunked) or a larger one may not be.
+		if b.c.req.Chunked || b.c.req.ContentLength > drainLimit {
+			w.KeepAlive = false
+		}
+		return
+	}
+	if !b.drain() {
+		w.KeepAlive = false
+	}
+}
+
+// drain discards what the handler left of the body, up to drainLimit bytes
+// and drainTime, and reports whether the connection is still usable for
+// another request.
 func (b *body) drain() bool {
-	if b.finished {
+	if b.finished.Load() {
 		return true
 	}
 	if b.err != nil || b.expect {
@@ -609,6 +659,7 @@ func (b *body) drain() bool {
 		return false
 	}
 	b.limit = 0
+	b.until = time.Now().Add(drainTime)
 	n, err := io.Copy(io.Discard, io.LimitReader(b, drainLimit+1))
-	return err == nil && n <= drainLimit && b.finished
+	return err == nil && n <= drainLimit && b.finished.Load()
 }

@@ -253,6 +253,10 @@ func (h *handler) runCGI(req *http1.Request, loc *config.Location, script *cgi.S
 	var body io.Reader
 	if req == h.req && (req.ContentLength > 0 || req.Chunked) {
 		body = &h.c.body
+		// The program's stdin is fed from another goroutine while the
+		// response head may go out (conn.go, body.BeforeHead).
+		h.c.body.shared = true
+		defer func() { h.c.body.shared = false }()
 	}
 	// SERVER_NAME: the server's first exact name, else the Host.
 	var name string
