@@ -134,6 +134,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer elog.file.Close()
 	log := elog.logger
 
+	// CGI programs must not inherit what whoever started us left open.
+	server.CloseOnExecInherited()
 	srv := server.New(cfg, log)
 	if err := srv.Listen(nil); err != nil {
 		// SPEC §1: a startup problem is a line on standard error, also

@@ -129,7 +129,12 @@ type proc struct {
 // connections. The process is stopped when the test ends.
 func startBinary(t *testing.T, addr string, args ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
+	return startCmd(t, addr, exec.Command(binary, args...))
+}
+
+// startCmd is startBinary for a command prepared by the caller.
+func startCmd(t *testing.T, addr string, cmd *exec.Cmd) *proc {
+	t.Helper()
 	var errb strings.Builder
 	cmd.Stderr = &errb
 	if err := cmd.Start(); err != nil {
