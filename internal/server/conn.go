@@ -17,11 +17,13 @@ import (
 	"webserv/internal/http1"
 )
 
-// Connection states, for graceful shutdown: only an idle connection (waiting
-// for the first byte of a request) may be closed under a client's feet.
+// Connection states, for graceful shutdown and for reclaiming slots
+// (reclaim.go): only an idle connection (waiting for the first byte of a
+// request, or lingering) may be closed under a client's feet.
 const (
 	stateActive int32 = iota
 	stateIdle
+	stateReclaimed // closed by reclaim while idle; its goroutine ends it
 )
 
 // headSlack is room in the read buffer beyond the two configured limits for
@@ -34,6 +36,11 @@ type conn struct {
 	addr  string // the config.Listen.Addr it was accepted on
 	rwc   net.Conn
 	state atomic.Int32
+
+	// For reclaim (reclaim.go): when the connection last went idle (unix
+	// nanoseconds), and whether it has served a request since.
+	idleAt atomic.Int64
+	kept   atomic.Bool
 
 	br      *bufio.Reader // nil while idle (pooled, see idle.go)
 	bufSize int           // full read buffer size from the current limits
@@ -301,7 +308,12 @@ func (c *conn) run(first bool) {
 // instead (park.go): readRequest then returns errParked, and the serve
 // loop resumes in a new goroutine when bytes arrive.
 func (c *conn) readRequest(lim http1.Limits, idle, headerTimeout time.Duration, mayPark bool) error {
-	c.state.Store(stateIdle)
+	c.goIdle(mayPark)
+	if !mayPark && crowded(c.sem) {
+		// Slots are short (reclaim.go): a new connection gets a moment,
+		// not client_header_timeout, to start its request.
+		idle = min(idle, crowdedFirstByte)
+	}
 	if c.br != nil && c.br.Size() > c.bufSize && c.br.Buffered() == 0 {
 		putReader(c.br) // the limits shrank (reload)
 		c.br = nil
@@ -329,7 +341,9 @@ func (c *conn) readRequest(lim http1.Limits, idle, headerTimeout time.Duration, 
 			return err
 		}
 	}
-	c.state.Store(stateActive)
+	if !c.state.CompareAndSwap(stateIdle, stateActive) {
+		return errReclaimed // reclaim closed it first
+	}
 	if c.srv.inShutdown.Load() && c.br.Buffered() == 0 {
 		return os.ErrDeadlineExceeded
 	}
@@ -366,6 +380,14 @@ func (c *conn) readRequest(lim http1.Limits, idle, headerTimeout time.Duration, 
 			return err // EOF or reset mid-head: nobody to answer
 		}
 	}
+}
+
+// goIdle marks the connection idle from now on; kept says it has served a
+// request (keep-alive, or lingering after one).
+func (c *conn) goIdle(kept bool) {
+	c.kept.Store(kept)
+	c.idleAt.Store(time.Now().UnixNano())
+	c.state.Store(stateIdle)
 }
 
 // finishHead consumes the head from the read buffer. The request's slices
@@ -482,7 +504,7 @@ func (c *conn) lingerClose() {
 	if !ok || cw.CloseWrite() != nil {
 		return
 	}
-	c.state.Store(stateIdle)
+	c.goIdle(true)
 	var buf [4096]byte
 	end := time.Now().Add(lingerTotal)
 	for time.Now().Before(end) {

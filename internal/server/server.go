@@ -40,6 +40,9 @@ type Server struct {
 
 	jobs chan job // connections for idle workers (workers.go)
 
+	reclaimBuf    []idleConn   // reclaim's scratch, under mu
+	reclaimWarned atomic.Int64 // unix second of the last reclaim warning
+
 	stats stats
 
 	uploads upload.Roots // the upload stores open for requests in flight
@@ -136,10 +139,11 @@ func (s *Server) startAccepting(l *listener) {
 }
 
 // acceptLoop accepts on l until it is closed (by Shutdown, or by a reload
-// that removed or reopened its address). Past max_connections it stops
-// accepting until a slot frees, so new clients wait in the kernel's
-// backlog. Temporary errors (EMFILE above all) back off instead of
-// spinning, as net/http does.
+// that removed or reopened its address). Past max_connections it closes
+// idle connections to make room for a client that arrives (reclaim.go);
+// while every connection is busy, that client waits for a slot and the
+// next ones wait in the kernel's backlog. Temporary errors (EMFILE above
+// all) back off instead of spinning, as net/http does.
 func (s *Server) acceptLoop(l *listener) {
 	defer s.accepting.Done()
 	var backoff time.Duration
@@ -148,14 +152,20 @@ func (s *Server) acceptLoop(l *listener) {
 		// changes max_connections makes a new set (connections accepted
 		// before it give their slot back to the old one).
 		sem := s.state.Load().sem
+		slot := false
 		select {
 		case sem <- struct{}{}:
-		case <-s.done:
-			return
+			slot = true
+		default:
+			// None free: accept first, then make room (takeSlot), so
+			// that idle connections are closed only for a client that
+			// is really there.
 		}
 		rw, err := l.ln.Accept()
 		if err != nil {
-			<-sem
+			if slot {
+				<-sem
+			}
 			if s.inShutdown.Load() || errors.Is(err, net.ErrClosed) {
 				return
 			}
@@ -177,6 +187,10 @@ func (s *Server) acceptLoop(l *listener) {
 			return
 		}
 		backoff = 0
+		if !slot && !s.takeSlot(sem) {
+			rw.Close() // shutdown began
+			return
+		}
 		s.stats.accepted.Add(1)
 		c := newConn(s, l.addr, rw)
 		c.sem, c.lis = sem, l

@@ -24,6 +24,7 @@ type stats struct {
 	closedLogDrops atomic.Int64 // access log drops of writers already closed
 	tlsErrors      atomic.Int64 // failed TLS handshakes
 	proxyErrors    atomic.Int64 // connections closed for a bad PROXY header
+	reclaimed      atomic.Int64 // idle connections closed for a slot (reclaim.go)
 }
 
 // ReloadFailed counts a reload that failed before reaching the server
@@ -106,6 +107,7 @@ func (h *handler) serveStatus() {
 	metric("webserv_connections_open", "gauge", "Client connections open now.", int64(open))
 	metric("webserv_connections_waiting", "gauge", "Open connections waiting for a request (idle keep-alive).", int64(waiting))
 	metric("webserv_connections_active", "gauge", "Open connections reading a request or writing a response.", int64(open-waiting))
+	metric("webserv_connections_reclaimed_total", "counter", "Idle connections closed to make room under max_connections.", s.stats.reclaimed.Load())
 	b = append(b, "# HELP webserv_requests_total Requests answered, by status class.\n# TYPE webserv_requests_total counter\n"...)
 	for class, label := range [...]string{"none", "1xx", "2xx", "3xx", "4xx", "5xx"} {
 		b = append(b, `webserv_requests_total{class="`+label+`"} `...)
