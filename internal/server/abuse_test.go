@@ -440,8 +440,10 @@ server { listen 127.0.0.1:$PORT0; root www; }
 	})
 }
 
-// max_connections: past it, new clients wait in the backlog (they are not
-// refused) and are served as soon as a slot frees.
+// max_connections: past it, with every connection busy (here in the
+// middle of a request head; idle ones would make room, see slots_test.go),
+// new clients wait (they are not refused) and are served as soon as a
+// slot frees.
 func TestMaxConnectionsWait(t *testing.T) {
 	s := servertest.Start(t, `
 max_connections 5;
@@ -455,6 +457,7 @@ server { listen 127.0.0.1:$PORT0; root www; }
 		if r.StatusCode != 200 || r.Close {
 			t.Fatalf("connection %d: got %d close=%v", i, r.StatusCode, r.Close)
 		}
+		io.WriteString(c, "GET / HTTP/1.1\r\n") // busy: a second head begun
 		held = append(held, c)
 	}
 	sixth := s.Dial(t, 0) // completes in the kernel's backlog
