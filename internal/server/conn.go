@@ -170,6 +170,13 @@ func (c *conn) waitOrPark(idle time.Duration) error {
 	if idle > 0 {
 		rest = idle - parkAfter
 	}
+	// Out of reclaim's reach (reclaim.go) while it parks: reclaim closes
+	// a parked connection through the parker, and must not close the
+	// socket under an epoll_ctl on its raw descriptor. It counts as
+	// active until it resumes (readRequest) or goes (closeParked).
+	if !c.state.CompareAndSwap(stateIdle, stateActive) {
+		return errReclaimed
+	}
 	// Given back before parking: once parked, another goroutine may resume
 	// the connection at any moment.
 	c.giveReqState()
@@ -178,6 +185,7 @@ func (c *conn) waitOrPark(idle time.Duration) error {
 	}
 	// Parking failed (epoll_ctl refused): carry on in this goroutine,
 	// with a request state from the pool (readRequest sets its limits).
+	c.state.Store(stateIdle)
 	c.takeReqState()
 	return nil
 }

@@ -26,8 +26,9 @@ func (c *conn) prepare() bool {
 		return true
 	}
 	def := st.table.Server(c.addr, nil)
-	// Nothing is in flight yet: Shutdown may close the connection.
-	c.state.Store(stateIdle)
+	// Nothing is in flight yet: Shutdown (or reclaim) may close the
+	// connection.
+	c.goIdle(false)
 	if f.proxyProtocol {
 		c.rwc.SetReadDeadline(deadline(def.ClientHeaderTimeout))
 		h, err := proxyproto.Read(c.rwc)

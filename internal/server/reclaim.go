@@ -44,7 +44,7 @@ const (
 
 // crowded reports whether sem has a sixteenth or fewer of its slots free.
 func crowded(sem chan struct{}) bool {
-	return cap(sem)-len(sem) <= cap(sem)/16
+	return cap(sem) > 0 && cap(sem)-len(sem) <= cap(sem)/16
 }
 
 // takeSlot takes one of sem's slots for a connection just accepted,
@@ -113,16 +113,21 @@ func (s *Server) reclaim(sem chan struct{}) {
 			return int(min(max(a.since-b.since, -1), 1))
 		})
 	}
-	var parked []*conn
-	closed := 0
+	// Closed after s.mu is released: c.close takes it, and closing a TLS
+	// connection writes an alert, which may wait for the client. rwc is
+	// read under s.mu, as prepare replaces it (TLS) under s.mu.
+	type victim struct {
+		c   *conn
+		rwc net.Conn // nil: parked
+	}
+	var victims []victim
 	for _, ic := range cands {
-		if closed == n {
+		if len(victims) == n {
 			break
 		}
 		c := ic.c
 		if c.parked.Load() {
-			parked = append(parked, c) // closed below: c.close takes s.mu
-			closed++
+			victims = append(victims, victim{c, nil}) // closeParked decides, below
 			continue
 		}
 		if c.fd >= 0 && pending(c.fd) {
@@ -132,15 +137,20 @@ func (s *Server) reclaim(sem chan struct{}) {
 		// goroutine, which takes it to stateActive when it reads the
 		// first byte (readRequest): a request being read is never cut off.
 		if c.state.CompareAndSwap(stateIdle, stateReclaimed) {
-			c.rwc.Close() // its goroutine wakes up, fails its read and closes
-			closed++
+			victims = append(victims, victim{c, c.rwc})
 		}
 	}
 	clear(cands) // hold no connection until the next shortage
 	s.reclaimBuf = cands[:0]
 	s.mu.Unlock()
-	for _, c := range parked {
-		c.closeParked()
+	closed := 0
+	for _, v := range victims {
+		if v.rwc != nil {
+			v.rwc.Close() // its goroutine wakes up, fails its read and closes
+			closed++
+		} else if v.c.closeParked() {
+			closed++
+		}
 	}
 	if closed > 0 {
 		s.stats.reclaimed.Add(int64(closed))

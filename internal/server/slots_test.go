@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"webserv/internal/server"
 	"webserv/internal/servertest"
 )
 
@@ -29,12 +30,20 @@ server {
 `
 	s := servertest.Start(t, conf, 1, map[string]string{"www/index.html": "home"})
 
-	// Idle keep-alive connections first: each served one request.
+	// Idle keep-alive connections first: each served one request, then
+	// went quiet long enough to be parked.
+	var kept []net.Conn
 	for range 16 {
 		c := s.Dial(t, 0)
 		io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 		if r := servertest.ReadResponse(t, bufio.NewReader(c), "GET"); r.StatusCode != 200 || r.Close {
 			t.Fatalf("keep-alive request: got %d (close %v)", r.StatusCode, r.Close)
+		}
+		kept = append(kept, c)
+	}
+	for deadline := time.Now().Add(servertest.IOTimeout); server.Parked() >= 0 && server.Parked() < 16; pollPause() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections parked, want 16", server.Parked())
 		}
 	}
 	// Then far more silent sockets than there are slots.
@@ -58,6 +67,13 @@ server {
 		resp.Body.Close()
 		if resp.StatusCode != 200 || string(body) != "home" {
 			t.Fatalf("request %d: got %d %q", i, resp.StatusCode, body)
+		}
+	}
+	// The idle keep-alive connections went first.
+	for i, c := range kept {
+		var b [1]byte
+		if _, err := c.Read(b[:]); err != io.EOF {
+			t.Errorf("keep-alive connection %d: got %v, want EOF (reclaimed)", i, err)
 		}
 	}
 }

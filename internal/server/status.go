@@ -135,7 +135,7 @@ func (s *Server) connCounts() (open, waiting int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := range s.conns {
-		if c.state.Load() == stateIdle {
+		if c.parked.Load() || c.state.Load() == stateIdle {
 			waiting++
 		}
 	}
