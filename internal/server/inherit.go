@@ -23,7 +23,7 @@ func CloseOnExecInherited() {
 	if !ok {
 		n := maxScanFD
 		var lim syscall.Rlimit
-		if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) == nil && lim.Cur < uint64(n) {
+		if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) == nil && uint64(lim.Cur) < uint64(n) {
 			n = int(lim.Cur)
 		}
 		for fd := 3; fd < n; fd++ {
