@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"net"
 	"slices"
 	"time"
@@ -168,4 +169,4 @@ func pending(fd int) bool {
 }
 
 // errReclaimed ends a connection that reclaim closed while it was idle.
-var errReclaimed = net.ErrClosed
+var errReclaimed = errors.New("server: idle connection closed for a slot")
