@@ -326,10 +326,10 @@ func (w *ResponseWriter) Write(p []byte) (int, error) {
 func (w *ResponseWriter) sendHead(p []byte) error {
 	w.bufs = w.bufs[:0]
 	if !w.headSent {
+		w.frame() // may decide to close (HTTP/1.0 without a length)
 		if w.BeforeHead != nil && w.KeepAlive {
 			w.BeforeHead.BeforeHead(w)
 		}
-		w.frame()
 		w.buf = w.appendHead(w.buf[:0])
 		w.headSent = true
 		w.bufs = append(w.bufs, w.buf)
