@@ -245,3 +245,49 @@ func TestWriteDeadlineArmedLazily(t *testing.T) {
 		t.Errorf("after Reset(nil): %d deadlines, want 2", len(b.set))
 	}
 }
+
+// closeHook is a HeadHook that counts its calls and clears KeepAlive.
+type closeHook struct{ calls int }
+
+func (h *closeHook) BeforeHead(w *ResponseWriter) {
+	h.calls++
+	w.KeepAlive = false
+}
+
+// BeforeHead runs once, before the head, only for a persistent response,
+// and what it decides is what the head says; Reset removes it.
+func TestBeforeHead(t *testing.T) {
+	tests := []struct {
+		name      string
+		minor     int
+		keepAlive bool
+		calls     int
+		want      string
+	}{
+		{"persistent: the hook announces the close", 1, true, 1, "HTTP/1.1 200 OK\r\nServer: webserv\r\nDate: D\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"},
+		{"closing anyway: not called", 1, false, 0, "HTTP/1.1 200 OK\r\nServer: webserv\r\nDate: D\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"},
+		{"HTTP/1.0 close-delimited: not called", 0, true, 0, "HTTP/1.1 200 OK\r\nServer: webserv\r\nDate: D\r\nConnection: close\r\n\r\nok"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			var w ResponseWriter
+			w.Reset(&buf, tt.minor, false, tt.keepAlive)
+			h := &closeHook{}
+			w.BeforeHead = h
+			if tt.minor == 1 {
+				w.SetContentLength(2)
+			}
+			w.Write([]byte("o"))
+			w.Write([]byte("k"))
+			w.Finish()
+			if got := normalise(buf.String()); got != tt.want || h.calls != tt.calls || w.KeepAlive {
+				t.Errorf("got %q, %d calls, keep-alive %v; want %q, %d calls, false", got, h.calls, w.KeepAlive, tt.want, tt.calls)
+			}
+			w.Reset(&buf, 1, false, true)
+			if w.BeforeHead != nil {
+				t.Errorf("Reset kept the hook")
+			}
+		})
+	}
+}
