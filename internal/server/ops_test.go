@@ -737,12 +737,22 @@ server {
 	idle := s.Dial(t, 0) // an open connection waiting for its first request
 	_ = idle
 
-	resp, err := client.Get(s.URL(0, "/metrics"))
-	if err != nil {
-		t.Fatal(err)
+	// The server counts the dialed connection once it has accepted it,
+	// which may be after the dial returns: ask until it shows.
+	var resp *http.Response
+	var b []byte
+	for deadline := time.Now().Add(servertest.IOTimeout); ; {
+		var err error
+		resp, err = client.Get(s.URL(0, "/metrics"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(b), "\nwebserv_connections_waiting 0\n") || time.Now().After(deadline) {
+			break
+		}
 	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
 	if ct := resp.Header.Get("Content-Type"); ct != "text/plain; version=0.0.4; charset=utf-8" {
 		t.Errorf("Content-Type %q", ct)
 	}
