@@ -68,7 +68,28 @@ const (
 	// is gone: only a program that escaped its group (setsid) can hold the
 	// pipe open longer, and it must not hold Serve.
 	stderrGrace = time.Second
+	// wholeMax is how much of a body without Content-Length is held back
+	// before the head goes out, in the hope of seeing its end: a pipe's
+	// capacity on Linux, which covers the output of most small scripts.
+	wholeMax = 64 << 10
 )
+
+// wholeWait is how long after its header a program has to finish its
+// output (stdout EOF) for the response to go out with Content-Length
+// (SPEC §5, as lighttpd does). A program that writes and then pauses has
+// its first bytes delayed by at most this; 50ms is unnoticeable next to a
+// process start, and enough for a script that writes and exits.
+var wholeWait atomic.Int64
+
+func init() { wholeWait.Store(int64(50 * time.Millisecond)) }
+
+// SetWholeWait changes wholeWait and returns a function restoring it. For
+// tests: a long wait makes "the program exits in time" certain on a
+// loaded machine.
+func SetWholeWait(d time.Duration) (restore func()) {
+	old := wholeWait.Swap(int64(d))
+	return func() { wholeWait.Store(old) }
+}
 
 // groups is the registry of live process groups (by pgid), for KillAll.
 // A group is unregistered before its leader is reaped, so a pgid in the
@@ -417,7 +438,7 @@ func (p *proc) respond(w *http1.ResponseWriter) (string, error) {
 
 	// Commit the head only with the first body bytes (or at EOF): until
 	// then a silent program still gets a clean 504.
-	buf := make([]byte, bodyBufSize)
+	buf := make([]byte, wholeMax)
 	committed := false
 	commit := func() {
 		committed = true
@@ -436,6 +457,35 @@ func (p *proc) respond(w *http1.ResponseWriter) (string, error) {
 		body = io.LimitReader(p.br, clen)
 	}
 	var sent int64
+	if clen < 0 {
+		// No length from the program: a whole output in hand before the
+		// head goes out is sent with Content-Length (SPEC §5); simple
+		// clients and caches need it.
+		n, eof, err := p.collect(buf)
+		if err != nil {
+			return "", p.readError(w, err)
+		}
+		if eof {
+			// A program killed for a failed request body ends early:
+			// the body reader's status is the answer, not a short 200.
+			if berr := p.bodyErr(); berr != nil {
+				return "", berr
+			}
+			clen = int64(n)
+		}
+		if n > 0 || eof {
+			commit()
+		}
+		if n > 0 {
+			if _, werr := w.Write(buf[:n]); werr != nil {
+				kill(p.pgid) // the client is gone
+				return "", fmt.Errorf("cgi: writing response: %w", werr)
+			}
+		}
+		if eof {
+			return "", nil
+		}
+	}
 	for {
 		n, rerr := body.Read(buf)
 		if rerr == io.EOF && !committed {
@@ -476,6 +526,38 @@ func (p *proc) respond(w *http1.ResponseWriter) (string, error) {
 		return "", berr
 	}
 	return "", nil
+}
+
+// collect reads the start of a body without Content-Length into buf: what
+// the header reader holds, then what the program writes within wholeWait
+// of now, until buf is full or stdout ends (eof). A program silent for
+// cgi_timeout within that time is a deadline error, as in any other read.
+func (p *proc) collect(buf []byte) (n int, eof bool, err error) {
+	for p.br.Buffered() > 0 && n < len(buf) {
+		m, _ := p.br.Read(buf[n:]) // from the buffer: cannot fail
+		n += m
+	}
+	end := time.Now().Add(time.Duration(wholeWait.Load()))
+	// Later reads set their own deadline, or none (silenceReader).
+	defer p.stdout.SetReadDeadline(time.Time{})
+	for n < len(buf) {
+		dl := end
+		if d := p.r.Timeout; d > 0 && time.Now().Add(d).Before(end) {
+			dl = time.Now().Add(d)
+		}
+		p.stdout.SetReadDeadline(dl)
+		m, err := p.stdout.Read(buf[n:])
+		n += m
+		switch {
+		case err == io.EOF:
+			return n, true, nil
+		case errors.Is(err, os.ErrDeadlineExceeded) && !dl.Before(end):
+			return n, false, nil // the program is still at work: stream
+		case err != nil:
+			return n, false, err
+		}
+	}
+	return n, false, nil
 }
 
 // readError turns a failed read of stdout into Serve's error.

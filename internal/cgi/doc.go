@@ -44,10 +44,14 @@
 //     header("Location: /x") expects.
 //   - The reason phrase of a Status field is not kept: the response
 //     writer sends the standard phrase for the code.
-//   - Without a Content-Length from the program the body is chunked
-//     (HTTP/1.1) or close-delimited (HTTP/1.0) by the ResponseWriter. With
-//     one, exactly that many bytes are sent; fewer make Serve return an
-//     error so that the connection closes.
+//   - Without a Content-Length from the program, the first 64 KiB of the
+//     body are held for up to 50ms after the header: a program whose
+//     stdout ends within them has its response sent with Content-Length
+//     (as lighttpd does; simple clients and caches need it). Otherwise the
+//     body streams, chunked (HTTP/1.1) or close-delimited (HTTP/1.0) by
+//     the ResponseWriter. With a Content-Length from the program, exactly
+//     that many bytes are sent; fewer make Serve return an error so that
+//     the connection closes.
 //   - A client that closes its connection gets the program killed even
 //     while the program is silent (Request.ClientGone watches the socket
 //     once the request body is read), not only when a write fails. A

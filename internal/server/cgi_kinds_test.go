@@ -4,14 +4,21 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"webserv/internal/cgi"
 )
 
 // The four response kinds of RFC 3875 §6.2 (SPEC §5) over the wire:
 // document, local redirect (re-dispatched inside the server), client
 // redirect, and client redirect with document; with LF and CRLF header
-// lines, extra fields passed through, and Content-Length kept or the body
-// chunked.
+// lines, extra fields passed through, and Content-Length kept, set for a
+// program that has ended with its whole output in hand (SPEC §5), or the
+// body chunked.
 func TestCGIResponseKinds(t *testing.T) {
+	// Not parallel: ample time for a program that has written its output
+	// to exit, so that the framing checked does not depend on the load.
+	defer cgi.SetWholeWait(time.Minute)()
 	s := startCGI(t)
 	tests := []struct {
 		name     string
@@ -36,19 +43,35 @@ func TestCGIResponseKinds(t *testing.T) {
 			framing: "length",
 		},
 		{
-			name:    "document without Content-Length is chunked (LF)",
+			name:    "ended document without Content-Length gets one (LF)",
 			raw:     "GET /cgi/status.sh HTTP/1.1\r\nHost: cgi.test\r\n\r\n",
 			status:  418,
-			header:  map[string][]string{"Content-Type": {"text/plain"}, "Content-Length": nil},
+			header:  map[string][]string{"Content-Type": {"text/plain"}, "Content-Length": {"16"}, "Transfer-Encoding": nil},
 			body:    "short and stout\n",
+			framing: "length",
+		},
+		{
+			name:    "ended document to HTTP/1.0 gets Content-Length",
+			raw:     "GET /cgi/status.sh HTTP/1.0\r\n\r\n",
+			status:  418,
+			header:  map[string][]string{"Content-Type": {"text/plain"}, "Content-Length": {"16"}},
+			body:    "short and stout\n",
+			framing: "length",
+		},
+		{
+			name:    "long document without Content-Length is chunked",
+			raw:     "GET /cgi/long.sh HTTP/1.1\r\nHost: cgi.test\r\n\r\n",
+			status:  200,
+			header:  map[string][]string{"Content-Type": {"text/plain"}, "Content-Length": nil},
+			body:    strings.Repeat("a", 100000),
 			framing: "chunked",
 		},
 		{
-			name:    "document to HTTP/1.0 is close-delimited",
-			raw:     "GET /cgi/status.sh HTTP/1.0\r\n\r\n",
-			status:  418,
+			name:    "long document to HTTP/1.0 is close-delimited",
+			raw:     "GET /cgi/long.sh HTTP/1.0\r\n\r\n",
+			status:  200,
 			header:  map[string][]string{"Content-Type": {"text/plain"}, "Content-Length": nil},
-			body:    "short and stout\n",
+			body:    strings.Repeat("a", 100000),
 			framing: "close",
 		},
 		{
@@ -63,7 +86,7 @@ func TestCGIResponseKinds(t *testing.T) {
 				"\nSCRIPT_NAME=/cgi/environ.sh\n", "\nREQUEST_URI=/cgi/environ.sh?from=local\n",
 				"----\n0\n",
 			},
-			framing: "chunked",
+			framing: "length",
 		},
 		{
 			name:    "client redirect",
@@ -79,7 +102,7 @@ func TestCGIResponseKinds(t *testing.T) {
 			status:  301, // §6.2.4
 			header:  map[string][]string{"Location": {"http://example.com/new"}, "Content-Type": {"text/html"}},
 			body:    "<a href=\"http://example.com/new\">moved</a>\n",
-			framing: "chunked",
+			framing: "length",
 		},
 		{
 			// A path Location with other fields is not a local redirect
@@ -90,7 +113,7 @@ func TestCGIResponseKinds(t *testing.T) {
 			status:  303,
 			header:  map[string][]string{"Location": {"/cgi/document.sh"}, "Content-Type": {"text/plain"}},
 			body:    "see other\n",
-			framing: "chunked",
+			framing: "length",
 		},
 		{
 			name:    "client redirect with document, no Status",
@@ -98,7 +121,7 @@ func TestCGIResponseKinds(t *testing.T) {
 			status:  302,
 			header:  map[string][]string{"Location": {"https://example.com/x?y=1"}, "Content-Type": {"text/plain"}},
 			body:    "elsewhere\n",
-			framing: "chunked",
+			framing: "length",
 		},
 	}
 	for _, tt := range tests {

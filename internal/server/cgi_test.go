@@ -59,6 +59,7 @@ sys.stdout.flush()
 sys.stdout.buffer.write(data)
 `,
 	"www/cgi/status.sh":         "#!/bin/sh\nprintf 'Status: 418 Teapot\\nContent-Type: text/plain\\n\\nshort and stout\\n'\n",
+	"www/cgi/long.sh":           "#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\n'\nhead -c 100000 /dev/zero | tr '\\0' a\n",
 	"www/cgi/local.sh":          "#!/bin/sh\nprintf 'Location: /cgi/env.sh?from=local\\n\\n'\n",
 	"www/cgi/loop.sh":           "#!/bin/sh\nprintf 'Location: /cgi/loop.sh\\n\\n'\n",
 	"www/cgi/client.sh":         "#!/bin/sh\nprintf 'Location: http://example.com/\\n\\n'\n",
