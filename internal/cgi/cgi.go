@@ -43,6 +43,12 @@ type Request struct {
 	// nobody waits for its answer any more; a writing one is also
 	// stopped by the failed write to the client.
 	ClientGone func(stop <-chan struct{}) bool
+	// Status, when not 0, is the response's status whatever the program's
+	// Status or Location field says: the program is an error_page
+	// answering for that status, as nginx keeps it for `error_page 404
+	// /404.php`. REDIRECT_STATUS carries it to the program, as Apache
+	// passes an ErrorDocument's.
+	Status int
 }
 
 // ErrClientGone is returned by Serve when the client closed the
@@ -416,6 +422,9 @@ func (p *proc) respond(w *http1.ResponseWriter) (string, error) {
 		if h.location != "" {
 			status = 302 // §6.2.3, §6.2.4
 		}
+	}
+	if p.r.Status != 0 {
+		status = p.r.Status
 	}
 	clen := int64(-1)
 	for _, f := range h.fields {

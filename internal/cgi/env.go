@@ -57,7 +57,11 @@ func Env(r *Request) []string {
 	}
 	// php-cgi refuses to run without it (cgi.force_redirect): it proves
 	// the program was started by a server, not requested directly.
-	add("REDIRECT_STATUS", "200")
+	if r.Status != 0 {
+		add("REDIRECT_STATUS", strconv.Itoa(r.Status))
+	} else {
+		add("REDIRECT_STATUS", "200")
+	}
 	if r.HTTPS {
 		add("HTTPS", "on")
 	}

@@ -250,6 +250,26 @@ func supported(loc *config.Location) string {
 // runCGI runs script for req and returns a local redirect target, if the
 // program asked for one.
 func (h *handler) runCGI(req *http1.Request, loc *config.Location, script *cgi.Script) string {
+	h.addHeaders(loc)
+	redirect, err := h.execCGI(req, loc, script, 0)
+	if err != nil {
+		if h.w.HeadSent() {
+			h.abort = true
+			return ""
+		}
+		h.w.Header().Reset()
+		h.fail(loc, err)
+		return ""
+	}
+	if redirect != "" {
+		h.w.Header().Reset()
+	}
+	return redirect
+}
+
+// execCGI runs script for req under loc (cgi.Serve). A non-zero status
+// is an error page's: the response keeps it whatever the program says.
+func (h *handler) execCGI(req *http1.Request, loc *config.Location, script *cgi.Script, status int) (string, error) {
 	var body io.Reader
 	if req == h.req && (req.ContentLength > 0 || req.Chunked) {
 		body = &h.c.body
@@ -265,10 +285,9 @@ func (h *handler) runCGI(req *http1.Request, loc *config.Location, script *cgi.S
 	} else {
 		name = string(route.StripPort(req.Host))
 	}
-	h.addHeaders(loc)
 	h.c.srv.stats.cgiRunning.Add(1) // for the status page
 	defer h.c.srv.stats.cgiRunning.Add(-1)
-	redirect, err := cgi.Serve(h.w, &cgi.Request{
+	return cgi.Serve(h.w, &cgi.Request{
 		Req:        req,
 		Body:       body,
 		Script:     script,
@@ -279,20 +298,38 @@ func (h *handler) runCGI(req *http1.Request, loc *config.Location, script *cgi.S
 		Timeout:    loc.CGITimeout,
 		Log:        h.c.srv.Log,
 		ClientGone: h.c.clientGone,
+		Status:     status,
 	})
-	if err != nil {
-		if h.w.HeadSent() {
-			h.abort = true
-			return ""
-		}
-		h.w.Header().Reset()
-		h.fail(loc, err)
-		return ""
+}
+
+// errorCGI answers status with script, an error_page that is a CGI
+// program of target (SPEC §5: run, never sent). As nginx does for an
+// error_page, the program runs for a GET (a HEAD stays a HEAD) without
+// the request body, for the error page's path and query; REQUEST_URI
+// stays the original request's. It reports false, with nothing written,
+// when the built-in page must answer instead: the program failed before
+// its head, or asked for a local redirect (one level of error page, no
+// chains).
+func (h *handler) errorCGI(target *config.Location, script *cgi.Script, status int, path, query string) bool {
+	r := *h.req
+	if methodString(r.Method) != "HEAD" {
+		r.Method = []byte("GET")
 	}
-	if redirect != "" {
-		h.w.Header().Reset()
+	r.Path, r.Query = []byte(path), []byte(query)
+	r.ContentLength, r.Chunked, r.ExpectContinue = -1, false, false
+	redirect, err := h.execCGI(&r, target, script, status)
+	switch {
+	case err != nil && (h.w.Written() || errors.Is(err, cgi.ErrClientGone)):
+		h.abort = true
+		return true
+	case err != nil:
+		h.c.srv.Log.Warn("error_page program failed", "status", status, "page", path, "err", err)
+		return false
+	case redirect != "":
+		h.c.srv.Log.Warn("error_page program asked for a local redirect; built-in page sent", "status", status, "page", path)
+		return false
 	}
-	return redirect
+	return true
 }
 
 // clientGone blocks until the client closes the connection (true), sends
@@ -486,10 +523,21 @@ func (h *handler) errorPage(loc *config.Location, status int, _ string) {
 			h.w.Write(body)
 			return
 		}
-		p, _, _ := strings.Cut(uri, "?")
+		p, q, _ := strings.Cut(uri, "?")
 		if clean, err := route.CleanPath([]byte(p)); err == nil {
 			target := route.Location(h.srv, clean)
-			if target.Return == nil {
+			// The page is served as a request for its URI would be, so
+			// the cgi directives of the location it routes to decide
+			// whether it is a program: a script is run, never sent
+			// (SPEC §5; static.Serve refuses one too).
+			script, err := cgi.Find(target, clean)
+			switch {
+			case target.Return != nil, err != nil:
+			case script != nil:
+				if h.errorCGI(target, script, status, p, q) {
+					return
+				}
+			default:
 				if err := static.Serve(h.w, h.req, target, clean, status); err == nil {
 					return
 				}

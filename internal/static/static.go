@@ -76,6 +76,10 @@ func Serve(w *http1.ResponseWriter, req *http1.Request, loc *config.Location, ur
 				idx.close()
 				continue
 			}
+			if isCGI(loc, idx.path) {
+				idx.close()
+				return cgiScript
+			}
 			return serveFile(w, req, loc, urlPath, &idx, status, false)
 		}
 		if loc.Autoindex {
@@ -95,7 +99,27 @@ func Serve(w *http1.ResponseWriter, req *http1.Request, loc *config.Location, ur
 		f.close()
 		return notRegular // devices, sockets, FIFOs are never served
 	}
+	if isCGI(loc, fpath) {
+		f.close()
+		return cgiScript
+	}
 	return serveFile(w, req, loc, urlPath, &f, status, true)
+}
+
+// isCGI reports whether the file at path is a CGI program of loc: its name
+// ends in one of loc's `cgi` extensions, compared as package cgi selects
+// scripts. SPEC §5: a script is only ever run, never sent, so the static
+// handler refuses it however it was reached (an error_page, an index
+// entry the CGI handler does not take, such as nginx's "/abs/index.php"
+// form), in case the caller did not route it to CGI first.
+func isCGI(loc *config.Location, path string) bool {
+	name := path[strings.LastIndexByte(path, '/')+1:]
+	for _, c := range loc.CGI {
+		if c.Ext != "" && strings.HasSuffix(name, c.Ext) {
+			return true
+		}
+	}
+	return false
 }
 
 // The errors of everyday requests are shared values (a 404 allocates
@@ -106,6 +130,7 @@ var (
 	denied     = &http1.StatusError{Status: 403, Msg: "permission denied"}
 	noIndex    = &http1.StatusError{Status: 403, Msg: "directory without an index file (autoindex off)"}
 	notRegular = &http1.StatusError{Status: 403, Msg: "not a regular file"}
+	cgiScript  = &http1.StatusError{Status: 403, Msg: "a CGI script of the location (run, never sent)"}
 )
 
 // FileError maps a file system error to the status SPEC §3 names: missing
