@@ -36,6 +36,7 @@ type Config struct {
 	ShutdownTimeout time.Duration // shutdown_timeout, default 30s
 	ErrorLog        string        // error_log path; "stderr" default
 	ErrorLogLevel   string        // debug|info|warn|error, default info
+	CGIMaxProcesses int           // cgi_max_processes; 0 (default): sized by the server from CPUs and the descriptor limit
 }
 
 // Listen is one `listen` directive.

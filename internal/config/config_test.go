@@ -368,6 +368,18 @@ func TestDirectives(t *testing.T) {
 			}
 		}, ""},
 		{"max_connections in server", "server { listen 1; max_connections 5; }", nil, `1:20: "max_connections" directive is not allowed here`},
+		{"cgi_max_processes", "cgi_max_processes 3; server { listen 1; }", func(t *testing.T, c *Config) {
+			if c.CGIMaxProcesses != 3 {
+				t.Errorf("got %d", c.CGIMaxProcesses)
+			}
+		}, ""},
+		{"cgi_max_processes default", "server { listen 1; }", func(t *testing.T, c *Config) {
+			if c.CGIMaxProcesses != 0 {
+				t.Errorf("got %d, want 0 (sized by the server)", c.CGIMaxProcesses)
+			}
+		}, ""},
+		{"cgi_max_processes in server", "server { listen 1; cgi_max_processes 5; }", nil, `1:20: "cgi_max_processes" directive is not allowed here`},
+		{"cgi_max_processes zero", "cgi_max_processes 0; server { listen 1; }", nil, `1:19: invalid value "0" in "cgi_max_processes" directive, it must be a number from 1 to 2147483647`},
 		{"max_connections huge", "max_connections 99999999999; server { listen 1; }", nil, `1:17: invalid value "99999999999" in "max_connections" directive, it must be a number from 1 to 2147483647`},
 
 		// logs

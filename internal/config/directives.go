@@ -80,6 +80,10 @@ func init() {
 		"max_connections":  {ctx: ctxMain, min: 1, max: 1, fn: maxConnections},
 		"shutdown_timeout": {ctx: ctxMain, min: 1, max: 1, fn: shutdownTimeout},
 		"error_log":        {ctx: ctxMain, min: 1, max: 2, fn: errorLogDirective},
+
+		// A process-wide bound: what it protects (descriptors, memory,
+		// process slots) belongs to the process, not to one server block.
+		"cgi_max_processes": {ctx: ctxMain, min: 1, max: 1, fn: cgiMaxProcesses},
 	}
 }
 
@@ -860,6 +864,15 @@ func maxConnections(p *parser, lv *level, st *stmt) error {
 		return err
 	}
 	lv.cfg = append(lv.cfg, func(c *Config) { c.MaxConnections = n })
+	return nil
+}
+
+func cgiMaxProcesses(p *parser, lv *level, st *stmt) error {
+	n, err := countArg(st)
+	if err != nil {
+		return err
+	}
+	lv.cfg = append(lv.cfg, func(c *Config) { c.CGIMaxProcesses = n })
 	return nil
 }
 

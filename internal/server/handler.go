@@ -258,6 +258,7 @@ func (h *handler) runCGI(req *http1.Request, loc *config.Location, script *cgi.S
 			return ""
 		}
 		h.w.Header().Reset()
+		retryAfterCGI(h.w, err)
 		h.fail(loc, err)
 		return ""
 	}
@@ -285,6 +286,11 @@ func (h *handler) execCGI(req *http1.Request, loc *config.Location, script *cgi.
 	} else {
 		name = string(route.StripPort(req.Host))
 	}
+	release, err := h.acquireCGI(loc)
+	if err != nil {
+		return "", err
+	}
+	defer release()
 	h.c.srv.stats.cgiRunning.Add(1) // for the status page
 	defer h.c.srv.stats.cgiRunning.Add(-1)
 	return cgi.Serve(h.w, &cgi.Request{

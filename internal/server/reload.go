@@ -36,6 +36,10 @@ type state struct {
 
 	// sem has one slot per allowed connection (max_connections).
 	sem chan struct{}
+	// cgiSlots has one slot per CGI program allowed to run at once
+	// (cgi_max_processes, cgi.go). It belongs to this server: two servers
+	// in one process bound their programs separately.
+	cgiSlots chan struct{}
 }
 
 // listenFlags are the listen parameters of one address: the union over
@@ -50,8 +54,8 @@ type serverLog struct {
 	format accesslog.Format
 }
 
-// newState derives the parts of a state that cannot fail. sem is reused
-// from old when max_connections did not change.
+// newState derives the parts of a state that cannot fail. sem and
+// cgiSlots are reused from old when their size did not change.
 func newState(cfg *config.Config, old *state) *state {
 	st := &state{
 		cfg:     cfg,
@@ -76,6 +80,12 @@ func newState(cfg *config.Config, old *state) *state {
 		st.sem = old.sem
 	} else {
 		st.sem = make(chan struct{}, n)
+	}
+	n = cgiMaxProcesses(cfg)
+	if old != nil && cap(old.cgiSlots) == n {
+		st.cgiSlots = old.cgiSlots
+	} else {
+		st.cgiSlots = make(chan struct{}, n)
 	}
 	return st
 }

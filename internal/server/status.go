@@ -21,6 +21,8 @@ type stats struct {
 	reloads        atomic.Int64
 	reloadFailures atomic.Int64
 	cgiRunning     atomic.Int64
+	cgiWaiting     atomic.Int64 // requests waiting for a CGI slot (cgi_max_processes)
+	cgiRejected    atomic.Int64 // requests refused a CGI slot: 503
 	closedLogDrops atomic.Int64 // access log drops of writers already closed
 	tlsErrors      atomic.Int64 // failed TLS handshakes
 	proxyErrors    atomic.Int64 // connections closed for a bad PROXY header
@@ -119,6 +121,8 @@ func (h *handler) serveStatus() {
 	metric("webserv_reload_failures_total", "counter", "Configuration reloads refused (the old configuration kept serving).", s.stats.reloadFailures.Load())
 	metric("webserv_access_log_dropped_total", "counter", "Access log lines dropped because the disk did not keep up.", drops)
 	metric("webserv_cgi_running", "gauge", "CGI programs running now.", s.stats.cgiRunning.Load())
+	metric("webserv_cgi_waiting", "gauge", "Requests waiting for a CGI slot (cgi_max_processes).", s.stats.cgiWaiting.Load())
+	metric("webserv_cgi_rejected_total", "counter", "Requests answered 503 for want of a CGI slot.", s.stats.cgiRejected.Load())
 	metric("webserv_tls_handshake_errors_total", "counter", "TLS handshakes that failed.", s.stats.tlsErrors.Load())
 	metric("webserv_proxy_protocol_errors_total", "counter", "Connections closed for a missing or invalid PROXY protocol header.", s.stats.proxyErrors.Load())
 
