@@ -49,8 +49,11 @@ func cgiMaxProcesses(cfg *config.Config) int {
 	}
 	n := max(cgiMinProcesses, cgiProcessesPerCPU*runtime.NumCPU())
 	var rl syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err == nil && rl.Cur < uint64(n)*cgiFDsPerProcess {
-		n = max(1, int(rl.Cur/cgiFDsPerProcess))
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err == nil {
+		// uint64: Rlimit.Cur is int64 on FreeBSD.
+		if lim := uint64(rl.Cur) / cgiFDsPerProcess; lim < uint64(n) {
+			n = max(1, int(lim))
+		}
 	}
 	return n
 }

@@ -17,8 +17,8 @@ func TestCGIMaxProcessesDefault(t *testing.T) {
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
 		t.Fatal(err)
 	}
-	if lim := int(rl.Cur / cgiFDsPerProcess); lim < want {
-		want = max(1, lim)
+	if lim := uint64(rl.Cur) / cgiFDsPerProcess; lim < uint64(want) {
+		want = max(1, int(lim))
 	}
 	if got := cgiMaxProcesses(&config.Config{}); got != want {
 		t.Errorf("default: got %d, want %d (NumCPU %d, RLIMIT_NOFILE %d)", got, want, runtime.NumCPU(), rl.Cur)
