@@ -39,7 +39,7 @@ const (
 )
 
 // errCGIBusy answers a request that found no CGI slot in time.
-var errCGIBusy = &http1.StatusError{Status: 503, Msg: "cgi: too many programs running"}
+var errCGIBusy = &http1.StatusError{Status: 503, Msg: "cgi: cgi_max_processes programs running, none ended within the queue wait"}
 
 // cgiMaxProcesses is cfg's cgi_max_processes, or the default: 8 per CPU,
 // at least 16, and no more than the descriptor limit allows.
@@ -85,9 +85,7 @@ func (h *handler) acquireCGI(loc *config.Location) (release func(), err error) {
 	case <-h.c.srv.done: // shutting down: no new programs
 	}
 	stats.cgiRejected.Add(1)
-	// As nginx logs the requests its limits refuse.
-	h.c.srv.Log.Warn("cgi: no free slot; 503", "cgi_max_processes", cap(slots), "waited", wait, "target", string(h.req.Target))
-	return nil, errCGIBusy
+	return nil, errCGIBusy // logged at error with the other 5xx (logFailure)
 }
 
 // retryAfterCGI marks a 503 for want of a slot with Retry-After.
