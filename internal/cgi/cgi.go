@@ -480,7 +480,12 @@ func (p *proc) respond(w *http1.ResponseWriter) (string, error) {
 			if berr := p.bodyErr(); berr != nil {
 				return "", berr
 			}
-			clen = int64(n)
+			// RFC 3875 §4.3.2: a program answers a HEAD with no body, so
+			// an empty one says nothing of the GET's length, and a
+			// Content-Length: 0 would be false (RFC 9110 §9.3.2).
+			if n > 0 || string(p.r.Req.Method) != "HEAD" {
+				clen = int64(n)
+			}
 		}
 		if n > 0 || eof {
 			commit()

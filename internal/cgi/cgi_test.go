@@ -225,6 +225,7 @@ func TestServeResponses(t *testing.T) {
 		{name: "HTTP/1.0 whole output", script: `printf 'Content-Type: text/plain\n\nhello 1.0'`, minor: 0, status: 200, body: "hello 1.0", header: map[string]string{"Content-Length": "9"}},
 		{name: "HTTP/1.0 close delimited", script: `printf 'Content-Type: text/plain\n\n'; head -c 70000 /dev/zero | tr '\0' a`, minor: 0, status: 200, body: strings.Repeat("a", 70000), closes: true},
 		{name: "HEAD whole output", script: `printf 'Content-Type: text/plain\n\nabcd'`, method: "HEAD", status: 200, body: "", header: map[string]string{"Content-Length": "4"}},
+		{name: "HEAD answered without a body", script: `printf 'Content-Type: text/plain\n\n'`, method: "HEAD", status: 200, body: "", header: map[string]string{"Content-Length": ""}},
 		{name: "HEAD", script: `printf 'Content-Type: text/plain\nContent-Length: 3\n\nabc'`, method: "HEAD", status: 200, body: "", header: map[string]string{"Content-Length": "3"}},
 		{name: "empty body", script: `printf 'Status: 204\n\n'`, status: 204},
 		{name: "no content type", script: `printf 'X-Only: 1\n\nraw'`, status: 200, body: "raw", header: map[string]string{"Content-Type": "", "Content-Length": "3"}},
