@@ -43,6 +43,12 @@ server {
     location /broken/ {
         error_page 404 /cgi-bin/broken.sh;
     }
+    # A page that is code here, routed to a location without that cgi
+    # extension: not sent.
+    location /code/ {
+        cgi .sh;
+        error_page 404 /plain/page.sh;
+    }
     # "sub/x.sh" is not an index the CGI handler runs (nginx's form with
     # a slash is an internal redirect); the static handler must not send it.
     location /src/ {
@@ -60,6 +66,7 @@ server {
 		"www/cgi-bin/status.sh": "#!/bin/sh\n# " + cgiSourceMarker + "\nprintf 'Status: 200 OK\\nX-Page: sh\\nContent-Type: text/plain\\n\\nsh page\\n'\n",
 		"www/cgi-bin/broken.sh": "#!/bin/sh\n# " + cgiSourceMarker + "\necho 'not a header'\n",
 		"www/src/sub/x.sh":      "#!/bin/sh\n# " + cgiSourceMarker + "\nprintf 'Content-Type: text/plain\\n\\nran\\n'\n",
+		"www/plain/page.sh":     "#!/bin/sh\n# " + cgiSourceMarker + "\nprintf 'Content-Type: text/plain\\n\\nran\\n'\n",
 	}
 	s := servertest.Start(t, conf, 1, files)
 	for _, f := range []string{"www/cgi-bin/status.sh", "www/cgi-bin/broken.sh", "www/src/sub/x.sh"} {
@@ -94,6 +101,7 @@ server {
 		},
 		{name: "failing page falls back to the built-in page", method: "GET", target: "/broken/x", status: 404, contains: []string{"<h1>404 Not Found</h1>"}},
 		{name: "static handler refuses a script", method: "GET", target: "/src/", status: 403},
+		{name: "page that is code where the error arose", method: "GET", target: "/code/missing", status: 404, contains: []string{"<h1>404 Not Found</h1>"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

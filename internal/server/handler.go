@@ -543,6 +543,11 @@ func (h *handler) errorPage(loc *config.Location, status int, _ string) {
 				if h.errorCGI(target, script, status, p, q) {
 					return
 				}
+			case cgiName(loc, clean):
+				// A page that is code where the error arose, routed to a
+				// location that would send it as a file: neither.
+				h.c.srv.Log.Warn("error_page is a CGI script of the location but routes to one without that cgi extension; built-in page sent",
+					"status", status, "page", p)
 			default:
 				if err := static.Serve(h.w, h.req, target, clean, status); err == nil {
 					return
@@ -551,6 +556,18 @@ func (h *handler) errorPage(loc *config.Location, status int, _ string) {
 		}
 	}
 	writeBuiltinError(h.w, status, loc)
+}
+
+// cgiName reports whether the last segment of path ends in one of loc's
+// cgi extensions.
+func cgiName(loc *config.Location, path string) bool {
+	name := path[strings.LastIndexByte(path, '/')+1:]
+	for _, c := range loc.CGI {
+		if c.Ext != "" && strings.HasSuffix(name, c.Ext) {
+			return true
+		}
+	}
+	return false
 }
 
 // writeBuiltinError writes the small built-in HTML page for status.
