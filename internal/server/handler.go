@@ -323,6 +323,13 @@ func (h *handler) errorCGI(target *config.Location, script *cgi.Script, status i
 	}
 	r.Path, r.Query = []byte(path), []byte(query)
 	r.ContentLength, r.Chunked, r.ExpectContinue = -1, false, false
+	// Settle the request body the program does not get now, on this
+	// goroutine, rather than just before the head (conn.go, BeforeHead):
+	// by then the program's client watch (clientGone) shares the read
+	// buffer from a goroutine of its own.
+	if h.w.KeepAlive {
+		h.c.body.BeforeHead(h.w)
+	}
 	redirect, err := h.execCGI(&r, target, script, status)
 	switch {
 	case err != nil && (h.w.Written() || errors.Is(err, cgi.ErrClientGone)):
