@@ -75,3 +75,30 @@ ws_start() {
 	cat "$tmp/server.log" >&2
 	exit 1
 }
+
+# status_kib FIELD: a /proc/PID/status field of the server (VmHWM, VmRSS)
+# in KiB.
+status_kib() { awk -v f="$1:" '$1 == f { print $2 }' "/proc/$pid/status"; }
+
+# cpu_ticks: the server's user + system CPU time in clock ticks (proc(5):
+# fields 14 and 15 of /proc/PID/stat; the command name has no spaces).
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
+
+# ws_upload_conf METHODS MAX_BODY PORT: the configuration the upload
+# scripts share — a root www/ and an upload location /up/ storing into
+# store/ (both under $tmp) — written to $tmp/webserv.conf. Use it as
+#	write_conf() { ws_upload_conf "GET POST" 0 "$1"; }
+ws_upload_conf() {
+	cat >"$tmp/webserv.conf" <<EOF
+error_log stderr warn;
+server {
+    listen 127.0.0.1:$3;
+    root www;
+    location /up/ {
+        methods $1;
+        upload_store store;
+        client_max_body_size $2;
+    }
+}
+EOF
+}

@@ -32,12 +32,6 @@ concurrent=${2:-20}
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ws_init listing-rss
 
-# status_kib FIELD: a /proc/PID/status field (VmHWM, VmRSS) in KiB.
-status_kib() { awk -v f="$1:" '$1 == f { print $2 }' "/proc/$pid/status"; }
-# cpu_ticks: the server's user+system CPU time in clock ticks (proc(5):
-# fields 14 and 15 of /proc/PID/stat; the command name in field 2 has no
-# spaces here).
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
 
 ws_build
 dirs=$((entries / 100))

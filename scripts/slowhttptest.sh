@@ -55,20 +55,7 @@ mkdir -p "$tmp/www" "$tmp/store"
 echo '<!DOCTYPE html><html><body><p>slow clients are not welcome</p></body></html>' >"$tmp/www/index.html"
 head -c 1048576 /dev/zero >"$tmp/www/big.bin"
 
-write_conf() {
-	cat >"$tmp/webserv.conf" <<EOF
-error_log stderr warn;
-server {
-    listen 127.0.0.1:$1;
-    root www;
-    location /up/ {
-        methods GET POST;
-        upload_store store;
-        client_max_body_size 100m;
-    }
-}
-EOF
-}
+write_conf() { ws_upload_conf "GET POST" 100m "$1"; }
 ws_start write_conf
 
 case $mode in

@@ -23,24 +23,10 @@ header=${2:-9000000}
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ws_init upload-partheader
 
-status_kib() { awk -v f="$1:" '$1 == f { print $2 }' "/proc/$pid/status"; }
 
 ws_build
 mkdir "$tmp/www" "$tmp/store"
-write_conf() {
-	cat >"$tmp/webserv.conf" <<EOF
-error_log stderr warn;
-server {
-    listen 127.0.0.1:$1;
-    root www;
-    location /up/ {
-        methods GET POST;
-        upload_store store;
-        client_max_body_size 100m;
-    }
-}
-EOF
-}
+write_conf() { ws_upload_conf "GET POST" 100m "$1"; }
 ws_start write_conf
 
 python3 - "$header" "$tmp/body" <<'EOF'

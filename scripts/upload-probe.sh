@@ -27,26 +27,11 @@ requests=${3:-3}
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ws_init upload-probe
 
-# cpu_ticks: the server's user + system CPU time in clock ticks.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
 hz=$(getconf CLK_TCK)
 
 ws_build
 mkdir "$tmp/www" "$tmp/store"
-write_conf() {
-	cat >"$tmp/webserv.conf" <<EOF
-error_log stderr warn;
-server {
-    listen 127.0.0.1:$1;
-    root www;
-    location /up/ {
-        methods GET POST;
-        upload_store store;
-        client_max_body_size 0;
-    }
-}
-EOF
-}
+write_conf() { ws_upload_conf "GET POST" 0 "$1"; }
 ws_start write_conf
 echo "server pid $pid on 127.0.0.1:$port"
 

@@ -36,27 +36,12 @@ limit_kib=${LIMIT_KIB:-16384}
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ws_init upload-rss
 
-# status_kib FIELD: a /proc/PID/status field (VmHWM, VmRSS) in KiB.
-status_kib() { awk -v f="$1:" '$1 == f { print $2 }' "/proc/$pid/status"; }
 
 ws_build
 mkdir "$tmp/www" "$tmp/store"
 bytes=$(numfmt --from=iec "$size")
 
-write_conf() {
-	cat >"$tmp/webserv.conf" <<EOF
-error_log stderr warn;
-server {
-    listen 127.0.0.1:$1;
-    root www;
-    location /up/ {
-        methods GET POST PUT DELETE;
-        upload_store store;
-        client_max_body_size 0;
-    }
-}
-EOF
-}
+write_conf() { ws_upload_conf "GET POST PUT DELETE" 0 "$1"; }
 ws_start write_conf
 url="http://127.0.0.1:$port/up/big.bin"
 
