@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"regexp"
 	"time"
 )
 
@@ -114,6 +115,38 @@ type Location struct {
 	// of a location with an UploadStore carry "Content-Security-Policy:
 	// sandbox" and "X-Content-Type-Options: nosniff".
 	UploadSandbox bool
+
+	// nginx forms (SPEC §2a; vars.go, regex.go, tryfiles.go).
+
+	// Regex is set for `location ~ RE` and `location ~* RE` (Path is RE
+	// as written; ~* compiles it case-insensitively).
+	Regex *regexp.Regexp
+	// NoRegex is `location ^~ /prefix`: when it is the longest prefix,
+	// regex locations are not tried.
+	NoRegex bool
+	// Named is `location @name` (Path is "@name"): reached only by
+	// try_files and error_page, never by a request's URI.
+	Named bool
+	// Captures is set when the location's directives name $1...$9: route
+	// then reports the regex's submatches (which costs an allocation in
+	// Go's regexp; locations without captures match allocation-free).
+	Captures bool
+	// AliasTmpl is the alias when it holds variables (a regex location's
+	// `alias /srv/$1`); Alias then holds its text, for messages.
+	AliasTmpl *Template
+	// ErrorPageTmpls holds the error_page URIs that have variables, by
+	// status; ErrorPages holds their text as written.
+	ErrorPageTmpls map[int]*Template
+	TryFiles       *TryFiles // nil unless `try_files` given
+}
+
+// TryFiles is `try_files FILE ... (URI | =CODE);`.
+type TryFiles struct {
+	Files []*Template // each checked under the root or alias; a trailing "/" tests a directory
+	// Either Code is a status (=404), or Fallback is a URI (internal
+	// redirect, possibly "@name" and possibly with "?args").
+	Code     int
+	Fallback *Template
 }
 
 // Return is a `return CODE [URL|TEXT];` directive.
@@ -122,6 +155,7 @@ type Return struct {
 	// Text is the URL for 301/302/303/307/308, otherwise the body text
 	// (possibly empty).
 	Text string
+	Tmpl *Template // Text compiled, when it holds variables; else nil
 }
 
 // CGI is one `cgi EXT [INTERPRETER];` directive.
@@ -134,6 +168,7 @@ type CGI struct {
 type Header struct {
 	Name  string
 	Value string
+	Tmpl  *Template // Value compiled, when it holds variables; else nil
 }
 
 // Allows reports whether method is in the location's `methods` list.

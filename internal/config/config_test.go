@@ -284,7 +284,7 @@ func TestDirectives(t *testing.T) {
 			}
 		}, ""},
 		{"error_page no codes", "server { listen 1; error_page /x; }", nil, `1:20: invalid number of arguments in "error_page" directive`},
-		{"error_page relative", "server { listen 1; error_page 404 x.html; }", nil, `1:35: invalid value "x.html" in "error_page" directive, it must be a URI starting with "/" or an http(s):// URL`},
+		{"error_page relative", "server { listen 1; error_page 404 x.html; }", nil, `1:35: invalid value "x.html" in "error_page" directive, it must be a URI starting with "/", a named location "@name" or an http(s):// URL`},
 		{"error_page equals", "server { listen 1; error_page 404 =200 /x; }", nil, `1:35: value "=200" must be between 300 and 599`},
 		{"error_page 299", "server { listen 1; error_page 299 /x; }", nil, `1:31: value "299" must be between 300 and 599`},
 
@@ -317,7 +317,7 @@ func TestDirectives(t *testing.T) {
 
 		// return
 		{"return forms", `server { listen 1; return 404; location /a { return 307 /b; } location /c { return http://x/; } location /d { return 200 "hi"; } }`, func(t *testing.T, c *Config) {
-			want := []Return{{404, ""}, {307, "/b"}, {302, "http://x/"}, {200, "hi"}}
+			want := []Return{{Code: 404}, {Code: 307, Text: "/b"}, {Code: 302, Text: "http://x/"}, {Code: 200, Text: "hi"}}
 			got := []Return{*loc(c, -1).Return, *loc(c, 0).Return, *loc(c, 1).Return, *loc(c, 2).Return}
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("got %v, want %v", got, want)
@@ -417,10 +417,10 @@ func TestDirectives(t *testing.T) {
 
 		// add_header
 		{"add_header replace", "add_header A 1; add_header B 2; server { listen 1; location / { add_header C 3; } }", func(t *testing.T, c *Config) {
-			if want := []Header{{"A", "1"}, {"B", "2"}}; !reflect.DeepEqual(loc(c, -1).AddHeaders, want) {
+			if want := []Header{{Name: "A", Value: "1"}, {Name: "B", Value: "2"}}; !reflect.DeepEqual(loc(c, -1).AddHeaders, want) {
 				t.Errorf("server: got %v", loc(c, -1).AddHeaders)
 			}
-			if want := []Header{{"C", "3"}}; !reflect.DeepEqual(loc(c, 0).AddHeaders, want) {
+			if want := []Header{{Name: "C", Value: "3"}}; !reflect.DeepEqual(loc(c, 0).AddHeaders, want) {
 				t.Errorf("location: got %v", loc(c, 0).AddHeaders)
 			}
 		}, ""},
@@ -434,9 +434,6 @@ func TestDirectives(t *testing.T) {
 				t.Errorf("got %+v %+v %+v", l[0], l[1], l[2])
 			}
 		}, ""},
-		{"location named", "server { listen 1; location @x { } }", nil, `1:29: named locations are not supported`},
-		{"location regex case", "server { listen 1; location ~* \\.PHP$ { } }", nil, `1:29: regular expression locations are not supported`},
-		{"location prefix modifier", "server { listen 1; location ^~ /x { } }", nil, `1:29: location modifier "^~" is not supported (there are no regular expression locations: use a plain prefix)`},
 		{"location duplicate exact", "server { listen 1; location = /a { } location =/a { } }", nil, `1:48: duplicate location "/a"`},
 		{"location in main", "location / { }", nil, `1:1: "location" directive is not allowed here`},
 		{"status", "server { listen 1; location = /s { status; } }", func(t *testing.T, c *Config) {

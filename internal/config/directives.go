@@ -152,52 +152,64 @@ func serverDirective(p *parser, lv *level, st *stmt) error {
 
 func locationDirective(p *parser, lv *level, st *stmt) error {
 	var path token
-	exact := false
+	var mod string // "", "=", "^~", "~", "~*" or "@"
 	if len(st.args) == 2 {
-		mod := st.args[0]
-		switch mod.text {
-		case "=":
-			exact = true
-		case "~", "~*":
-			return errorf(mod.pos, "regular expression locations are not supported")
-		case "^~":
-			return errorf(mod.pos, `location modifier "^~" is not supported (there are no regular expression locations: use a plain prefix)`)
+		m := st.args[0]
+		switch m.text {
+		case "=", "^~", "~", "~*":
+			mod = m.text
 		default:
-			return errorf(mod.pos, "invalid location modifier %q", mod.text)
+			return errorf(m.pos, "invalid location modifier %q", m.text)
 		}
 		path = st.args[1]
 	} else {
+		// nginx also reads the modifier glued to the path: "=/p", "~\.php$",
+		// "~*\.jpg$", "^~/p" and "@name".
 		path = st.args[0]
-		t := path.text
-		switch {
-		case path.quoted:
-		case strings.HasPrefix(t, "=") && len(t) > 1: // nginx accepts "=/path"
-			exact = true
-			path.text = t[1:]
-			path.pos.Col++
-		case strings.HasPrefix(t, "~"):
-			return errorf(path.pos, "regular expression locations are not supported")
-		case strings.HasPrefix(t, "@"):
-			return errorf(path.pos, "named locations are not supported")
+		if !path.quoted {
+			for _, m := range []string{"^~", "~*", "~", "=", "@"} {
+				if strings.HasPrefix(path.text, m) && len(path.text) > len(m) {
+					mod = m
+					if m != "@" {
+						path.text = path.text[len(m):]
+						path.pos.Col += len(m)
+					}
+					break
+				}
+			}
 		}
 	}
-	if !strings.HasPrefix(path.text, "/") {
-		return errorf(path.pos, `invalid location path %q, it must start with "/"`, path.text)
+	lb := &locationBlock{pos: st.name.pos, exact: mod == "=", noRegex: mod == "^~", named: mod == "@"}
+	switch mod {
+	case "~", "~*":
+		re, err := compileLocationRegex(path, mod == "~*")
+		if err != nil {
+			return err
+		}
+		lb.regex = re
+	case "@":
+		if !validName(path.text[1:]) {
+			return errorf(path.pos, "invalid named location %q", path.text)
+		}
+	default:
+		if !strings.HasPrefix(path.text, "/") {
+			return errorf(path.pos, `invalid location path %q, it must start with "/"`, path.text)
+		}
 	}
 	if hasCTL(path.text) {
 		return errorf(path.pos, "invalid location path %q", path.text)
 	}
 	sb := lv.server
 	for _, o := range sb.locs {
-		if o.exact == exact && o.path == path.text {
+		if o.exact == lb.exact && (o.regex != nil) == (lb.regex != nil) && o.path == path.text &&
+			(lb.regex == nil || o.regex.String() == lb.regex.String()) {
 			return errorf(path.pos, "duplicate location %q", path.text)
 		}
 	}
-	lb := &locationBlock{
-		level: level{ctx: ctxLocation, seen: map[string]bool{}, server: sb, cgiExt: map[string]bool{}, locPath: path.text},
-		pos:   st.name.pos,
-		path:  path.text,
-		exact: exact,
+	lb.level = level{ctx: ctxLocation, seen: map[string]bool{}, server: sb, cgiExt: map[string]bool{}, locPath: path.text}
+	lb.path = path.text
+	if lb.regex != nil || lb.named {
+		lb.locPath = "" // alias names the whole file: no directory prefix to check against
 	}
 	if err := p.statements(st.lx, &lb.level, false, &st.name); err != nil {
 		return err
@@ -469,6 +481,9 @@ func aliasDirective(p *parser, lv *level, st *stmt) error {
 		return invalid(a, st)
 	}
 	path := p.abs(a.text)
+	if HasVars(a.text) {
+		return aliasTemplate(lv, a, path) // tryfiles.go
+	}
 	fi, err := os.Stat(path)
 	switch {
 	case os.IsNotExist(err):
@@ -626,8 +641,15 @@ func indexDirective(p *parser, lv *level, st *stmt) error {
 
 func errorPageDirective(p *parser, lv *level, st *stmt) error {
 	last := st.args[len(st.args)-1]
-	if !(strings.HasPrefix(last.text, "/") || isHTTPURL(last.text)) || hasCTL(last.text) {
-		return invalidMust(last, st, `a URI starting with "/" or an http(s):// URL`)
+	if !(strings.HasPrefix(last.text, "/") || strings.HasPrefix(last.text, "@") || strings.HasPrefix(last.text, "$") || isHTTPURL(last.text)) || hasCTL(last.text) {
+		return invalidMust(last, st, `a URI starting with "/", a named location "@name" or an http(s):// URL`)
+	}
+	tmpl, err := argTemplate(last)
+	if err != nil {
+		return err
+	}
+	if strings.HasPrefix(last.text, "@") {
+		lv.namedRefs = append(lv.namedRefs, namedRef{last.text, last.pos})
 	}
 	var codes []int
 	for _, a := range st.args[:len(st.args)-1] {
@@ -642,8 +664,19 @@ func errorPageDirective(p *parser, lv *level, st *stmt) error {
 		if first || l.ErrorPages == nil { // a level's own list replaces the inherited one
 			l.ErrorPages = map[int]string{}
 		}
+		if first {
+			l.ErrorPageTmpls = nil
+		}
 		for _, c := range codes {
 			l.ErrorPages[c] = uri
+			if tmpl != nil {
+				if l.ErrorPageTmpls == nil {
+					l.ErrorPageTmpls = map[int]*Template{}
+				}
+				l.ErrorPageTmpls[c] = tmpl
+			} else {
+				delete(l.ErrorPageTmpls, c)
+			}
 		}
 	})
 	return nil
@@ -687,7 +720,7 @@ func methodsDirective(p *parser, lv *level, st *stmt) error {
 func returnDirective(p *parser, lv *level, st *stmt) error {
 	a := st.args[0]
 	r := &Return{}
-	if len(st.args) == 1 && isHTTPURL(a.text) {
+	if len(st.args) == 1 && (isHTTPURL(a.text) || strings.HasPrefix(a.text, "$scheme")) {
 		r.Code, r.Text = 302, a.text
 	} else {
 		n, err := strconv.Atoi(a.text)
@@ -708,6 +741,14 @@ func returnDirective(p *parser, lv *level, st *stmt) error {
 			}
 		}
 	}
+	if hasCTL(r.Text) && r.Code >= 300 && r.Code < 400 {
+		return errorf(st.args[len(st.args)-1].pos, "invalid redirect URL %q", r.Text)
+	}
+	tmpl, err := argTemplate(st.args[len(st.args)-1])
+	if err != nil {
+		return err
+	}
+	r.Tmpl = tmpl
 	lv.loc = append(lv.loc, func(l *Location) {
 		rr := *r
 		l.Return = &rr
@@ -772,7 +813,11 @@ func addHeaderDirective(p *parser, lv *level, st *stmt) error {
 	if hasCTL(v.text) {
 		return errorf(v.pos, "invalid header value %q", v.text)
 	}
-	h, first := Header{Name: n.text, Value: v.text}, st.first
+	tmpl, err := argTemplate(v)
+	if err != nil {
+		return err
+	}
+	h, first := Header{Name: n.text, Value: v.text, Tmpl: tmpl}, st.first
 	lv.loc = append(lv.loc, func(l *Location) {
 		if first {
 			l.AddHeaders = nil

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -100,6 +101,8 @@ func dump(v any) string {
 var (
 	durationType = reflect.TypeOf(time.Duration(0))
 	posType      = reflect.TypeOf(Pos{})
+	templateType = reflect.TypeOf((*Template)(nil))
+	regexpType   = reflect.TypeOf((*regexp.Regexp)(nil))
 )
 
 func dumpValue(lines *[]string, path string, v reflect.Value) {
@@ -110,6 +113,13 @@ func dumpValue(lines *[]string, path string, v reflect.Value) {
 		return
 	case v.Type() == posType:
 		add(v.Interface().(Pos).String())
+		return
+	case v.Type() == templateType || v.Type() == regexpType:
+		if v.IsNil() {
+			add("nil")
+		} else {
+			add(fmt.Sprintf("%q", v.Interface().(fmt.Stringer).String()))
+		}
 		return
 	}
 	switch v.Kind() {

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"syscall"
@@ -104,6 +105,8 @@ type level struct {
 	cgiExt map[string]bool // extensions given to `cgi` at this level
 
 	locPath string // for a location level, its path (alias checks what it may name)
+
+	namedRefs []namedRef // "@name" uses (try_files, error_page), checked in build
 }
 
 type serverBlock struct {
@@ -119,9 +122,12 @@ type serverBlock struct {
 
 type locationBlock struct {
 	level
-	pos   Pos
-	path  string
-	exact bool
+	pos     Pos
+	path    string
+	exact   bool
+	noRegex bool           // ^~
+	named   bool           // @name
+	regex   *regexp.Regexp // ~ and ~*
 }
 
 // stmt is one directive as read: its name, arguments and whether a block
@@ -372,6 +378,9 @@ func (p *parser) build() (*Config, error) {
 		for _, f := range sb.srv {
 			f(s)
 		}
+		if err := p.checkNamed(sb); err != nil {
+			return nil, err
+		}
 		s.Default = p.location(sb, nil)
 		for _, lb := range sb.locs {
 			s.Locations = append(s.Locations, p.location(sb, lb))
@@ -416,6 +425,7 @@ func (p *parser) location(sb *serverBlock, lb *locationBlock) *Location {
 	levels := [][]func(*Location){p.main.loc, sb.loc}
 	if lb != nil {
 		l.Pos, l.Path, l.Exact = lb.pos, lb.path, lb.exact
+		l.Regex, l.NoRegex, l.Named = lb.regex, lb.noRegex, lb.named
 		levels = append(levels, lb.loc)
 	}
 	for _, fns := range levels {
@@ -423,5 +433,6 @@ func (p *parser) location(sb *serverBlock, lb *locationBlock) *Location {
 			f(l)
 		}
 	}
+	l.Captures = l.Regex != nil && usesCaptures(l)
 	return l
 }
