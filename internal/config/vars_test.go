@@ -52,9 +52,9 @@ func TestTemplateExpand(t *testing.T) {
 		{"https://$host$request_uri", "https://example.com/a%20b?x=1"},
 		{"${host}suffix", "example.comsuffix"},
 		{"$http_x_evil", "okSet-Cookie: pwned=1tail"}, // CR, LF, NUL stripped
-		{"[$http_x_del]", "[ab\tc]"},                    // DEL stripped, tab kept
-		{"$http_X_LONG", long},                          // header names are case-insensitive
-		{"q=$arg_q", "q=caf%C3%A9+x"},                   // raw, as nginx: not decoded
+		{"[$http_x_del]", "[ab\tc]"},                  // DEL stripped, tab kept
+		{"$http_X_LONG", long},                        // header names are case-insensitive
+		{"q=$arg_q", "q=caf%C3%A9+x"},                 // raw, as nginx: not decoded
 		{"$cookie_sid;$1;${1}0", "abc;one;one0"},
 		{"$args", "x=1"},
 		{"no variables", "no variables"},
