@@ -170,9 +170,12 @@ func StripPort(host []byte) []byte {
 	return host
 }
 
-// Location returns the location of s that serves the clean path: an exact
-// (`location = /p`) match first, else the longest prefix that matches at a
-// segment boundary, else s.Default.
+// Location returns the location of s that serves the clean path, in
+// nginx's order: an exact (`location = /p`) match first; else the longest
+// prefix that matches at a segment boundary is remembered and, unless it
+// is a `^~` prefix, the regex locations (`~`, `~*`) are tried in
+// declaration order and the first that matches wins; else the remembered
+// prefix; else s.Default. Named locations (`@name`) never match a path.
 //
 // A prefix P matches path when path == P, or path starts with P and either
 // P ends in "/" or the byte after P in path is "/": `/img` matches `/img`
@@ -182,15 +185,27 @@ func StripPort(host []byte) []byte {
 // Location does not allocate.
 func Location(s *config.Server, path string) *config.Location {
 	var best *config.Location
+	regex := false
 	for _, l := range s.Locations {
-		if l.Exact {
+		switch {
+		case l.Exact:
 			if l.Path == path {
 				return l
 			}
 			continue
+		case l.Regex != nil:
+			regex = true
+			continue
+		case l.Named:
+			continue
 		}
 		if (best == nil || len(l.Path) > len(best.Path)) && prefixMatch(l.Path, path) {
 			best = l
+		}
+	}
+	if regex && (best == nil || !best.NoRegex) {
+		if l := regexLocation(s, path); l != nil {
+			return l
 		}
 	}
 	if best == nil {
@@ -434,7 +449,9 @@ func AppendFilePath(dst []byte, loc *config.Location, path string) []byte {
 	if loc.Alias == "" {
 		return join(dst, loc.Root, path)
 	}
-	if loc.Exact {
+	if loc.Exact || loc.Regex != nil {
+		// In a regex location the alias is the whole path (nginx), usually
+		// built from captures by the caller.
 		return join(dst, loc.Alias, "")
 	}
 	rest := path
