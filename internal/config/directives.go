@@ -480,10 +480,10 @@ func aliasDirective(p *parser, lv *level, st *stmt) error {
 	if a.text == "" {
 		return invalid(a, st)
 	}
-	path := p.abs(a.text)
 	if HasVars(a.text) {
-		return aliasTemplate(lv, a, path) // tryfiles.go
+		return aliasTemplate(p, lv, a) // tryfiles.go
 	}
+	path := p.abs(a.text)
 	fi, err := os.Stat(path)
 	switch {
 	case os.IsNotExist(err):

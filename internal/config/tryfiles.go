@@ -63,10 +63,15 @@ func tryFilesDirective(p *parser, lv *level, st *stmt) error {
 // aliasTemplate records an alias with variables (`location ~ ^/u/(\w+)/(.*)$
 // { alias /home/$1/www/$2; }`). What it names is only known per request,
 // so it is not checked at load time; the static handler's checks apply to
-// what it expands to. Alias keeps the text for messages.
-func aliasTemplate(lv *level, a token, path string) error {
+// what it expands to, and the server refuses an expansion that is not an
+// absolute path free of ".." segments. Alias keeps the text for messages.
+func aliasTemplate(p *parser, lv *level, a token) error {
 	if _, err := compileArg(a); err != nil { // the error's position is in the text as written
 		return err
+	}
+	path := a.text
+	if !strings.HasPrefix(path, "$") { // "$document_root/..." is absolute when expanded
+		path = p.abs(path)
 	}
 	t, err := CompileTemplate(path)
 	if err != nil {

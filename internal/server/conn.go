@@ -68,6 +68,11 @@ type conn struct {
 	lis *listener     // accepted on (ops: TLS configuration, see proxy.go)
 	sem chan struct{} // the max_connections slot set this connection holds one of
 	tls bool          // TLS is established (rwc is a *tls.Conn)
+
+	// Variables (vars.go): the current request's expansion context and a
+	// scratch buffer for expansions, kept across requests.
+	vars   reqVars
+	varBuf []byte
 }
 
 // reqState is what a connection needs only while it serves requests: the
@@ -99,6 +104,7 @@ func (c *conn) giveReqState() {
 		return
 	}
 	c.reqState = nil
+	c.vars = reqVars{} // it points into the request
 	rs.w.Reset(nil, 1, false, false)
 	rs.parser.Reset()
 	rs.req.Reset()

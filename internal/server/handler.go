@@ -36,6 +36,13 @@ type handler struct {
 	// abort is set when the response cannot be completed (bytes already
 	// sent, then a failure): the connection closes without Finish.
 	abort bool
+	// bodyReq is the request (the connection's, or a try_files internal
+	// redirect of it) whose body is still the connection's to read.
+	bodyReq *http1.Request
+	// internal is a try_files internal redirect to serve next (tryfiles.go),
+	// and named the `location @name` it goes to, if any.
+	internal *http1.Request
+	named    *config.Location
 }
 
 // maxLocalRedirects bounds CGI local redirects (RFC 3875 §6.2.2) per
@@ -82,8 +89,15 @@ func (h *handler) serve() {
 		h.w.WriteHeader(204)
 		return
 	}
+	h.bodyReq = req
+	h.setVars(req, h.srv.Default, "", nil)
 	for range maxLocalRedirects {
 		redirect := h.dispatch(req)
+		if h.internal != nil {
+			// try_files: the same request at another URI (tryfiles.go).
+			req, h.internal = h.internal, nil
+			continue
+		}
 		if redirect == "" {
 			return
 		}
@@ -97,7 +111,7 @@ func (h *handler) serve() {
 		r2.ContentLength, r2.Chunked, r2.ExpectContinue = -1, false, false
 		req = &r2
 	}
-	h.logFailure(h.srv.Default, 500, "too many CGI local redirects", nil)
+	h.logFailure(h.srv.Default, 500, "too many internal redirects (CGI local redirects or try_files)", nil)
 	h.errorPage(h.srv.Default, 500, "")
 }
 
@@ -111,7 +125,23 @@ func (h *handler) dispatch(req *http1.Request) string {
 		return ""
 	}
 	h.path = path
-	loc := route.Location(h.srv, path)
+	var loc *config.Location
+	var caps []int
+	if h.named != nil {
+		loc, h.named = h.named, nil
+	} else {
+		loc, caps = route.Select(h.srv, path)
+	}
+	if loc.AliasTmpl != nil {
+		l := h.expandAlias(loc, req, path, caps) // tryfiles.go
+		if l == nil {
+			h.logFailure(loc, 404, "alias expands to a relative path or one with \"..\"", nil)
+			h.errorPage(loc, 404, path)
+			return ""
+		}
+		loc = l
+	}
+	h.setVars(req, loc, path, caps)
 	h.c.body.setLocation(loc)
 
 	// nginx's rewrite phase (return) runs before its access phase (methods).
@@ -151,6 +181,14 @@ func (h *handler) dispatch(req *http1.Request) string {
 		h.logFailure(loc, 413, "Content-Length over client_max_body_size", nil)
 		h.errorPage(loc, 413, path)
 		return ""
+	}
+
+	if loc.TryFiles != nil {
+		var done bool
+		if path, done = h.tryFiles(req, loc, path); done { // tryfiles.go
+			return ""
+		}
+		h.path = path
 	}
 
 	if len(loc.CGI) > 0 {
@@ -272,7 +310,7 @@ func (h *handler) runCGI(req *http1.Request, loc *config.Location, script *cgi.S
 // is an error page's: the response keeps it whatever the program says.
 func (h *handler) execCGI(req *http1.Request, loc *config.Location, script *cgi.Script, status int) (string, error) {
 	var body io.Reader
-	if req == h.req && (req.ContentLength > 0 || req.Chunked) {
+	if req == h.bodyReq && (req.ContentLength > 0 || req.Chunked) {
 		body = &h.c.body
 		// The program's stdin is fed from another goroutine while the
 		// response head may go out (conn.go, body.BeforeHead).
@@ -482,17 +520,25 @@ func allowHeader(loc *config.Location) string {
 
 func (h *handler) addHeaders(loc *config.Location) {
 	for _, f := range loc.AddHeaders {
-		h.w.Header().Add(f.Name, f.Value)
+		v := f.Value
+		if f.Tmpl != nil {
+			v = h.expand(f.Tmpl) // never holds CR, LF or NUL (config.Template.Expand)
+		}
+		h.w.Header().Add(f.Name, v)
 	}
 }
 
 // doReturn implements `return CODE [URL|TEXT]`.
 func (h *handler) doReturn(loc *config.Location, r *config.Return) {
+	text := r.Text
+	if r.Tmpl != nil {
+		text = h.expand(r.Tmpl)
+	}
 	switch r.Code {
 	case 301, 302, 303, 307, 308:
 		h.addHeaders(loc)
-		h.w.Header().Set("Location", r.Text)
-		body := redirectBody(r.Code, r.Text)
+		h.w.Header().Set("Location", text)
+		body := redirectBody(r.Code, text)
 		h.w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		h.w.SetContentLength(int64(len(body)))
 		h.w.WriteHeader(r.Code)
@@ -508,9 +554,9 @@ func (h *handler) doReturn(loc *config.Location, r *config.Return) {
 	}
 	h.addHeaders(loc)
 	h.w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	h.w.SetContentLength(int64(len(r.Text)))
+	h.w.SetContentLength(int64(len(text)))
 	h.w.WriteHeader(r.Code)
-	h.w.Write([]byte(r.Text))
+	h.w.Write([]byte(text))
 }
 
 func redirectBody(code int, url string) []byte {
@@ -525,8 +571,19 @@ func redirectBody(code int, url string) []byte {
 // error_page that itself fails falls back to the built-in page: one level,
 // no loops.
 func (h *handler) errorPage(loc *config.Location, status int, _ string) {
+	h.c.vars.status = status
 	h.addHeaders(loc)
 	if uri, ok := loc.ErrorPages[status]; ok {
+		if t := loc.ErrorPageTmpls[status]; t != nil {
+			uri = h.expand(t)
+		}
+		if strings.HasPrefix(uri, "@") {
+			if h.namedErrorPage(uri, status) { // tryfiles.go
+				return
+			}
+			writeBuiltinError(h.w, status, loc)
+			return
+		}
 		if strings.HasPrefix(uri, "http://") || strings.HasPrefix(uri, "https://") {
 			h.w.Header().Set("Location", uri)
 			body := redirectBody(302, uri)

@@ -1,0 +1,129 @@
+package server
+
+import (
+	"os"
+	"strings"
+
+	"webserv/internal/config"
+	"webserv/internal/http1"
+	"webserv/internal/route"
+	"webserv/internal/static"
+)
+
+// try_files, variable aliases and named error pages (SPEC §2a), as nginx
+// does them.
+
+// tryFiles runs loc's `try_files` for req at path. Each FILE, expanded,
+// names a URI under loc's root or alias; the first that exists — as a
+// directory when the argument ends in "/", else as a non-directory — becomes the
+// request's URI within the same location (nginx does not select a
+// location again), and tryFiles returns it. Otherwise the last argument
+// decides: =CODE answers that status through error_page, and a URI (or
+// @name) is an internal redirect, served next by serve's loop, which
+// bounds their number. done reports that the request is answered or
+// redirected.
+func (h *handler) tryFiles(req *http1.Request, loc *config.Location, path string) (uri string, done bool) {
+	tf := loc.TryFiles
+	for _, f := range tf.Files {
+		h.c.varBuf = f.Expand(h.c.varBuf[:0], &h.c.vars)
+		name := string(h.c.varBuf)
+		// As in nginx, the argument as written says whether a directory
+		// is tested: `$uri` tests a file even when $uri ends in "/".
+		dir := strings.HasSuffix(f.Raw, "/")
+		if dir {
+			name = strings.TrimRight(name, "/") + "/"
+		}
+		if !safeURI(name) {
+			continue // a value from the request ($arg_x) must not climb out of the root
+		}
+		fi, err := os.Stat(route.FilePath(loc, name))
+		if err != nil || fi.IsDir() != dir {
+			continue
+		}
+		h.c.vars.path = name
+		return name, false
+	}
+	if tf.Code != 0 {
+		h.logFailure(loc, tf.Code, "try_files: no file found", nil)
+		h.errorPage(loc, tf.Code, path)
+		return "", true
+	}
+	target := h.expand(tf.Fallback)
+	r2 := *req
+	if strings.HasPrefix(target, "@") {
+		// A named location serves the same URI (config checked it exists).
+		h.named = route.Named(h.srv, target)
+		if h.named == nil {
+			h.logFailure(loc, 500, "try_files: no location "+target, nil)
+			h.errorPage(loc, 500, path)
+			return "", true
+		}
+	} else {
+		// An internal redirect keeps the method, the body and the
+		// request-target ($request_uri, CGI's REQUEST_URI: a PHP front
+		// controller routes on it); the args are the URI's own, none if it
+		// has none, as in nginx.
+		p, q, _ := strings.Cut(target, "?")
+		// dispatch percent-decodes the path again: a "%" that $uri
+		// brought in decoded must survive as itself.
+		r2.Path = []byte(strings.ReplaceAll(p, "%", "%25"))
+		r2.Query = []byte(q)
+	}
+	if h.bodyReq == req {
+		h.bodyReq = &r2
+	}
+	h.internal = &r2
+	return "", true
+}
+
+// safeURI reports whether name, a URI that try_files tests, is absolute
+// and has no ".." segment.
+func safeURI(name string) bool {
+	if !strings.HasPrefix(name, "/") {
+		return false
+	}
+	for _, seg := range strings.Split(name, "/") {
+		if seg == ".." {
+			return false
+		}
+	}
+	return true
+}
+
+// expandAlias returns a copy of loc whose Alias is its template expanded
+// for this request (`location ~ ^/u/(\w+)/(.*)$ { alias /home/$1/www/$2; }`),
+// or nil when the expansion is not an absolute path without ".." segments:
+// variables from the request must not lead out of the intended tree.
+func (h *handler) expandAlias(loc *config.Location, req *http1.Request, path string, caps []int) *config.Location {
+	h.setVars(req, loc, path, caps)
+	alias := h.expand(loc.AliasTmpl)
+	if !safeURI(alias) {
+		return nil
+	}
+	l := *loc
+	l.Alias, l.AliasTmpl = alias, nil
+	return &l
+}
+
+// namedErrorPage answers status through `error_page ... @name`: the named
+// location's `return`, else its files for the request's path, keeping
+// status. It reports false when that fails (the caller sends the built-in
+// page).
+func (h *handler) namedErrorPage(name string, status int) bool {
+	target := route.Named(h.srv, name)
+	if target == nil {
+		return false
+	}
+	if target.Return != nil {
+		if target.Return.Text == "" && target.Return.Code >= 400 {
+			return false // would come back here
+		}
+		h.doReturn(target, target.Return)
+		return true
+	}
+	path := h.path
+	if path == "" {
+		path = "/"
+	}
+	return static.Serve(h.w, h.req, target, path, status) == nil
+}

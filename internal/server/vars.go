@@ -1,0 +1,211 @@
+package server
+
+import (
+	"net"
+	"os"
+	"strings"
+	"sync"
+
+	"webserv/internal/config"
+	"webserv/internal/http1"
+	"webserv/internal/route"
+)
+
+// reqVars is the expansion context of config templates (SPEC §2a) for the
+// request a connection is serving: the request, the connection's
+// addresses, the location and its regex captures. It lives in the conn,
+// which outlives the request, so that passing it as a config.VarSource
+// allocates nothing; dispatch refills it for every request and internal
+// redirect.
+type reqVars struct {
+	c    *conn
+	srv  *config.Server
+	req  *http1.Request
+	loc  *config.Location
+	path string // $uri: the clean path (try_files may change it)
+	caps []int  // submatch indices into capSubject, nil without captures
+	// capSubject is the path the location's regex matched.
+	capSubject string
+	status     int // $status, once known
+}
+
+// hostname is $hostname, read once: it names the machine, not a request.
+var hostname = sync.OnceValue(func() string {
+	h, _ := os.Hostname()
+	return h
+})
+
+// AppendVar implements config.VarSource.
+func (v *reqVars) AppendVar(dst []byte, x config.Var) []byte {
+	req := v.req
+	switch x.Kind {
+	case config.VarURI:
+		return append(dst, v.path...)
+	case config.VarRequestURI:
+		return append(dst, req.Target...)
+	case config.VarArgs:
+		return append(dst, req.Query...)
+	case config.VarArg:
+		return append(dst, argValue(req.Query, x.Name)...)
+	case config.VarHost:
+		// nginx: the Host name, lowercased, without port; else the
+		// server's name.
+		h := route.StripPort(req.Host)
+		if len(h) == 0 {
+			return append(dst, serverName(v.srv)...)
+		}
+		start := len(dst)
+		dst = append(dst, h...)
+		for i := start; i < len(dst); i++ {
+			if c := dst[i]; 'A' <= c && c <= 'Z' {
+				dst[i] = c + 'a' - 'A'
+			}
+		}
+		return dst
+	case config.VarHostname:
+		return append(dst, hostname()...)
+	case config.VarServerName:
+		return append(dst, serverName(v.srv)...)
+	case config.VarServerPort:
+		return append(dst, port(v.c.local())...)
+	case config.VarScheme:
+		if v.c.tls {
+			return append(dst, "https"...)
+		}
+		return append(dst, "http"...)
+	case config.VarHTTPS:
+		if v.c.tls {
+			return append(dst, "on"...)
+		}
+		return dst
+	case config.VarRemoteAddr:
+		return append(dst, host(v.c.remote())...)
+	case config.VarRemotePort:
+		return append(dst, port(v.c.remote())...)
+	case config.VarRequestMethod:
+		return append(dst, req.Method...)
+	case config.VarHTTP:
+		return append(dst, req.Get(x.Name)...)
+	case config.VarCookie:
+		return append(dst, cookieValue(req, x.Name)...)
+	case config.VarDocumentRoot:
+		if v.loc.Alias != "" && v.loc.AliasTmpl == nil {
+			return append(dst, v.loc.Alias...)
+		}
+		return append(dst, v.loc.Root...)
+	case config.VarRequestFilename:
+		return route.AppendFilePath(dst, v.loc, v.path)
+	case config.VarContentType:
+		return append(dst, req.Get("Content-Type")...)
+	case config.VarContentLength:
+		return append(dst, req.Get("Content-Length")...)
+	case config.VarStatus:
+		if v.status > 0 {
+			return appendInt(dst, v.status)
+		}
+		return dst
+	case config.VarCapture:
+		if i := 2 * x.N; i+1 < len(v.caps) && v.caps[i] >= 0 {
+			return append(dst, v.capSubject[v.caps[i]:v.caps[i+1]]...)
+		}
+	}
+	return dst
+}
+
+func appendInt(dst []byte, n int) []byte {
+	var b [20]byte
+	i := len(b)
+	for {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			break
+		}
+	}
+	return append(dst, b[i:]...)
+}
+
+func host(addr string) string {
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		return h
+	}
+	return addr
+}
+
+func port(addr string) string {
+	if i := strings.LastIndexByte(addr, ':'); i >= 0 {
+		return addr[i+1:]
+	}
+	return ""
+}
+
+// argValue is $arg_NAME: the raw value of the first query parameter
+// named name (ASCII case-insensitive, as nginx compares), not
+// percent-decoded (nginx leaves $arg_ raw).
+func argValue(q []byte, name string) []byte {
+	for len(q) > 0 {
+		var kv []byte
+		if i := indexByte(q, '&'); i >= 0 {
+			kv, q = q[:i], q[i+1:]
+		} else {
+			kv, q = q, nil
+		}
+		k, val := kv, []byte(nil)
+		if i := indexByte(kv, '='); i >= 0 {
+			k, val = kv[:i], kv[i+1:]
+		}
+		if len(k) == len(name) && strings.EqualFold(string(k), name) {
+			return val
+		}
+	}
+	return nil
+}
+
+// cookieValue is $cookie_NAME: the value of the cookie named name (exact,
+// as cookie names are case-sensitive, RFC 6265 §5.4) in any Cookie field.
+func cookieValue(req *http1.Request, name string) []byte {
+	for i := range req.Fields {
+		f := &req.Fields[i]
+		if !strings.EqualFold(string(f.Name), "cookie") {
+			continue
+		}
+		v := f.Value
+		for len(v) > 0 {
+			var pair []byte
+			if j := indexByte(v, ';'); j >= 0 {
+				pair, v = v[:j], v[j+1:]
+			} else {
+				pair, v = v, nil
+			}
+			for len(pair) > 0 && (pair[0] == ' ' || pair[0] == '\t') {
+				pair = pair[1:]
+			}
+			if j := indexByte(pair, '='); j >= 0 && string(pair[:j]) == name {
+				return pair[j+1:]
+			}
+		}
+	}
+	return nil
+}
+
+func indexByte(b []byte, c byte) int {
+	for i, x := range b {
+		if x == c {
+			return i
+		}
+	}
+	return -1
+}
+
+// expand returns t expanded for the current request, through the
+// connection's scratch buffer (one string allocation for the result).
+func (h *handler) expand(t *config.Template) string {
+	h.c.varBuf = t.Expand(h.c.varBuf[:0], &h.c.vars)
+	return string(h.c.varBuf)
+}
+
+// setVars points the expansion context at req served by loc for path.
+func (h *handler) setVars(req *http1.Request, loc *config.Location, path string, caps []int) {
+	h.c.vars = reqVars{c: h.c, srv: h.srv, req: req, loc: loc, path: path, caps: caps, capSubject: path}
+}
