@@ -51,7 +51,7 @@ func (c nginxCase) run(t *testing.T, s *servertest.Server, port int) {
 	}
 	for i := 0; i+1 < len(c.header); i += 2 {
 		if got := resp.Header.Get(c.header[i]); got != c.header[i+1] {
-			t.Errorf("%s %s: %s = %q, want %q", c.method, c.path, c.header[i], got, c.header[i+1])
+			t.Errorf("%s %s: %s = %.80q, want %.80q", c.method, c.path, c.header[i], got, c.header[i+1])
 		}
 	}
 }
