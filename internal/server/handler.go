@@ -190,6 +190,10 @@ func (h *handler) dispatch(req *http1.Request) string {
 		}
 		h.path = path
 	}
+	if r2 := h.indexRedirect(req, loc, path); r2 != nil { // tryfiles.go
+		h.internal = r2
+		return ""
+	}
 
 	if len(loc.CGI) > 0 {
 		script, err := cgi.Find(loc, path)

@@ -99,7 +99,7 @@ server {
 	for _, c := range []nginxCase{
 		{method: "GET", path: "/", status: 200, want: "home", header: []string{"X-Path", "/ from 127.0.0.1 via http:" + port1}},
 		{method: "GET", path: "/style.css", status: 200, want: "css", header: []string{"X-Path", "/style.css from 127.0.0.1 via http:" + port1}},
-		{method: "GET", path: "/docs", status: 200, want: "docs", header: []string{"X-Path", "/docs/ from 127.0.0.1 via http:" + port1}},
+		{method: "GET", path: "/docs", status: 301, header: []string{"Location", "/docs/"}}, // as nginx
 		{method: "GET", path: "/docs/", status: 200, want: "docs"},
 		{method: "GET", path: "/nope", status: 404, want: "not here"},
 		{method: "GET", path: "/style.css/", status: 404, want: "not here"},
@@ -235,6 +235,46 @@ server {
 		{method: "GET", path: "/u/bob/card.txt", status: 200, want: "bob's card"},
 		{method: "GET", path: "/u/eve/card.txt", status: 404},
 		{method: "GET", path: "/err/x", status: 410, want: "gone /err/x"},
+	} {
+		c.run(t, s, 0)
+	}
+}
+
+// TestNginxPHPRegexLocation: the PHP site as nginx configurations write
+// it, CGI in `location ~ \.php$` and not in `location /`. "/" is served
+// by `location /`, whose index file index.php another location runs: as
+// nginx's index module does, the index is an internal redirect that
+// selects a location again, so the script runs and its source is never
+// sent (SPEC §5).
+func TestNginxPHPRegexLocation(t *testing.T) {
+	php, err := exec.LookPath("php-cgi")
+	if err != nil {
+		t.Skip("php-cgi not installed (CI installs it: apt-get install php-cgi)")
+	}
+	t.Parallel()
+	conf := `
+server {
+    listen 127.0.0.1:$PORT0;
+    root public;
+    index index.php index.html;
+    location / {
+        try_files $uri $uri/ /index.php?$args;
+    }
+    location ~ \.php$ {
+        try_files $uri =404;
+        cgi .php ` + php + `;
+    }
+}
+`
+	s := servertest.Start(t, conf, 1, map[string]string{
+		"public/index.php":     `<?php echo "front ", $_SERVER["REQUEST_URI"], " ", $_SERVER["SCRIPT_NAME"]; ?>`,
+		"public/sub/index.php": `<?php echo "sub ", $_SERVER["SCRIPT_NAME"]; ?>`,
+	})
+	for _, c := range []nginxCase{
+		{method: "GET", path: "/", status: 200, want: "front / /index.php"},
+		{method: "GET", path: "/sub/", status: 200, want: "sub /sub/index.php"},
+		{method: "GET", path: "/a/b", status: 200, want: "front /a/b /index.php"},
+		{method: "GET", path: "/nope.php", status: 404},
 	} {
 		c.run(t, s, 0)
 	}

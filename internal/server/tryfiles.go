@@ -15,7 +15,8 @@ import (
 
 // tryFiles runs loc's `try_files` for req at path. Each FILE, expanded,
 // names a URI under loc's root or alias; the first that exists — as a
-// directory when the argument ends in "/", else as a non-directory — becomes the
+// directory when the argument ends in "/", else as a non-directory —
+// becomes the
 // request's URI within the same location (nginx does not select a
 // location again), and tryFiles returns it. Otherwise the last argument
 // decides: =CODE answers that status through error_page, and a URI (or
@@ -28,10 +29,16 @@ func (h *handler) tryFiles(req *http1.Request, loc *config.Location, path string
 		h.c.varBuf = f.Expand(h.c.varBuf[:0], &h.c.vars)
 		name := string(h.c.varBuf)
 		// As in nginx, the argument as written says whether a directory
-		// is tested: `$uri` tests a file even when $uri ends in "/".
+		// is tested: `$uri` tests a file even when $uri ends in "/". For
+		// `$uri/` the URI is the value without that final "/": "/docs"
+		// then answers 301 to "/docs/" as the static handler does for a
+		// directory, and "/docs/" serves its index.
 		dir := strings.HasSuffix(f.Raw, "/")
 		if dir {
-			name = strings.TrimRight(name, "/") + "/"
+			name = name[:len(name)-1]
+			if name == "" {
+				name = "/"
+			}
 		}
 		if !safeURI(name) {
 			continue // a value from the request ($arg_x) must not climb out of the root
@@ -126,4 +133,44 @@ func (h *handler) namedErrorPage(name string, status int) bool {
 		path = "/"
 	}
 	return static.Serve(h.w, h.req, target, path, status) == nil
+}
+
+// indexRedirect is nginx's index module where it differs from serving the
+// index file in place: for a directory URI whose index file another
+// location would serve, the request is redirected internally to that
+// file, and location selection runs again. With `location / { }` and
+// `location ~ \.php$ { cgi .php php-cgi; }`, "/" then runs index.php
+// instead of sending its source (SPEC §5: a script is only ever run).
+// Only servers with regex locations can differ, so only they pay for the
+// stat; the result is nil when the index is served here.
+func (h *handler) indexRedirect(req *http1.Request, loc *config.Location, path string) *http1.Request {
+	if !strings.HasSuffix(path, "/") || !hasRegex(h.srv) {
+		return nil
+	}
+	for _, name := range loc.Index {
+		uri := path + name
+		fi, err := os.Stat(route.FilePath(loc, uri))
+		if err != nil || fi.IsDir() {
+			continue
+		}
+		if route.Location(h.srv, uri) == loc {
+			return nil
+		}
+		r2 := *req
+		r2.Path = []byte(strings.ReplaceAll(uri, "%", "%25"))
+		if h.bodyReq == req {
+			h.bodyReq = &r2
+		}
+		return &r2
+	}
+	return nil
+}
+
+func hasRegex(s *config.Server) bool {
+	for _, l := range s.Locations {
+		if l.Regex != nil {
+			return true
+		}
+	}
+	return false
 }
