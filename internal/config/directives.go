@@ -516,6 +516,11 @@ func aliasDirective(p *parser, lv *level, st *stmt) error {
 }
 
 func uploadStore(p *parser, lv *level, st *stmt) error {
+	if lv.ctx == ctxLocation && lv.locPath == "" {
+		// Stored files' URLs are built from the location's prefix, which
+		// a regex or named location does not have.
+		return errorf(st.name.pos, "%q is not allowed in a regular expression or named location", st.name.text)
+	}
 	path, err := p.dirArg(st)
 	if err != nil {
 		return err

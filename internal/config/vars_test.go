@@ -230,6 +230,7 @@ func TestNginxForms(t *testing.T) {
 		{"try_files code", `server { listen 1; try_files $uri =200; }`, nil, `1:35: invalid value "=200" in "try_files" directive, it must be a URI or =CODE with CODE from 400 to 599`},
 		{"try_files one arg", `server { listen 1; try_files $uri; }`, nil, `1:20: invalid number of arguments in "try_files" directive`},
 		{"try_files main", `try_files $uri =404; server { listen 1; }`, nil, `1:1: "try_files" directive is not allowed here`},
+		{"upload_store in regex location", `server { listen 1; location ~ /up { upload_store .; } }`, nil, `1:37: "upload_store" is not allowed in a regular expression or named location`},
 		{"alias with captures", `server { listen 1; location ~ ^/u/(\w+)/(.*)$ { alias /srv/$1/www/$2; } }`, func(t *testing.T, c *Config) {
 			l := c.Servers[0].Locations[0]
 			if l.AliasTmpl == nil || l.AliasTmpl.Raw != "/srv/$1/www/$2" || !l.Captures {

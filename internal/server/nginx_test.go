@@ -222,6 +222,9 @@ server {
     location @nf {
         return 410 "gone $uri";
     }
+    location /moved/ {
+        error_page 404 https://new.example.com/from$uri?h=$http_x_tag;
+    }
 }
 `
 	s := servertest.Start(t, conf, 1, map[string]string{
@@ -235,6 +238,7 @@ server {
 		{method: "GET", path: "/u/bob/card.txt", status: 200, want: "bob's card"},
 		{method: "GET", path: "/u/eve/card.txt", status: 404},
 		{method: "GET", path: "/err/x", status: 410, want: "gone /err/x"},
+		{method: "GET", path: "/moved/a%20b", hdr: []string{"X-Tag", "t1"}, status: 302, header: []string{"Location", "https://new.example.com/from/moved/a b?h=t1"}},
 	} {
 		c.run(t, s, 0)
 	}
