@@ -104,3 +104,16 @@ func BenchmarkLocationRegex(b *testing.B) {
 		Select(s, "/static/css/site.css")
 	}
 }
+
+// BenchmarkSelectCaptures: a location whose directives use $1... pays
+// for Go's submatch slice (the one allocation per request).
+func BenchmarkSelectCaptures(b *testing.B) {
+	s := &config.Server{Default: &config.Location{}, Locations: []*config.Location{
+		{Path: "/"},
+		{Path: `^/u/(\w+)/(.*)$`, Regex: regexp.MustCompile(`^/u/(\w+)/(.*)$`), Captures: true},
+	}}
+	b.ReportAllocs()
+	for b.Loop() {
+		Select(s, "/u/bob/pics/a.jpg")
+	}
+}
