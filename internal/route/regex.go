@@ -9,11 +9,7 @@ import "webserv/internal/config"
 // for submatches, so only such locations cost an allocation; every other
 // selection matches with MatchString and allocates nothing.
 func Select(s *config.Server, path string) (loc *config.Location, caps []int) {
-	loc = Location(s, path)
-	if loc.Captures && loc.Regex != nil {
-		caps = loc.Regex.FindStringSubmatchIndex(path)
-	}
-	return loc, caps
+	return selectLocation(s, path, true)
 }
 
 // Named returns s's `location @name` (name with its "@"), or nil.
@@ -28,12 +24,22 @@ func Named(s *config.Server, name string) *config.Location {
 
 // regexLocation returns the first regex location of s, in declaration
 // order, whose pattern matches path (nginx tries them in file order and
-// takes the first), or nil.
-func regexLocation(s *config.Server, path string) *config.Location {
+// takes the first), or nil; with wantCaps, the submatches of a location
+// that uses them, found by the same single match.
+func regexLocation(s *config.Server, path string, wantCaps bool) (*config.Location, []int) {
 	for _, l := range s.Locations {
-		if l.Regex != nil && l.Regex.MatchString(path) {
-			return l
+		if l.Regex == nil {
+			continue
+		}
+		if wantCaps && l.Captures {
+			if caps := l.Regex.FindStringSubmatchIndex(path); caps != nil {
+				return l, caps
+			}
+			continue
+		}
+		if l.Regex.MatchString(path) {
+			return l, nil
 		}
 	}
-	return nil
+	return nil, nil
 }

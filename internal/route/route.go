@@ -184,13 +184,19 @@ func StripPort(host []byte) []byte {
 //
 // Location does not allocate.
 func Location(s *config.Server, path string) *config.Location {
+	l, _ := selectLocation(s, path, false)
+	return l
+}
+
+// selectLocation is Location, and Select when wantCaps is set.
+func selectLocation(s *config.Server, path string, wantCaps bool) (*config.Location, []int) {
 	var best *config.Location
 	regex := false
 	for _, l := range s.Locations {
 		switch {
 		case l.Exact:
 			if l.Path == path {
-				return l
+				return l, nil
 			}
 			continue
 		case l.Regex != nil:
@@ -204,14 +210,14 @@ func Location(s *config.Server, path string) *config.Location {
 		}
 	}
 	if regex && (best == nil || !best.NoRegex) {
-		if l := regexLocation(s, path); l != nil {
-			return l
+		if l, caps := regexLocation(s, path, wantCaps); l != nil {
+			return l, caps
 		}
 	}
 	if best == nil {
-		return s.Default
+		return s.Default, nil
 	}
-	return best
+	return best, nil
 }
 
 // prefixMatch reports whether the location prefix p matches path at a
