@@ -56,7 +56,15 @@ func tryFilesDirective(p *parser, lv *level, st *stmt) error {
 	default:
 		return invalidMust(last, st, `a URI starting with "/", a named location "@name" or =CODE`)
 	}
-	lv.loc = append(lv.loc, func(l *Location) { l.TryFiles = tf })
+	// As in nginx, a server's try_files is not inherited: it serves the
+	// requests that no location matches (the server's Default, whose
+	// Path is ""), and a location has only its own.
+	server := lv.ctx == ctxServer
+	lv.loc = append(lv.loc, func(l *Location) {
+		if !server || l.Path == "" {
+			l.TryFiles = tf
+		}
+	})
 	return nil
 }
 

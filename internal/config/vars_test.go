@@ -227,6 +227,12 @@ func TestNginxForms(t *testing.T) {
 				t.Errorf("/b: %+v", tf)
 			}
 		}, ""},
+		{"try_files not inherited", `server { listen 1; try_files $uri /fb; location /a/ { } location /b/ { try_files $uri =404; } }`, func(t *testing.T, c *Config) {
+			s := c.Servers[0]
+			if s.Default.TryFiles == nil || s.Locations[0].TryFiles != nil || s.Locations[1].TryFiles.Code != 404 {
+				t.Errorf("got default %+v, /a/ %+v, /b/ %+v", s.Default.TryFiles, s.Locations[0].TryFiles, s.Locations[1].TryFiles)
+			}
+		}, ""},
 		{"try_files code", `server { listen 1; try_files $uri =200; }`, nil, `1:35: invalid value "=200" in "try_files" directive, it must be a URI or =CODE with CODE from 400 to 599`},
 		{"try_files one arg", `server { listen 1; try_files $uri; }`, nil, `1:20: invalid number of arguments in "try_files" directive`},
 		{"try_files main", `try_files $uri =404; server { listen 1; }`, nil, `1:1: "try_files" directive is not allowed here`},
