@@ -237,7 +237,7 @@ server {
 		{method: "GET", path: "/loop/x", status: 500},
 		{method: "GET", path: "/u/bob/card.txt", status: 200, want: "bob's card"},
 		{method: "GET", path: "/u/eve/card.txt", status: 404},
-		{method: "GET", path: "/err/x", status: 410, want: "gone /err/x"},
+		{method: "GET", path: "/err/x", status: 404, want: "gone /err/x"}, // the error's status, as nginx keeps it
 		{method: "GET", path: "/moved/a%20b", hdr: []string{"X-Tag", "t1"}, status: 302, header: []string{"Location", "https://new.example.com/from/moved/a b?h=t1"}},
 	} {
 		c.run(t, s, 0)

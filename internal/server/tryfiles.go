@@ -113,19 +113,32 @@ func (h *handler) expandAlias(loc *config.Location, req *http1.Request, path str
 }
 
 // namedErrorPage answers status through `error_page ... @name`: the named
-// location's `return`, else its files for the request's path, keeping
-// status. It reports false when that fails (the caller sends the built-in
-// page).
+// location's `return` — a redirect as it says, a text with status, as
+// nginx keeps the error's status without `=` — else its files for the
+// request's path, with status. It reports false when that fails (the
+// caller sends the built-in page).
 func (h *handler) namedErrorPage(name string, status int) bool {
 	target := route.Named(h.srv, name)
 	if target == nil {
 		return false
 	}
-	if target.Return != nil {
-		if target.Return.Text == "" && target.Return.Code >= 400 {
-			return false // would come back here
+	if r := target.Return; r != nil {
+		switch {
+		case r.Code == 301 || r.Code == 302 || r.Code == 303 || r.Code == 307 || r.Code == 308:
+			h.w.Header().Reset() // the redirect's own add_header, not the error's
+			h.doReturn(target, r)
+		case r.Text == "" && r.Code >= 400:
+			return false // its error page would lead back here
+		default:
+			text := r.Text
+			if r.Tmpl != nil {
+				text = h.expand(r.Tmpl)
+			}
+			h.w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			h.w.SetContentLength(int64(len(text)))
+			h.w.WriteHeader(status)
+			h.w.Write([]byte(text))
 		}
-		h.doReturn(target, target.Return)
 		return true
 	}
 	path := h.path
