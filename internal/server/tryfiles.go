@@ -26,8 +26,8 @@ import (
 func (h *handler) tryFiles(req *http1.Request, loc *config.Location, path string) (uri string, done bool) {
 	tf := loc.TryFiles
 	for _, f := range tf.Files {
-		h.c.varBuf = f.Expand(h.c.varBuf[:0], &h.c.vars)
-		name := string(h.c.varBuf)
+		name := string(h.expandBytes(f))
+		h.trimVarBuf()
 		// As in nginx, the argument as written says whether a directory
 		// is tested: `$uri` tests a file even when $uri ends in "/". For
 		// `$uri/` the URI is the value without that final "/": "/docs"

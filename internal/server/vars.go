@@ -198,11 +198,30 @@ func indexByte(b []byte, c byte) int {
 	return -1
 }
 
+// maxVarBuf bounds the scratch buffer a connection keeps between
+// expansions: ordinary values (a redirect URL, a header) fit, and one
+// huge $http_x value does not pin its size to the connection.
+const maxVarBuf = 4 << 10
+
 // expand returns t expanded for the current request, through the
 // connection's scratch buffer (one string allocation for the result).
 func (h *handler) expand(t *config.Template) string {
+	s := string(h.expandBytes(t))
+	h.trimVarBuf()
+	return s
+}
+
+// expandBytes expands t into the connection's scratch buffer; the result
+// is valid until the next expansion.
+func (h *handler) expandBytes(t *config.Template) []byte {
 	h.c.varBuf = t.Expand(h.c.varBuf[:0], &h.c.vars)
-	return string(h.c.varBuf)
+	return h.c.varBuf
+}
+
+func (h *handler) trimVarBuf() {
+	if cap(h.c.varBuf) > maxVarBuf {
+		h.c.varBuf = nil
+	}
 }
 
 // setVars points the expansion context at req served by loc for path.
