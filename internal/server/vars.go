@@ -42,7 +42,17 @@ func (v *reqVars) AppendVar(dst []byte, x config.Var) []byte {
 	case config.VarURI:
 		return append(dst, v.path...)
 	case config.VarRequestURI:
-		return append(dst, req.Target...)
+		// The origin form, as nginx gives it also for an absolute-form
+		// target (RFC 9112 §3.2.2): "https://$host$request_uri" must not
+		// repeat the scheme and host.
+		if len(req.Target) > 0 && req.Target[0] == '/' {
+			return append(dst, req.Target...)
+		}
+		dst = append(dst, req.Path...)
+		if len(req.Query) > 0 {
+			dst = append(append(dst, '?'), req.Query...)
+		}
+		return dst
 	case config.VarArgs:
 		return append(dst, req.Query...)
 	case config.VarArg:

@@ -26,3 +26,25 @@ func TestVarsHostileHeader(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// $request_uri is the origin form also for an absolute-form target, as
+// nginx gives it, so a redirect to https://$host$request_uri does not
+// repeat the scheme and host.
+func TestVarsRequestURIAbsoluteForm(t *testing.T) {
+	t.Parallel()
+	tm, err := config.CompileTemplate("https://$host$request_uri")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ target, path, query, host, want string }{
+		{"http://Example.com:8080/a/b?x=1", "/a/b", "x=1", "Example.com:8080", "https://example.com/a/b?x=1"},
+		{"http://example.com", "/", "", "example.com", "https://example.com/"},
+		{"/a?y", "/a", "y", "h", "https://h/a?y"},
+	} {
+		req := &http1.Request{Target: []byte(tt.target), Path: []byte(tt.path), Query: []byte(tt.query), Host: []byte(tt.host)}
+		v := &reqVars{req: req, srv: &config.Server{}, loc: &config.Location{}}
+		if got := string(tm.Expand(nil, v)); got != tt.want {
+			t.Errorf("%s: got %q, want %q", tt.target, got, tt.want)
+		}
+	}
+}
