@@ -222,6 +222,11 @@ server {
     location @nf {
         return 410 "gone $uri";
     }
+    location /i/ {
+        alias data/;
+        try_files $uri $uri.txt =404;
+        add_header X-File $request_filename;
+    }
     location /moved/ {
         error_page 404 https://new.example.com/from$uri?h=$http_x_tag;
     }
@@ -230,6 +235,7 @@ server {
 	s := servertest.Start(t, conf, 1, map[string]string{
 		"www/a.txt":              "a",
 		"www/users/bob/card.txt": "bob's card",
+		"data/pic.txt":           "pic",
 	})
 	for _, c := range []nginxCase{
 		{method: "GET", path: "/a.txt", status: 200, want: "a"},
@@ -238,6 +244,9 @@ server {
 		{method: "GET", path: "/u/bob/card.txt", status: 200, want: "bob's card"},
 		{method: "GET", path: "/u/eve/card.txt", status: 404},
 		{method: "GET", path: "/err/x", status: 404, want: "gone /err/x"}, // the error's status, as nginx keeps it
+		{method: "GET", path: "/i/pic.txt", status: 200, want: "pic", header: []string{"X-File", s.Dir + "/data/pic.txt"}},
+		{method: "GET", path: "/i/pic", status: 200, want: "pic", header: []string{"X-File", s.Dir + "/data/pic.txt"}},
+		{method: "GET", path: "/i/nope", status: 404},
 		{method: "GET", path: "/moved/a%20b", hdr: []string{"X-Tag", "t1"}, status: 302, header: []string{"Location", "https://new.example.com/from/moved/a b?h=t1"}},
 	} {
 		c.run(t, s, 0)
