@@ -16,13 +16,12 @@ import (
 // tryFiles runs loc's `try_files` for req at path. Each FILE, expanded,
 // names a URI under loc's root or alias; the first that exists — as a
 // directory when the argument ends in "/", else as a non-directory —
-// becomes the
-// request's URI within the same location (nginx does not select a
-// location again), and tryFiles returns it. Otherwise the last argument
-// decides: =CODE answers that status through error_page, and a URI (or
-// @name) is an internal redirect, served next by serve's loop, which
-// bounds their number. done reports that the request is answered or
-// redirected.
+// becomes the request's URI within the same location (nginx does not
+// select a location again), and tryFiles returns it. Otherwise the last
+// argument decides: =CODE answers that status through error_page, and a
+// URI (or @name) is an internal redirect, served next by serve's loop,
+// which bounds their number. done reports that the request is answered
+// or redirected.
 func (h *handler) tryFiles(req *http1.Request, loc *config.Location, path string) (uri string, done bool) {
 	tf := loc.TryFiles
 	for _, f := range tf.Files {
