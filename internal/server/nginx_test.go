@@ -292,3 +292,36 @@ server {
 		c.run(t, s, 0)
 	}
 }
+
+// TestErrorPageNeverSendsScript: an error_page URI that a cgi location
+// serves is not sent as a file (SPEC §5: a script is only ever run); the
+// built-in page answers instead.
+func TestErrorPageNeverSendsScript(t *testing.T) {
+	t.Parallel()
+	conf := `
+server {
+    listen 127.0.0.1:$PORT0;
+    root www;
+    error_page 404 /404.php;
+    location ~ \.php$ {
+        cgi .php;
+    }
+}
+`
+	s := servertest.Start(t, conf, 1, map[string]string{
+		"www/404.php":   "<?php secret(); ?>",
+		"www/plain.txt": "plain",
+	})
+	for _, c := range []nginxCase{
+		{method: "GET", path: "/nope", status: 404},
+		{method: "GET", path: "/plain.txt", status: 200, want: "plain"},
+	} {
+		c.run(t, s, 0)
+	}
+	for _, p := range []string{"/nope", "/nope.txt"} {
+		_, body := do(t, "GET", s.URL(0, p))
+		if strings.Contains(string(body), "secret") {
+			t.Errorf("%s: the script's source was sent: %q", p, body)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 
+	"webserv/internal/cgi"
 	"webserv/internal/config"
 	"webserv/internal/http1"
 	"webserv/internal/route"
@@ -144,7 +145,22 @@ func (h *handler) namedErrorPage(name string, status int) bool {
 	if path == "" {
 		path = "/"
 	}
+	if isScript(target, path) {
+		return false // SPEC §5: never sent as a file
+	}
 	return static.Serve(h.w, h.req, target, path, status) == nil
+}
+
+// isScript reports whether path at loc names a CGI program (or a path
+// below one), which is only ever run. An error from the lookup (a script
+// that cannot be run, a missing file) counts too: then there is nothing
+// to send either.
+func isScript(loc *config.Location, path string) bool {
+	if len(loc.CGI) == 0 {
+		return false
+	}
+	s, err := cgi.Find(loc, path)
+	return s != nil || err != nil
 }
 
 // indexRedirect is nginx's index module where it differs from serving the
