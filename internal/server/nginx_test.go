@@ -222,6 +222,10 @@ server {
     location @nf {
         return 410 "gone $uri";
     }
+    location ~ ^/cap/(\w+)$ {
+        add_header X-Cap "got $1";
+        try_files /$1.txt =404;
+    }
     location /i/ {
         alias data/;
         try_files $uri $uri.txt =404;
@@ -247,6 +251,8 @@ server {
 		{method: "GET", path: "/i/pic.txt", status: 200, want: "pic", header: []string{"X-File", s.Dir + "/data/pic.txt"}},
 		{method: "GET", path: "/i/pic", status: 200, want: "pic", header: []string{"X-File", s.Dir + "/data/pic.txt"}},
 		{method: "GET", path: "/i/nope", status: 404},
+		{method: "GET", path: "/cap/a", status: 200, want: "a", header: []string{"X-Cap", "got a"}},
+		{method: "GET", path: "/cap/zz", status: 404},
 		{method: "GET", path: "/moved/a%20b", hdr: []string{"X-Tag", "t1"}, status: 302, header: []string{"Location", "https://new.example.com/from/moved/a b?h=t1"}},
 	} {
 		c.run(t, s, 0)
