@@ -299,9 +299,10 @@ server {
 	}
 }
 
-// TestErrorPageNeverSendsScript: an error_page URI that a cgi location
-// serves is not sent as a file (SPEC §5: a script is only ever run); the
-// built-in page answers instead.
+// TestErrorPageNeverSendsScript: an error_page URI that a regex cgi
+// location serves is not sent as a file (SPEC §5: a script is only ever
+// run); this one cannot run (not executable), so the built-in page
+// answers.
 func TestErrorPageNeverSendsScript(t *testing.T) {
 	t.Parallel()
 	conf := `
