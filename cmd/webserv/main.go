@@ -136,6 +136,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	// CGI programs must not inherit what whoever started us left open.
 	server.CloseOnExecInherited()
+	// SIGINT/SIGTERM stop, SIGHUP reloads, SIGUSR1 reopens the logs
+	// (nginx's and logrotate's conventions). Registered before the ports
+	// open: once a client (or a supervisor's health check) can connect, a
+	// stop signal must mean a graceful stop, never the default action.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1)
 	srv := server.New(cfg, log)
 	if err := srv.Listen(nil); err != nil {
 		// SPEC §1: a startup problem is a line on standard error, also
@@ -157,10 +163,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
-	// SIGINT/SIGTERM stop, SIGHUP reloads, SIGUSR1 reopens the logs
-	// (nginx's and logrotate's conventions).
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve() }()
 
