@@ -106,8 +106,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	cfg, siteDir, err := load(files)
 	if *testOnly {
-		// -t reports like nginx -t: the result, not log lines.
+		// -t reports like nginx -t: the result, not log lines; the
+		// warnings first, one FILE:LINE:COL line each.
 		if err == nil {
+			for _, w := range cfg.Warnings {
+				fmt.Fprintln(stderr, w)
+			}
 			err = server.CheckCertificates(cfg) // as nginx -t does
 		}
 		if err != nil {
@@ -123,6 +127,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	// configured error log is open, lines go to standard error at info.
 	boot := slog.New(slog.NewTextHandler(stderr, nil))
 	if err != nil {
+		// Every configuration error, one line each, as -t shows them.
+		var list config.ErrorList
+		if errors.As(err, &list) {
+			for _, e := range list {
+				boot.Error("cannot start", "err", e)
+			}
+			return 1
+		}
 		boot.Error("cannot start", "err", err)
 		return 1
 	}
@@ -133,6 +145,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	defer elog.file.Close()
 	log := elog.logger
+	for _, w := range cfg.Warnings {
+		log.Warn(w.Msg, "pos", w.Pos.String())
+	}
 
 	// CGI programs must not inherit what whoever started us left open.
 	server.CloseOnExecInherited()

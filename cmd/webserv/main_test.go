@@ -381,3 +381,39 @@ func startupError(stderr string) string {
 	}
 	return line
 }
+
+// TestCheckNginxConf: -t prints each ignored directive's warning before
+// "configuration ok", and every error of a wrong file, not only the first;
+// startup without -t reports every error too.
+func TestCheckNginxConf(t *testing.T) {
+	t.Parallel()
+	warn := writeConf(t, "user www-data;\nevents { worker_connections 768; }\nhttp {\n  sendfile on;\n  gzip on;\n  server { listen 127.0.0.1:8081; root www; }\n}\n")
+	out, errOut, code := runBinary(t, "-t", warn)
+	wantErr := warn + ":1:1: `user` is ignored: webserv runs as the user that starts it\n" +
+		warn + ":2:10: `worker_connections` is ignored: use `max_connections` in the main context\n" +
+		warn + ":4:3: `sendfile` is ignored: webserv always uses sendfile\n" +
+		warn + ":5:3: `gzip` is ignored: compression is not implemented yet\n"
+	if code != 0 || out != "configuration ok\n" || errOut != wantErr {
+		t.Errorf("-t: exit %d\nstdout %q\nstderr:\n%s\nwant stderr:\n%s", code, out, errOut, wantErr)
+	}
+
+	bad := writeConf(t, "server {\n  listen 127.0.0.1:8081;\n  allow_methods GET;\n  location / { fastcgi_pass unix:/x; }\n  autoindex maybe;\n}\n")
+	wantLines := []string{
+		bad + `:3:3: unknown directive "allow_methods": use "methods GET POST;" (upper case)`,
+		bad + `:4:16: directive "fastcgi_pass" is not supported: use "cgi .php /usr/bin/php-cgi;" (webserv runs PHP through php-cgi as CGI/1.1)`,
+		bad + `:5:13: invalid value "maybe" in "autoindex" directive, it must be "on" or "off"`,
+	}
+	out, errOut, code = runBinary(t, "-t", bad)
+	if want := strings.Join(wantLines, "\n") + "\n"; code != 1 || out != "" || errOut != want {
+		t.Errorf("-t bad: exit %d\nstdout %q\nstderr:\n%s\nwant stderr:\n%s", code, out, errOut, want)
+	}
+	_, errOut, code = runBinary(t, bad)
+	if code != 1 {
+		t.Errorf("start with a bad file: exit %d, want 1", code)
+	}
+	for _, l := range wantLines {
+		if !strings.Contains(errOut, strconv.Quote(l)) {
+			t.Errorf("startup stderr lacks %q:\n%s", l, errOut)
+		}
+	}
+}

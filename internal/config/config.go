@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -25,6 +26,54 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Pos.String() + ": " + e.Msg }
 
+// ErrorList is every error of one load, in file order: -t and startup
+// show them all, so that one run finds every mistake. Load and Parse
+// return a lone error as its *Error and two or more as an ErrorList;
+// errors.As finds the first *Error either way.
+type ErrorList []*Error
+
+// Error is one "FILE:LINE:COL: message" line per error.
+func (l ErrorList) Error() string {
+	var b strings.Builder
+	for i, e := range l {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(e.Error())
+	}
+	return b.String()
+}
+
+// Unwrap lets errors.Is and errors.As see each error.
+func (l ErrorList) Unwrap() []error {
+	errs := make([]error, len(l))
+	for i, e := range l {
+		errs[i] = e
+	}
+	return errs
+}
+
+// err is nil for no errors, the *Error for one, else the list.
+func (l ErrorList) err() error {
+	switch len(l) {
+	case 0:
+		return nil
+	case 1:
+		return l[0]
+	}
+	return l
+}
+
+// Warning is a directive that loaded but does nothing in webserv (an
+// nginx.conf's `sendfile on;`). -t prints each before "configuration ok";
+// startup logs each at warn.
+type Warning struct {
+	Pos Pos
+	Msg string
+}
+
+func (w Warning) String() string { return w.Pos.String() + ": " + w.Msg }
+
 // Config is a fully parsed, validated and inherited configuration. It is
 // immutable once returned by Load or Parse: the server swaps whole values on
 // reload and never mutates one that is serving.
@@ -38,6 +87,9 @@ type Config struct {
 	ErrorLog        string        // error_log path; "stderr" default
 	ErrorLogLevel   string        // debug|info|warn|error, default info
 	CGIMaxProcesses int           // cgi_max_processes; 0 (default): sized by the server from CPUs and the descriptor limit
+
+	// Warnings are the directives accepted but ignored, in file order.
+	Warnings []Warning
 }
 
 // Listen is one `listen` directive.

@@ -452,7 +452,7 @@ func TestDirectives(t *testing.T) {
 		}, ""},
 		{"http with args", "http x { }", nil, `1:1: invalid number of arguments in "http" directive`},
 		{"main-level duplicate across http", "max_connections 1; http { max_connections 2; }", nil, `1:27: "max_connections" directive is duplicate`},
-		{"unknown block", "events { }", nil, `1:1: unknown directive "events"`},
+		{"unknown block", "frobnicate { }", nil, `1:1: unknown directive "frobnicate"`},
 		{"brace as directive", "{ }", nil, `1:1: unexpected "{"`},
 		{"eof after name", "server { listen 1; } root", nil, `1:26: unexpected end of file, expecting ";" or "}"`},
 		{"close in args", "server { listen 1 }", nil, `1:19: unexpected "}"`},

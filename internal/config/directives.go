@@ -24,7 +24,10 @@ type directive struct {
 	max    int // -1: no upper bound
 	repeat bool
 	same   string // counts as this directive for duplicate checks (upload_path)
-	fn     func(p *parser, lv *level, st *stmt) error
+	// blockOpt: a block may follow or not, fn decides (limit_except, and
+	// the refused directives, so that `if (...) { }` gets its hint).
+	blockOpt bool
+	fn       func(p *parser, lv *level, st *stmt) error
 }
 
 const (
@@ -133,8 +136,12 @@ func serverDirective(p *parser, lv *level, st *stmt) error {
 		listenTok: map[string]token{},
 	}
 	sb.server = sb
+	nerr := len(p.errs)
 	if err := p.statements(st.lx, &sb.level, false, &st.name); err != nil {
 		return err
+	}
+	if len(p.errs) > nerr {
+		return nil // a wrong listen would add "no listen" to its own error
 	}
 	if len(sb.listens) == 0 {
 		return errorf(st.name.pos, `no "listen" directive in "server" block`)
@@ -705,7 +712,7 @@ func methodsDirective(p *parser, lv *level, st *stmt) error {
 	seen := map[string]bool{}
 	for _, a := range st.args {
 		if !knownMethods[a.text] {
-			return errorf(a.pos, "unknown method %q", a.text)
+			return errorf(a.pos, "unknown method %q%s", a.text, methodHint(a.text))
 		}
 		if seen[a.text] {
 			continue

@@ -153,15 +153,20 @@ type parser struct {
 	// access is access(2); tests replace it, since as root (where tests
 	// often run) it grants everything.
 	access func(path string, mode uint32) error
+
+	errs     ErrorList       // recorded errors, in file order; at most maxErrors
+	warnings []Warning       // directives accepted but ignored (nginx.go)
+	entered  map[*token]bool // blocks whose reading has begun (statements)
 }
 
 func newParser(name, dir string) *parser {
 	return &parser{
-		name:   name,
-		dir:    dir,
-		main:   level{ctx: ctxMain, seen: map[string]bool{}},
-		glob:   filepath.Glob,
-		access: syscall.Access,
+		name:    name,
+		dir:     dir,
+		main:    level{ctx: ctxMain, seen: map[string]bool{}},
+		glob:    filepath.Glob,
+		access:  syscall.Access,
+		entered: map[*token]bool{},
 	}
 }
 
@@ -178,57 +183,164 @@ func (p *parser) abs(path string) string {
 }
 
 func (p *parser) parse(src []byte) (*Config, error) {
-	if err := p.statements(newLexer(p.name, src), &p.main, false, nil); err != nil {
+	p.statements(newLexer(p.name, src), &p.main, false, nil) // errors are in p.errs
+	if err := p.errs.err(); err != nil {
 		return nil, err
 	}
-	return p.build()
+	cfg, err := p.build()
+	if err != nil {
+		return nil, err
+	}
+	cfg.Warnings = p.warnings
+	return cfg, nil
 }
 
 // statements reads directives into lv until the "}" that closes the block
 // opened by open, or until the end of the file when open is nil (the main
 // file or an included one: a block never spans files).
+//
+// A directive that is wrong is recorded in p.errs and reading goes on after
+// it (after its block, if it opened one its function did not read), so that
+// -t reports every mistake in one run, as a compiler does. Only what leaves
+// the structure unknown — a lexer error, an unexpected end of file — or
+// reaching maxErrors ends the reading; statements returns that error.
 func (p *parser) statements(lx *lexer, lv *level, http bool, open *token) error {
+	if open != nil {
+		p.entered[open] = true
+	}
 	for {
 		t, err := lx.next()
 		if err != nil {
-			return err
+			return p.abort(err)
 		}
 		switch {
 		case t.eof:
 			if open != nil {
-				return errorf(t.pos, `unexpected end of file, expecting "}"`)
+				return p.abort(errorf(t.pos, `unexpected end of file, expecting "}"`))
 			}
 			return nil
 		case t.is("}"):
 			if open != nil {
 				return nil
 			}
-			return errorf(t.pos, `unexpected "}"`)
+			if err := p.fail(errorf(t.pos, `unexpected "}"`)); err != nil {
+				return err
+			}
+			continue
 		case t.is("{"), t.is(";"):
-			return errorf(t.pos, "unexpected %q", t.text)
+			if err := p.fail(errorf(t.pos, "unexpected %q", t.text)); err != nil {
+				return err
+			}
+			if t.is("{") {
+				if err := skipBlock(lx); err != nil {
+					return p.abort(err)
+				}
+			}
+			continue
 		}
 		st := stmt{name: t, lx: lx, http: http}
+		closed := false // a "}" ended the statement: it closes this block
 		for {
 			a, err := lx.next()
 			if err != nil {
-				return err
+				return p.abort(err)
 			}
 			if a.eof {
-				return errorf(a.pos, `unexpected end of file, expecting ";" or "}"`)
+				return p.abort(errorf(a.pos, `unexpected end of file, expecting ";" or "}"`))
 			}
 			if a.is(";") || a.is("{") {
 				st.block = a.text == "{"
 				break
 			}
 			if a.is("}") {
-				return errorf(a.pos, `unexpected "}"`)
+				if err := p.fail(errorf(a.pos, `unexpected "}"`)); err != nil {
+					return err
+				}
+				closed = true
+				break
 			}
 			st.args = append(st.args, a)
 		}
-		if err := p.directive(lv, &st); err != nil {
+		if closed {
+			if open != nil {
+				return nil
+			}
+			continue
+		}
+		err = p.directive(lv, &st)
+		entered := p.entered[&st.name]
+		delete(p.entered, &st.name)
+		if err == nil {
+			continue
+		}
+		if errors.Is(err, errStop) {
 			return err
 		}
+		if err := p.fail(err); err != nil {
+			return err
+		}
+		if st.block && !entered {
+			if err := skipBlock(lx); err != nil {
+				return p.abort(err)
+			}
+		}
 	}
+}
+
+// maxErrors is how many errors one load reports: enough for every mistake
+// of a hand-written file, few enough that a file that is not a
+// configuration at all does not print pages.
+const maxErrors = 20
+
+// errStop ends the reading: maxErrors errors are recorded, or one that
+// leaves the structure unknown (abort).
+var errStop = errors.New("config: reading stopped")
+
+// abort records err, after which nothing more of the file can be read
+// with confidence, and returns errStop.
+func (p *parser) abort(err error) error {
+	p.fail(err)
+	return errStop
+}
+
+// fail records err (an *Error, or a list of them from an included file)
+// and returns errStop once there are maxErrors.
+func (p *parser) fail(err error) error {
+	var list ErrorList
+	var ce *Error
+	switch {
+	case errors.As(err, &list):
+		p.errs = append(p.errs, list...)
+	case errors.As(err, &ce):
+		p.errs = append(p.errs, ce)
+	default:
+		p.errs = append(p.errs, &Error{Pos: Pos{File: p.name, Line: 1, Col: 1}, Msg: err.Error()})
+	}
+	if len(p.errs) >= maxErrors {
+		p.errs = p.errs[:maxErrors]
+		return errStop
+	}
+	return nil
+}
+
+// skipBlock reads past the "}" that closes a block whose "{" was just
+// read, for a directive that failed before reading its block.
+func skipBlock(lx *lexer) error {
+	for depth := 1; depth > 0; {
+		t, err := lx.next()
+		if err != nil {
+			return err
+		}
+		switch {
+		case t.eof:
+			return errorf(t.pos, `unexpected end of file, expecting "}"`)
+		case t.is("{"):
+			depth++
+		case t.is("}"):
+			depth--
+		}
+	}
+	return nil
 }
 
 // directive checks a statement against the directive table in nginx's
@@ -243,10 +355,10 @@ func (p *parser) directive(lv *level, st *stmt) error {
 	if d.ctx&lv.ctx == 0 || (name == "http" && st.http) {
 		return errorf(st.name.pos, "%q directive is not allowed here", name)
 	}
-	if d.block && !st.block {
+	if d.block && !st.block && !d.blockOpt {
 		return errorf(st.name.pos, `directive %q has no opening "{"`, name)
 	}
-	if !d.block && st.block {
+	if !d.block && st.block && !d.blockOpt {
 		return errorf(st.name.pos, `directive %q is not terminated by ";"`, name)
 	}
 	if n := len(st.args); n < d.min || (d.max >= 0 && n > d.max) {

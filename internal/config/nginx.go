@@ -1,0 +1,259 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+)
+
+// This file makes the configurations people already have load: the
+// directives of a stock nginx.conf that change nothing in webserv are
+// accepted with one warning each, the ones that would change behaviour
+// and are not implemented are errors that say what to use instead, and
+// the names of the 42-school webserv dialect get a hint to the directive
+// webserv spells differently. docs/nginx-migration.md lists them all.
+
+// ctxEvents is inside nginx's `events { }` block, which webserv reads only
+// to warn about what it holds.
+const ctxEvents context = 1 << 7
+
+// ignored are nginx directives accepted with a warning, and why they do
+// nothing here. The reason completes "`NAME` is ignored: ".
+var ignored = map[string]struct {
+	ctx context
+	why string
+}{
+	"user":                    {ctxMain, "webserv runs as the user that starts it"},
+	"worker_processes":        {ctxMain, "webserv is one process that uses every CPU"},
+	"pid":                     {ctxMain, "webserv writes no pid file"},
+	"worker_cpu_affinity":     {ctxMain, "webserv is one process that uses every CPU"},
+	"worker_priority":         {ctxMain, "webserv is one process; use nice(1)"},
+	"worker_shutdown_timeout": {ctxMain, "use `shutdown_timeout`"},
+	"pcre_jit":                {ctxMain, "webserv has no PCRE"},
+	"load_module":             {ctxMain, "webserv has no dynamic modules"},
+
+	"worker_connections": {ctxEvents, "use `max_connections` in the main context"},
+	"use":                {ctxEvents, "webserv picks epoll or kqueue itself"},
+	"multi_accept":       {ctxEvents, "webserv accepts every pending connection"},
+	"accept_mutex":       {ctxEvents, "webserv is one process"},
+
+	"sendfile":                      {ctxAny, "webserv always uses sendfile"},
+	"tcp_nopush":                    {ctxAny, "webserv sends each response head and body in as few packets as it can"},
+	"tcp_nodelay":                   {ctxAny, "webserv always sets TCP_NODELAY"},
+	"types_hash_max_size":           {ctxAny, "webserv's tables have no size to tune"},
+	"types_hash_bucket_size":        {ctxAny, "webserv's tables have no size to tune"},
+	"server_names_hash_bucket_size": {ctxMain, "webserv's tables have no size to tune"},
+	"server_names_hash_max_size":    {ctxMain, "webserv's tables have no size to tune"},
+	"variables_hash_bucket_size":    {ctxMain, "webserv's tables have no size to tune"},
+	"variables_hash_max_size":       {ctxMain, "webserv's tables have no size to tune"},
+	"open_file_cache":               {ctxAny, "webserv caches open files itself"},
+	"open_file_cache_valid":         {ctxAny, "webserv caches open files itself"},
+	"open_file_cache_min_uses":      {ctxAny, "webserv caches open files itself"},
+	"open_file_cache_errors":        {ctxAny, "webserv caches open files itself"},
+	"reset_timedout_connection":     {ctxAny, "webserv closes a timed-out connection at once"},
+	"client_body_buffer_size":       {ctxAny, "webserv sizes its buffers itself (the limit is `client_max_body_size`)"},
+	"client_header_buffer_size":     {ctxMS, "webserv sizes its buffers itself (the limit is `client_max_header_size`)"},
+	"large_client_header_buffers":   {ctxMS, "webserv sizes its buffers itself (the limits are `client_max_uri_length` and `client_max_header_size`)"},
+	"output_buffers":                {ctxAny, "webserv sizes its buffers itself"},
+	"log_not_found":                 {ctxAny, "a 404 is logged at debug in the error log"},
+
+	"ssl_prefer_server_ciphers": {ctxMS, "Go's TLS orders the cipher suites itself"},
+	"ssl_session_cache":         {ctxMS, "Go's TLS resumes sessions with tickets"},
+	"ssl_session_timeout":       {ctxMS, "Go's TLS resumes sessions with tickets"},
+	"ssl_session_tickets":       {ctxMS, "Go's TLS resumes sessions with tickets"},
+	"ssl_dhparam":               {ctxMS, "Go's TLS uses ECDHE key exchange only"},
+	"ssl_ecdh_curve":            {ctxMS, "Go's TLS chooses the curves itself"},
+	"ssl_stapling":              {ctxMS, "OCSP stapling is not implemented"},
+	"ssl_stapling_verify":       {ctxMS, "OCSP stapling is not implemented"},
+	"ssl_trusted_certificate":   {ctxMS, "OCSP stapling is not implemented"},
+	"ssl_buffer_size":           {ctxMS, "Go's TLS sizes its records itself"},
+}
+
+// gzipDirectives belong to response compression, which a later version
+// brings; until then they load with a warning.
+var gzipDirectives = []string{
+	"gzip", "gzip_types", "gzip_min_length", "gzip_comp_level", "gzip_static",
+	"gzip_vary", "gzip_proxied", "gzip_disable", "gzip_http_version", "gzip_buffers",
+}
+
+// unsupported are nginx directives that would change behaviour and that
+// webserv does not implement: errors, with what to use instead.
+var unsupported = map[string]string{
+	"fastcgi_pass":             `use "cgi .php /usr/bin/php-cgi;" (webserv runs PHP through php-cgi as CGI/1.1)`,
+	"fastcgi_param":            `use "cgi"; webserv sets the CGI/1.1 variables itself`,
+	"fastcgi_index":            `use "cgi" and "index index.php;"`,
+	"fastcgi_split_path_info":  `use "cgi"; webserv sets PATH_INFO itself`,
+	"fastcgi_read_timeout":     `use "cgi_timeout"`,
+	"fastcgi_intercept_errors": `not supported`,
+	"uwsgi_pass":               "webserv has no uwsgi client; use `cgi`",
+	"scgi_pass":                "webserv has no SCGI client; use `cgi`",
+	"grpc_pass":                "webserv has no gRPC proxy",
+	"proxy_pass":               "webserv has no reverse proxy",
+	"proxy_set_header":         "webserv has no reverse proxy",
+	"proxy_redirect":           "webserv has no reverse proxy",
+	"proxy_http_version":       "webserv has no reverse proxy",
+	"proxy_buffering":          "webserv has no reverse proxy",
+	"proxy_read_timeout":       "webserv has no reverse proxy",
+	"proxy_connect_timeout":    "webserv has no reverse proxy",
+	"proxy_cache":              "webserv has no reverse proxy",
+	"upstream":                 "webserv has no reverse proxy",
+	"rewrite":                  `for a redirect use "return 301 URL;"`,
+	"if":                       "not supported; use a `location`",
+	"set":                      "webserv has no user-defined variables",
+	"map":                      "webserv has no user-defined variables",
+	"geo":                      "webserv has no user-defined variables",
+	"auth_basic":               "not supported",
+	"auth_basic_user_file":     "not supported",
+	"auth_request":             "not supported",
+	"allow":                    "access rules are not supported",
+	"deny":                     "access rules are not supported (only `deny all;` inside `limit_except`)",
+	"satisfy":                  "access rules are not supported",
+	"limit_req":                "rate limiting is not supported",
+	"limit_req_zone":           "rate limiting is not supported",
+	"limit_conn":               "connection limits per key are not supported; `max_connections` bounds the total",
+	"limit_conn_zone":          "connection limits per key are not supported; `max_connections` bounds the total",
+	"limit_rate":               "rate limiting is not supported",
+	"expires":                  `use "add_header Cache-Control \"max-age=SECONDS\";"`,
+	"charset":                  "text types are served as charset=utf-8",
+	"ssl":                      `use "listen PORT ssl;"`,
+	"ssl_client_certificate":   "client certificates are not supported",
+	"ssl_verify_client":        "client certificates are not supported",
+	"server_name_in_redirect":  "not supported",
+	"port_in_redirect":         "not supported",
+	"absolute_redirect":        "not supported",
+	"internal":                 "not supported",
+	"stream":                   "webserv serves HTTP only",
+	"mail":                     "webserv serves HTTP only",
+}
+
+// dialect are directive names of the 42-school webserv projects'
+// configurations, with the webserv directive that does the same.
+var dialect = map[string]string{
+	"allow_methods":     `use "methods GET POST;" (upper case)`,
+	"allowed_methods":   `use "methods GET POST;" (upper case)`,
+	"methods_allowed":   `use "methods GET POST;" (upper case)`,
+	"host":              `use "listen ADDR:PORT;"`,
+	"port":              `use "listen ADDR:PORT;"`,
+	"cgi_ext":           `use "cgi EXT [INTERPRETER];", as in "cgi .py /usr/bin/python3;"`,
+	"cgi_extension":     `use "cgi EXT [INTERPRETER];", as in "cgi .py /usr/bin/python3;"`,
+	"cgi_path":          `use "cgi EXT [INTERPRETER];", as in "cgi .py /usr/bin/python3;"`,
+	"cgi_pass":          `use "cgi EXT [INTERPRETER];", as in "cgi .py /usr/bin/python3;"`,
+	"cgi_bin":           `use "cgi EXT [INTERPRETER];", as in "cgi .py /usr/bin/python3;"`,
+	"client_body_size":  `use "client_max_body_size SIZE;"`,
+	"max_body_size":     `use "client_max_body_size SIZE;"`,
+	"body_size":         `use "client_max_body_size SIZE;"`,
+	"client_body_limit": `use "client_max_body_size SIZE;"`,
+	"redirect":          `use "return 301 URL;"`,
+	"redirection":       `use "return 301 URL;"`,
+	"directory_listing": `use "autoindex on;"`,
+	"default_file":      `use "index FILE;"`,
+	"upload_dir":        `use "upload_store DIR;"`,
+	"upload_directory":  `use "upload_store DIR;"`,
+	"error_pages":       `use "error_page CODE URI;"`,
+}
+
+func init() {
+	// directives.go's init has filled the table: Go runs a package's init
+	// functions in the order of its file names.
+	for name, ig := range ignored {
+		directives[name] = directive{ctx: ig.ctx, max: -1, repeat: true, fn: warnIgnored(ig.why)}
+	}
+	for _, name := range gzipDirectives {
+		directives[name] = directive{ctx: ctxAny, max: -1, repeat: true, fn: warnIgnored("compression is not implemented yet")}
+	}
+	for name, why := range unsupported {
+		directives[name] = directive{ctx: ctxAny | ctxEvents, max: -1, repeat: true, blockOpt: true, fn: refuse("directive %q is not supported: "+why, name)}
+	}
+	for name, use := range dialect {
+		directives[name] = directive{ctx: ctxAny | ctxEvents, max: -1, repeat: true, blockOpt: true, fn: refuse("unknown directive %q: "+use, name)}
+	}
+	directives["events"] = directive{ctx: ctxMain, block: true, fn: eventsBlock}
+	directives["limit_except"] = directive{ctx: ctxLocation, min: 1, max: -1, blockOpt: true, same: "methods", fn: limitExcept}
+}
+
+func (p *parser) warn(pos Pos, format string, args ...any) {
+	p.warnings = append(p.warnings, Warning{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+}
+
+func warnIgnored(why string) func(*parser, *level, *stmt) error {
+	return func(p *parser, lv *level, st *stmt) error {
+		p.warn(st.name.pos, "`%s` is ignored: %s", st.name.text, why)
+		return nil
+	}
+}
+
+func refuse(format, name string) func(*parser, *level, *stmt) error {
+	msg := fmt.Sprintf(format, name)
+	return func(p *parser, lv *level, st *stmt) error {
+		return &Error{Pos: st.name.pos, Msg: msg}
+	}
+}
+
+// eventsBlock reads nginx's events { } for its warnings: webserv has one
+// event loop per CPU and nothing there to set.
+func eventsBlock(p *parser, lv *level, st *stmt) error {
+	ev := &level{ctx: ctxEvents, seen: map[string]bool{}}
+	return p.statements(st.lx, ev, false, &st.name)
+}
+
+// limitExcept accepts nginx's way of restricting methods,
+//
+//	limit_except GET POST { deny all; }
+//
+// as `methods GET POST;`: the methods listed (and HEAD with GET, as nginx
+// adds it) are allowed, the others answered 405. Its block may hold only
+// `deny all;` — webserv has no other access rules.
+func limitExcept(p *parser, lv *level, st *stmt) error {
+	if !st.block {
+		return errorf(st.name.pos, `directive "limit_except" has no opening "{": use "methods GET POST;"`)
+	}
+	p.entered[&st.name] = true // read here, not by statements
+	denyAll := false
+	for {
+		t, err := st.lx.next()
+		if err != nil {
+			return p.abort(err)
+		}
+		if t.eof {
+			return p.abort(errorf(t.pos, `unexpected end of file, expecting "}"`))
+		}
+		if t.is("}") {
+			break
+		}
+		var args []token
+		for {
+			a, err := st.lx.next()
+			if err != nil {
+				return p.abort(err)
+			}
+			if a.eof {
+				return p.abort(errorf(a.pos, `unexpected end of file, expecting ";" or "}"`))
+			}
+			if a.is(";") {
+				break
+			}
+			if a.is("{") || a.is("}") {
+				return p.abort(errorf(a.pos, `unexpected %q in "limit_except"`, a.text))
+			}
+			args = append(args, a)
+		}
+		if t.text != "deny" || len(args) != 1 || args[0].text != "all" {
+			if err := p.fail(errorf(t.pos, `only "deny all;" is supported inside "limit_except"`)); err != nil {
+				return err
+			}
+		}
+		denyAll = true
+	}
+	if !denyAll {
+		return errorf(st.name.pos, `"limit_except" without "deny all;" restricts nothing: use "methods"`)
+	}
+	return methodsDirective(p, lv, st)
+}
+
+// methodHint completes an unknown-method error for a method webserv knows
+// in another case: method names are case-sensitive (RFC 9110 §9.1).
+func methodHint(m string) string {
+	if u := strings.ToUpper(m); u != m && knownMethods[u] {
+		return fmt.Sprintf(": methods are upper case (%q)", u)
+	}
+	return ""
+}

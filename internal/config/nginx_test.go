@@ -1,0 +1,162 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// parseErr parses conf in a fresh test directory and returns the error's
+// lines with the directory and file name prefix removed.
+func parseLines(t *testing.T, conf string) (*Config, []string) {
+	t.Helper()
+	dir := testDir(t)
+	cfg, err := Parse("t.conf", []byte(strings.ReplaceAll(conf, "$DIR", dir)), dir)
+	if err == nil {
+		return cfg, nil
+	}
+	var ce *Error
+	if !errors.As(err, &ce) {
+		t.Fatalf("got %T %v, want *Error or ErrorList", err, err)
+	}
+	return nil, strings.Split(strings.ReplaceAll(err.Error(), "t.conf:", ""), "\n")
+}
+
+func TestNginxIgnoredWarn(t *testing.T) {
+	t.Parallel()
+	conf := `user www-data;
+worker_processes auto;
+pid /run/nginx.pid;
+events {
+	worker_connections 768;
+	multi_accept on;
+}
+http {
+	sendfile on;
+	tcp_nopush on;
+	types_hash_max_size 2048;
+	ssl_prefer_server_ciphers on;
+	gzip on;
+	gzip_types text/plain text/css;
+	server { listen 1; sendfile off; }
+}
+`
+	cfg, errs := parseLines(t, conf)
+	if errs != nil {
+		t.Fatalf("errors: %q", errs)
+	}
+	var got []string
+	for _, w := range cfg.Warnings {
+		got = append(got, strings.TrimPrefix(w.String(), "t.conf:"))
+	}
+	want := []string{
+		"1:1: `user` is ignored: webserv runs as the user that starts it",
+		"2:1: `worker_processes` is ignored: webserv is one process that uses every CPU",
+		"3:1: `pid` is ignored: webserv writes no pid file",
+		"5:2: `worker_connections` is ignored: use `max_connections` in the main context",
+		"6:2: `multi_accept` is ignored: webserv accepts every pending connection",
+		"9:2: `sendfile` is ignored: webserv always uses sendfile",
+		"10:2: `tcp_nopush` is ignored: webserv sends each response head and body in as few packets as it can",
+		"11:2: `types_hash_max_size` is ignored: webserv's tables have no size to tune",
+		"12:2: `ssl_prefer_server_ciphers` is ignored: Go's TLS orders the cipher suites itself",
+		"13:2: `gzip` is ignored: compression is not implemented yet",
+		"14:2: `gzip_types` is ignored: compression is not implemented yet",
+		"15:21: `sendfile` is ignored: webserv always uses sendfile",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestNginxHints: directives webserv does not implement are errors that
+// say what to use instead; so are the 42-school dialect's names.
+func TestNginxHints(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ conf, err string }{
+		{`location / { fastcgi_pass unix:/run/php/php-fpm.sock; }`, `1:14: directive "fastcgi_pass" is not supported: use "cgi .php /usr/bin/php-cgi;" (webserv runs PHP through php-cgi as CGI/1.1)`},
+		{`location / { proxy_pass http://127.0.0.1:3000; }`, `1:14: directive "proxy_pass" is not supported: webserv has no reverse proxy`},
+		{`if ($host = a) { return 404; }`, `1:1: directive "if" is not supported: not supported; use a ` + "`location`"},
+		{`rewrite ^ https://x/ permanent;`, `1:1: directive "rewrite" is not supported: for a redirect use "return 301 URL;"`},
+		{`allow_methods GET POST;`, `1:1: unknown directive "allow_methods": use "methods GET POST;" (upper case)`},
+		{`host 127.0.0.1;`, `1:1: unknown directive "host": use "listen ADDR:PORT;"`},
+		{`cgi_ext .py;`, `1:1: unknown directive "cgi_ext": use "cgi EXT [INTERPRETER];", as in "cgi .py /usr/bin/python3;"`},
+		{`cgi_path /usr/bin/python3;`, `1:1: unknown directive "cgi_path": use "cgi EXT [INTERPRETER];", as in "cgi .py /usr/bin/python3;"`},
+		{`methods get post;`, `1:9: unknown method "get": methods are upper case ("GET")`},
+		{`location / { limit_except GET; }`, `1:14: directive "limit_except" has no opening "{": use "methods GET POST;"`},
+		{`location / { limit_except GET { allow 10.0.0.0/8; deny all; } }`, `1:33: only "deny all;" is supported inside "limit_except"`},
+		{`location / { limit_except GET { } }`, `1:14: "limit_except" without "deny all;" restricts nothing: use "methods"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.conf, func(t *testing.T) {
+			const prefix = "server { listen 1; "
+			_, errs := parseLines(t, prefix+tt.conf+" }")
+			// Columns in the table count from the start of tt.conf.
+			var line, col int
+			var msg string
+			if len(errs) == 1 {
+				if n, _ := fmt.Sscanf(errs[0], "%d:%d:", &line, &col); n == 2 {
+					_, msg, _ = strings.Cut(errs[0], ": ")
+					errs[0] = fmt.Sprintf("%d:%d: %s", line, col-len(prefix), msg)
+				}
+			}
+			if len(errs) != 1 || errs[0] != tt.err {
+				t.Errorf("got  %q\nwant %q", errs, tt.err)
+			}
+		})
+	}
+}
+
+func TestNginxLimitExcept(t *testing.T) {
+	t.Parallel()
+	cfg, errs := parseLines(t, "server { listen 1; location / { limit_except GET POST { deny all; } } location /b { } }")
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	if got := fmt.Sprint(cfg.Servers[0].Locations[0].Methods); got != "[GET HEAD POST]" {
+		t.Errorf("methods = %s, want [GET HEAD POST]", got)
+	}
+	if got := fmt.Sprint(cfg.Servers[0].Locations[1].Methods); got != "[GET HEAD OPTIONS]" {
+		t.Errorf("other location's methods = %s, want the default", got)
+	}
+}
+
+// TestErrorList: one load reports every mistake, each on its own line in
+// file order, reading on after a wrong directive (and after its block).
+func TestErrorList(t *testing.T) {
+	t.Parallel()
+	conf := `server {
+	listen 99999;
+	allow_methods GET;
+	location nopath { root /nonexistent; frob 1; }
+	location / { frob 2; }
+	autoindex maybe;
+}
+server { listen 2; }
+}
+`
+	_, errs := parseLines(t, conf)
+	want := []string{
+		`2:9: invalid port in "99999" of the "listen" directive`,
+		`3:2: unknown directive "allow_methods": use "methods GET POST;" (upper case)`,
+		`4:11: invalid location path "nopath", it must start with "/"`,
+		`5:15: unknown directive "frob"`,
+		`6:12: invalid value "maybe" in "autoindex" directive, it must be "on" or "off"`,
+		`9:1: unexpected "}"`,
+	}
+	if strings.Join(errs, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got:\n%s\nwant:\n%s", strings.Join(errs, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestErrorListLimit(t *testing.T) {
+	t.Parallel()
+	conf := "server { listen 1; }\n" + strings.Repeat("frob;\n", 50)
+	_, errs := parseLines(t, conf)
+	if len(errs) != maxErrors {
+		t.Fatalf("got %d errors, want %d", len(errs), maxErrors)
+	}
+	if errs[maxErrors-1] != fmt.Sprintf(`%d:1: unknown directive "frob"`, maxErrors+1) {
+		t.Errorf("last error %q", errs[maxErrors-1])
+	}
+}
