@@ -159,6 +159,10 @@ type Location struct {
 	BodyTimeout time.Duration  // client_body_timeout, default 60s
 	AddHeaders  []Header       // add_header, in order (inherited list replaced, as in nginx, when a level declares its own)
 	DefaultType string         // default "application/octet-stream"
+	// Types maps extensions (".html", lower case) to media types, from
+	// `types { }`; nil means the built-in table. Read-only: Locations
+	// may share one map.
+	Types map[string]string
 	// DisableSymlinks (default true): a symlink whose target lies outside
 	// the root is not followed.
 	DisableSymlinks bool

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -158,5 +159,72 @@ func TestErrorListLimit(t *testing.T) {
 	}
 	if errs[maxErrors-1] != fmt.Sprintf(`%d:1: unknown directive "frob"`, maxErrors+1) {
 		t.Errorf("last error %q", errs[maxErrors-1])
+	}
+}
+
+// TestTypes: the stock mime.types loads; a level's types replace the
+// inherited table; several blocks at one level add up.
+func TestTypes(t *testing.T) {
+	t.Parallel()
+	stock, err := filepath.Abs("testdata/debian/mime.types")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := `http {
+	include ` + stock + `;
+	default_type text/plain;
+	server {
+		listen 1;
+		location /txt/ { types { text/plain html htm; } }
+		location /two/ { types { a/b x; } types { c/d y; } }
+	}
+}
+`
+	cfg, errs := parseLines(t, conf)
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	if len(cfg.Warnings) != 0 {
+		t.Errorf("warnings: %v", cfg.Warnings)
+	}
+	s := cfg.Servers[0]
+	def := s.Default
+	for ext, want := range map[string]string{".html": "text/html", ".js": "application/javascript", ".woff2": "font/woff2", ".jpg": "image/jpeg", ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"} {
+		if got := def.Types[ext]; got != want {
+			t.Errorf("stock %s = %q, want %q", ext, got, want)
+		}
+	}
+	if n := len(def.Types); n < 100 {
+		t.Errorf("stock table has %d extensions, want the whole file", n)
+	}
+	if def.DefaultType != "text/plain" {
+		t.Errorf("default_type = %q", def.DefaultType)
+	}
+	if got := fmt.Sprint(s.Locations[0].Types); got != "map[.htm:text/plain .html:text/plain]" {
+		t.Errorf("location types = %s, want only its own", got)
+	}
+	if got := fmt.Sprint(s.Locations[1].Types); got != "map[.x:a/b .y:c/d]" {
+		t.Errorf("two blocks = %s, want both", got)
+	}
+	if got := fmt.Sprint(def.Types[".x"]); got != "" {
+		t.Errorf("a location's types leaked to the server: %q", got)
+	}
+}
+
+func TestTypesErrors(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ conf, err string }{
+		{"types { text/html; }", `1:9: no extension for MIME type "text/html" in "types"`},
+		{"types { html htm; }", `1:9: invalid MIME type "html" in "types"`},
+		{"types { text/html .html; }", `1:19: invalid extension ".html" in "types"`},
+		{"types { text/html html }", `1:24: unexpected "}" in "types"`},
+		{"types;", `1:1: directive "types" has no opening "{"`},
+	} {
+		t.Run(tt.conf, func(t *testing.T) {
+			_, errs := parseLines(t, tt.conf+"\nserver { listen 1; }")
+			if len(errs) != 1 || errs[0] != tt.err {
+				t.Errorf("got  %q\nwant %q", errs, tt.err)
+			}
+		})
 	}
 }

@@ -55,14 +55,25 @@ var types = map[string]string{
 	".webmanifest": "application/manifest+json",
 }
 
-// ContentType returns the media type for name's extension, or def.
-func ContentType(name, def string) string {
+// ContentType returns the media type for name's extension in table (the
+// location's `types`, keys lower case with the dot; nil: the built-in
+// table), or def. An extension already in lower case, as nearly all are,
+// is looked up without allocating.
+func ContentType(name string, table map[string]string, def string) string {
+	if table == nil {
+		table = types
+	}
 	ext := filepath.Ext(name)
-	if t, ok := types[ext]; ok {
+	if ext == "" {
+		return def
+	}
+	if t, ok := table[ext]; ok {
 		return t
 	}
-	if t, ok := types[strings.ToLower(ext)]; ok {
-		return t
+	if lower := strings.ToLower(ext); lower != ext {
+		if t, ok := table[lower]; ok {
+			return t
+		}
 	}
 	return def
 }

@@ -152,7 +152,7 @@ func FileError(err error) error {
 // small such file goes into the small-file cache (cache.go).
 func serveFile(w *http1.ResponseWriter, req *http1.Request, loc *config.Location, urlPath string, f *file, status int, cache bool) error {
 	defer f.close()
-	m := meta{size: f.id.size, mod: f.modTime(), ctype: ContentType(f.path, loc.DefaultType)}
+	m := meta{size: f.id.size, mod: f.modTime(), ctype: ContentType(f.path, loc.Types, loc.DefaultType)}
 	// A strong validator from modification time and size, as nginx builds
 	// it (RFC 9110 §8.8.3).
 	m.etag, m.lastMod = validators(m.mod, m.size)

@@ -1,0 +1,46 @@
+package server_test
+
+import (
+	"testing"
+
+	"webserv/internal/servertest"
+)
+
+// TestTypesDirective: `include mime.types;` and `types { }` replace the
+// built-in table (nginx's values, without a charset), a location's own
+// types replace the inherited ones, and default_type covers the rest.
+func TestTypesDirective(t *testing.T) {
+	t.Parallel()
+	s := servertest.Start(t, `
+http {
+    include mime.types;
+    default_type text/x-unknown;
+    server {
+        listen 127.0.0.1:$PORT0;
+        root www;
+        location /raw/ { types { text/plain html; } }
+    }
+}
+`, 1, map[string]string{
+		"mime.types":     "types {\n    text/html  html htm;\n    application/javascript js;\n    image/jpeg jpeg jpg;\n}\n",
+		"www/a.html":     "a",
+		"www/a.js":       "a",
+		"www/a.JPG":      "a",
+		"www/a.css":      "a",
+		"www/raw/a.html": "a",
+		"www/raw/a.js":   "a",
+	})
+	for path, want := range map[string]string{
+		"/a.html":     "text/html",
+		"/a.js":       "application/javascript",
+		"/a.JPG":      "image/jpeg",
+		"/a.css":      "text/x-unknown", // not in this table: default_type
+		"/raw/a.html": "text/plain",
+		"/raw/a.js":   "text/x-unknown",
+	} {
+		resp, _ := do(t, "GET", s.URL(0, path))
+		if got := resp.Header.Get("Content-Type"); resp.StatusCode != 200 || got != want {
+			t.Errorf("%s: %d Content-Type %q, want 200 %q", path, resp.StatusCode, got, want)
+		}
+	}
+}
