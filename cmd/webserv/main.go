@@ -18,6 +18,7 @@ import (
 
 	"webserv/internal/accesslog"
 	"webserv/internal/config"
+	"webserv/internal/http1"
 	"webserv/internal/server"
 	"webserv/internal/site"
 )
@@ -104,6 +105,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 
+	http1.Version = version // server_tokens on shows it
 	cfg, siteDir, err := load(files)
 	if *testOnly {
 		// -t reports like nginx -t: the result, not log lines; the

@@ -133,6 +133,10 @@ type Server struct {
 	AccessLogFormat string // "combined" (default) or "json"
 	AccessLogPos    Pos    // the access_log path's position, for errors opening it
 
+	// ServerTokens (server_tokens on) shows the version in the Server
+	// header; default off: "Server: webserv".
+	ServerTokens bool
+
 	SSLCertificate    string // absolute path or ""
 	SSLCertificateKey string // absolute path or ""
 }

@@ -257,3 +257,24 @@ func methodHint(m string) string {
 	}
 	return ""
 }
+
+func init() {
+	directives["server_tokens"] = directive{ctx: ctxMS, min: 1, max: 1, fn: serverTokens}
+}
+
+// serverTokens is `server_tokens on|off;`: whether the Server header
+// shows webserv's version. Off by default, unlike nginx: a version in
+// every response tells a scanner which known bugs to try.
+func serverTokens(p *parser, lv *level, st *stmt) error {
+	a := st.args[0]
+	var on bool
+	switch a.text {
+	case "on":
+		on = true
+	case "off":
+	default:
+		return invalidMust(a, st, `"on" or "off"`)
+	}
+	lv.srv = append(lv.srv, func(s *Server) { s.ServerTokens = on })
+	return nil
+}

@@ -12,6 +12,11 @@ import (
 // ServerName is the value of the Server header on every response.
 const ServerName = "webserv"
 
+// Version is webserv's version, which the Server header shows after
+// ServerName where server_tokens is on. main sets it from its build-time
+// version before serving; nothing changes it afterwards.
+var Version = "dev"
+
 // ErrBodyTooLong is returned by ResponseWriter.Write when a handler writes
 // more bytes than the Content-Length it declared.
 var ErrBodyTooLong = errors.New("http1: body longer than declared Content-Length")
@@ -87,6 +92,10 @@ type ResponseWriter struct {
 	// through the connection itself (not a wrapper) keeps writev and
 	// sendfile available.
 	SendTimeout time.Duration
+
+	// ServerTokens (server_tokens on) adds "/Version" to the Server
+	// header. Like SendTimeout, it is set per request, after Reset.
+	ServerTokens bool
 
 	// KeepAlive says whether the connection persists after this response;
 	// the writer clears it when the framing requires closing.
@@ -267,7 +276,12 @@ func (w *ResponseWriter) appendHead(b []byte) []byte {
 	b = strconv.AppendInt(b, int64(w.status), 10)
 	b = append(b, ' ')
 	b = append(b, StatusText(w.status)...)
-	b = append(b, "\r\nServer: "+ServerName+"\r\nDate: "...)
+	b = append(b, "\r\nServer: "+ServerName...)
+	if w.ServerTokens {
+		b = append(b, '/')
+		b = append(b, Version...)
+	}
+	b = append(b, "\r\nDate: "...)
 	b = append(b, dateBytes()...)
 	b = append(b, "\r\n"...)
 	for _, f := range w.header.kv {

@@ -96,6 +96,15 @@ func TestResponseWriter(t *testing.T) {
 			wantKeep: true,
 		},
 		{
+			name: "server_tokens on shows the version", minor: 1, keepAlive: true,
+			run: func(w *ResponseWriter) {
+				w.ServerTokens = true
+				w.SetContentLength(0)
+			},
+			want:     "HTTP/1.1 200 OK\r\nServer: webserv/" + Version + "\r\nDate: D\r\nContent-Length: 0\r\n\r\n",
+			wantKeep: true,
+		},
+		{
 			name: "short body breaks the framing", minor: 1, keepAlive: true,
 			run: func(w *ResponseWriter) {
 				w.SetContentLength(10)

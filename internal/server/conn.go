@@ -438,6 +438,7 @@ func (c *conn) sendParseError(st *state, se *http1.StatusError) {
 	c.w.Reset(c.rwc, 1, false, false)
 	def := st.table.Server(c.addr, nil)
 	c.w.SendTimeout = def.SendTimeout
+	c.w.ServerTokens = def.ServerTokens
 	writeBuiltinError(&c.w, status, def.Default)
 	c.logRequest(st, def, time.Time{}, false)
 	// The rest of what the client sent is unread; a client that timed
@@ -456,6 +457,7 @@ func (c *conn) serveRequest(st *state, count int) (keep bool) {
 	}
 	c.w.Reset(c.rwc, req.Minor, string(req.Method) == "HEAD", req.KeepAlive)
 	c.w.SendTimeout = srv.SendTimeout
+	c.w.ServerTokens = srv.ServerTokens
 	c.body.reset(c, srv.Default)
 	// An unread body is discarded or the close announced (BeforeHead).
 	c.w.BeforeHead = &c.body

@@ -3,6 +3,7 @@ package server_test
 import (
 	"testing"
 
+	"webserv/internal/http1"
 	"webserv/internal/servertest"
 )
 
@@ -41,6 +42,34 @@ http {
 		resp, _ := do(t, "GET", s.URL(0, path))
 		if got := resp.Header.Get("Content-Type"); resp.StatusCode != 200 || got != want {
 			t.Errorf("%s: %d Content-Type %q, want 200 %q", path, resp.StatusCode, got, want)
+		}
+	}
+}
+
+// TestServerTokens: server_tokens on shows the version in the Server
+// header, per server; off (the default) does not, also on a response to
+// a request that could not be parsed.
+func TestServerTokens(t *testing.T) {
+	t.Parallel()
+	s := servertest.Start(t, `
+server { listen 127.0.0.1:$PORT0; root www; server_tokens on; }
+server { listen 127.0.0.1:$PORT1; root www; }
+server { listen 127.0.0.1:$PORT1; root www; server_name off.test; server_tokens off; }
+`, 2, map[string]string{"www/a.txt": "a"})
+	for _, tt := range []struct {
+		port int
+		raw  string
+		want string
+	}{
+		{0, "GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n", "webserv/" + http1.Version},
+		{0, "GET /missing HTTP/1.1\r\nHost: x\r\n\r\n", "webserv/" + http1.Version},
+		{0, "BAD\r\n\r\n", "webserv/" + http1.Version},
+		{1, "GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n", "webserv"},
+		{1, "GET /a.txt HTTP/1.1\r\nHost: off.test\r\n\r\n", "webserv"},
+	} {
+		resp, _ := s.Exchange(t, tt.port, "GET", tt.raw)
+		if got := resp.Header.Get("Server"); got != tt.want {
+			t.Errorf("port %d %q: Server %q, want %q", tt.port, tt.raw, got, tt.want)
 		}
 	}
 }
