@@ -38,6 +38,22 @@ type Entry struct {
 	Referer    []byte
 	UserAgent  []byte
 	ServerName string
+
+	// For log_format templates (template.go); the byte slices alias the
+	// request as the ones above do.
+	BytesSent int64  // head and body (nginx's $bytes_sent)
+	Path      []byte // the target's path, as sent ($uri)
+	Query     []byte // after "?" ($args)
+	Host      []byte // the Host, lower case without port ($host)
+	LocalAddr string // "ip:port" the connection came in on ($server_port)
+	TLS       bool   // $scheme https
+	Header    Header // the request's fields ($http_NAME); nil when unparsed
+}
+
+// Header looks up a request field by name, case-insensitively
+// (*http1.Request is one).
+type Header interface {
+	Get(name string) []byte
 }
 
 // The time layouts: nginx's $time_local, and RFC 3339 with milliseconds.

@@ -119,6 +119,22 @@ func (w *Writer) Log(f Format, e *Entry) {
 	}
 }
 
+// LogTemplate queues e's line as t formats it (a log_format); like Log it
+// never blocks.
+func (w *Writer) LogTemplate(t *Template, e *Entry) {
+	if w.closed.Load() {
+		return
+	}
+	bp := linePool.Get().(*[]byte)
+	*bp = t.Append((*bp)[:0], e)
+	select {
+	case w.queue <- bp:
+	default:
+		w.dropped.Add(1)
+		putLine(bp)
+	}
+}
+
 func putLine(bp *[]byte) {
 	if cap(*bp) <= maxPooledLine {
 		linePool.Put(bp)

@@ -132,6 +132,9 @@ type Server struct {
 	AccessLog       string // path, "stderr", or "" for off
 	AccessLogFormat string // "combined" (default) or "json"
 	AccessLogPos    Pos    // the access_log path's position, for errors opening it
+	// LogFormat is the log_format AccessLogFormat names, or nil for
+	// "combined" and "json".
+	LogFormat *LogFormat
 
 	// ServerTokens (server_tokens on) shows the version in the Server
 	// header; default off: "Server: webserv".
@@ -207,6 +210,13 @@ type TryFiles struct {
 	// redirect, possibly "@name" and possibly with "?args").
 	Code     int
 	Fallback *Template
+}
+
+// LogFormat is one `log_format NAME [escape=E] TEXT...;` directive.
+type LogFormat struct {
+	Name   string
+	Escape string // "default", "json" or "none"
+	Text   string // the TEXT arguments joined, as nginx joins them
 }
 
 // Return is a `return CODE [URL|TEXT];` directive.

@@ -401,7 +401,7 @@ func TestDirectives(t *testing.T) {
 				t.Errorf("got %q %q", s.AccessLog, s.AccessLogFormat)
 			}
 		}, ""},
-		{"access_log format", "access_log a.log xml; server { listen 1; }", nil, `1:18: invalid value "xml" in "access_log" directive, it must be "combined" or "json"`},
+		{"access_log format", "access_log a.log xml; server { listen 1; }", nil, `1:18: invalid value "xml" in "access_log" directive, it must be "combined", "json" or the name of a "log_format" given before it`},
 		{"access_log off json", "access_log off json; server { listen 1; }", nil, `1:16: invalid parameter "json" after "off"`},
 		{"access_log no dir", "access_log nodir/a.log; server { listen 1; }", nil, `1:12: access_log "$DIR/nodir/a.log": directory "$DIR/nodir" does not exist`},
 		{"access_log directory", "server { listen 1;\n    access_log www; }", nil, `2:16: access_log "$DIR/www" is a directory`},

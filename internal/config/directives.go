@@ -575,7 +575,7 @@ func accessLogDirective(p *parser, lv *level, st *stmt) error {
 		if len(st.args) > 1 {
 			return errorf(st.args[1].pos, `invalid parameter %q after "off"`, st.args[1].text)
 		}
-		lv.srv = append(lv.srv, func(s *Server) { s.AccessLog, s.AccessLogFormat = "", "combined" })
+		lv.srv = append(lv.srv, func(s *Server) { s.AccessLog, s.AccessLogFormat, s.LogFormat = "", "combined", nil })
 		return nil
 	}
 	// "stderr" is the standard error stream, as for error_log (the
@@ -588,14 +588,18 @@ func accessLogDirective(p *parser, lv *level, st *stmt) error {
 		}
 	}
 	format := "combined"
+	var lf *LogFormat
 	if len(st.args) > 1 {
 		f := st.args[1]
-		if f.text != "combined" && f.text != "json" {
-			return invalidMust(f, st, `"combined" or "json"`)
+		lf = p.logFormats[f.text]
+		if f.text != "combined" && f.text != "json" && lf == nil {
+			return invalidMust(f, st, `"combined", "json" or the name of a "log_format" given before it`)
 		}
 		format = f.text
 	}
-	lv.srv = append(lv.srv, func(s *Server) { s.AccessLog, s.AccessLogFormat, s.AccessLogPos = path, format, a.pos })
+	lv.srv = append(lv.srv, func(s *Server) {
+		s.AccessLog, s.AccessLogFormat, s.AccessLogPos, s.LogFormat = path, format, a.pos, lf
+	})
 	return nil
 }
 

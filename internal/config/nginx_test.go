@@ -228,3 +228,49 @@ func TestTypesErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestLogFormat(t *testing.T) {
+	t.Parallel()
+	cfg, errs := parseLines(t, `http {
+	log_format main '$remote_addr - $remote_user [$time_local] "$request" '
+	                '$status $body_bytes_sent "$http_referer"';
+	log_format j escape=json '{"uri":"$uri"}';
+	access_log $DIR/access.log main;
+	server { listen 1; }
+	server { listen 2; access_log $DIR/j.log j; }
+	server { listen 3; access_log $DIR/c.log; }
+}`)
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	s := cfg.Servers
+	want := `$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer"`
+	if lf := s[0].LogFormat; lf == nil || lf.Name != "main" || lf.Text != want || lf.Escape != "default" || s[0].AccessLogFormat != "main" {
+		t.Errorf("server 0: %q %+v", s[0].AccessLogFormat, lf)
+	}
+	if lf := s[1].LogFormat; lf == nil || lf.Name != "j" || lf.Escape != "json" {
+		t.Errorf("server 1: %+v", lf)
+	}
+	if s[2].LogFormat != nil || s[2].AccessLogFormat != "combined" {
+		t.Errorf("server 2: %q %+v", s[2].AccessLogFormat, s[2].LogFormat)
+	}
+}
+
+func TestLogFormatErrors(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ conf, err string }{
+		{`log_format main '$remote_addr $remtoe_user';`, `1:31: unknown "$remtoe_user" variable`},
+		{"log_format main\n   \"a\" $status $bogus;", `2:16: unknown "$bogus" variable`},
+		{`log_format main escape=xml '$status';`, `1:17: invalid value "escape=xml" in "log_format" directive, it must be "escape=default", "escape=json" or "escape=none"`},
+		{`log_format combined '$status';`, `1:12: log format "combined" is built in`},
+		{`log_format m '$status'; log_format m '$status';`, `1:36: duplicate "log_format" name "m"`},
+		{`access_log $DIR/a.log main;`, `invalid value "main" in "access_log" directive, it must be "combined", "json" or the name of a "log_format" given before it`},
+	} {
+		t.Run(tt.conf, func(t *testing.T) {
+			_, errs := parseLines(t, tt.conf+"\nserver { listen 1; }")
+			if len(errs) != 1 || !strings.HasSuffix(errs[0], tt.err) {
+				t.Errorf("got  %q\nwant %q", errs, tt.err)
+			}
+		})
+	}
+}

@@ -157,6 +157,8 @@ type parser struct {
 	errs     ErrorList       // recorded errors, in file order; at most maxErrors
 	warnings []Warning       // directives accepted but ignored (nginx.go)
 	entered  map[*token]bool // blocks whose reading has begun (statements)
+	// logFormats are the log_format directives read so far, by name.
+	logFormats map[string]*LogFormat
 }
 
 func newParser(name, dir string) *parser {

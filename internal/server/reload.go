@@ -52,6 +52,7 @@ type listenFlags struct {
 type serverLog struct {
 	w      *accesslog.Writer
 	format accesslog.Format
+	tmpl   *accesslog.Template // a log_format; nil: format
 }
 
 // newState derives the parts of a state that cannot fail. sem and
@@ -134,7 +135,17 @@ func (s *Server) buildState(cfg *config.Config, old *state) (*state, error) {
 			}
 		}
 		st.writers[srv.AccessLog] = w
-		st.logs[srv] = serverLog{w: w, format: accesslog.ParseFormat(srv.AccessLogFormat)}
+		sl := serverLog{w: w, format: accesslog.ParseFormat(srv.AccessLogFormat)}
+		if lf := srv.LogFormat; lf != nil {
+			esc, _ := accesslog.ParseEscape(lf.Escape)
+			t, err := accesslog.Compile(lf.Text, esc)
+			if err != nil { // config compiled it at load: cannot happen
+				st.closeLogs(old, &s.stats)
+				return nil, fmt.Errorf("%s: log_format %q: %w", srv.AccessLogPos, lf.Name, err)
+			}
+			sl.tmpl = t
+		}
+		st.logs[srv] = sl
 	}
 	return st, nil
 }

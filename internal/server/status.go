@@ -7,6 +7,7 @@ import (
 
 	"webserv/internal/accesslog"
 	"webserv/internal/config"
+	"webserv/internal/route"
 )
 
 // stats are the server's counters. They are atomics, updated on the
@@ -75,6 +76,14 @@ func (c *conn) logRequest(st *state, srv *config.Server, start time.Time, parsed
 		e.Duration = now.Sub(start)
 		e.Method, e.Target, e.Minor = req.Method, req.Target, req.Minor
 		e.Referer, e.UserAgent = req.Get("Referer"), req.Get("User-Agent")
+		if l.tmpl != nil {
+			e.Path, e.Query, e.Host, e.Header = req.Path, req.Query, route.StripPort(req.Host), req
+		}
+	}
+	if l.tmpl != nil {
+		e.BytesSent, e.LocalAddr, e.TLS = c.w.BytesSent(), c.local(), c.tls
+		l.w.LogTemplate(l.tmpl, &e)
+		return
 	}
 	l.w.Log(l.format, &e)
 }

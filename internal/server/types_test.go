@@ -1,6 +1,10 @@
 package server_test
 
 import (
+	"net"
+	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"webserv/internal/http1"
@@ -71,5 +75,43 @@ server { listen 127.0.0.1:$PORT1; root www; server_name off.test; server_tokens 
 		if got := resp.Header.Get("Server"); got != tt.want {
 			t.Errorf("port %d %q: Server %q, want %q", tt.port, tt.raw, got, tt.want)
 		}
+	}
+}
+
+// TestLogFormatLines: access_log with a log_format name writes lines in
+// that format, nginx's "main" included.
+func TestLogFormatLines(t *testing.T) {
+	t.Parallel()
+	s := servertest.Start(t, `
+http {
+    log_format main '$remote_addr - $remote_user [$time_local] "$request" '
+                    '$status $body_bytes_sent "$http_referer" '
+                    '"$http_user_agent" "$http_x_forwarded_for"';
+    log_format extra '$request_method|$request_uri|$uri|$args|$host|$server_port|$scheme|$status|$bytes_sent';
+    server {
+        listen 127.0.0.1:$PORT0;
+        root www;
+        access_log logs/main.log main;
+    }
+    server {
+        listen 127.0.0.1:$PORT1;
+        root www;
+        access_log logs/extra.log extra;
+    }
+}
+`, 2, map[string]string{"www/a.txt": "hello\n", "logs/": ""})
+	s.Exchange(t, 0, "GET", "GET /a.txt?x=1 HTTP/1.1\r\nHost: a.test\r\nUser-Agent: ua\"1\r\nX-Forwarded-For: 198.51.100.7\r\n\r\n")
+	s.Exchange(t, 1, "GET", "GET /a.txt?x=1 HTTP/1.1\r\nHost: B.test:99\r\n\r\n")
+
+	main := waitLines(t, filepath.Join(s.Dir, "logs", "main.log"), 1)
+	re := regexp.MustCompile(`^127\.0\.0\.1 - - \[[^]]+\] "GET /a\.txt\?x=1 HTTP/1\.1" 200 6 "-" "ua\\x221" "198\.51\.100\.7"\n?$`)
+	if !re.MatchString(main[0]) {
+		t.Errorf("main line %q", main[0])
+	}
+	extra := waitLines(t, filepath.Join(s.Dir, "logs", "extra.log"), 1)
+	_, port, _ := net.SplitHostPort(s.Addrs[1])
+	want := "GET|/a.txt?x=1|/a.txt|x=1|B.test|" + port + "|http|200|"
+	if !strings.HasPrefix(extra[0], want) || len(extra[0]) <= len(want) {
+		t.Errorf("extra line %q, want prefix %q and the bytes sent", extra[0], want)
 	}
 }

@@ -1,0 +1,130 @@
+package accesslog
+
+import (
+	"strings"
+	"testing"
+)
+
+type fields map[string]string
+
+func (f fields) Get(name string) []byte {
+	for k, v := range f {
+		if strings.EqualFold(k, name) {
+			return []byte(v)
+		}
+	}
+	return nil
+}
+
+// oneField answers for one field without allocating.
+type oneField struct {
+	name  string
+	value []byte
+}
+
+func (f oneField) Get(name string) []byte {
+	if strings.EqualFold(name, f.name) {
+		return f.value
+	}
+	return nil
+}
+
+// The nginx "main" format of countless nginx.conf files.
+const mainFormat = `$remote_addr - $remote_user [$time_local] "$request" ` +
+	`$status $body_bytes_sent "$http_referer" ` +
+	`"$http_user_agent" "$http_x_forwarded_for"`
+
+func TestTemplate(t *testing.T) {
+	e := entry("curl/8.5.0", "http://a.example/", "/index.html?q=1")
+	e.Path, e.Query, e.Host, e.LocalAddr, e.BytesSent = []byte("/index.html"), []byte("q=1"), []byte("example.com"), "127.0.0.1:8443", 1400
+	e.TLS = true
+	e.Header = fields{"X-Forwarded-For": "198.51.100.1", "User-Agent": "curl/8.5.0", "Referer": "http://a.example/"}
+	for _, tt := range []struct {
+		format string
+		esc    Escape
+		want   string
+	}{
+		{mainFormat, EscapeDefault, `192.0.2.7 - - [09/Mar/2024:14:05:06 -0700] "GET /index.html?q=1 HTTP/1.1" 200 1234 "http://a.example/" "curl/8.5.0" "198.51.100.1"`},
+		{"$request_method $request_uri $uri $args $host $server_name $server_port $scheme $server_protocol", EscapeDefault, "GET /index.html?q=1 /index.html q=1 example.com example.com 8443 https HTTP/1.1"},
+		{"$time_iso8601 $request_time $bytes_sent $status", EscapeDefault, "2024-03-09T14:05:06-07:00 0.002 1400 200"},
+		{"${status}ok ${dollar}x $http_missing", EscapeDefault, "200ok $x -"},
+		{`{"ua":"$http_user_agent","none":"$http_missing"}`, EscapeJSON, `{"ua":"curl/8.5.0","none":""}`},
+	} {
+		tmpl, err := Compile(tt.format, tt.esc)
+		if err != nil {
+			t.Errorf("Compile(%q): %v", tt.format, err)
+			continue
+		}
+		if got := string(tmpl.Append(nil, e)); got != tt.want+"\n" {
+			t.Errorf("%q:\ngot  %q\nwant %q", tt.format, got, tt.want+"\n")
+		}
+	}
+}
+
+// Hostile header values never break the line: with the default escape
+// every control byte, quote and backslash becomes \xHH; with json, a JSON
+// escape.
+func TestTemplateHostile(t *testing.T) {
+	for _, h := range hostile {
+		e := entry(h.ua, h.ref, h.target)
+		e.Header = fields{"X-Forwarded-For": h.ua}
+		for _, esc := range []Escape{EscapeDefault, EscapeJSON} {
+			tmpl, err := Compile(`"$http_x_forwarded_for" "$request" "$http_user_agent"`, esc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			line := string(tmpl.Append(nil, e))
+			body := strings.TrimSuffix(line, "\n")
+			if strings.ContainsAny(body, "\r\n\x00") || quotes(body) != 6 {
+				t.Errorf("%s esc=%d: line %q is broken", h.name, esc, line)
+			}
+		}
+	}
+}
+
+// quotes counts the quotes of s that no backslash escapes.
+func quotes(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '"':
+			n++
+		}
+	}
+	return n
+}
+
+func TestTemplateErrors(t *testing.T) {
+	for _, tt := range []struct {
+		format string
+		off    int
+		msg    string
+	}{
+		{"$remote_addr $remtoe_addr", 13, `unknown "$remtoe_addr" variable`},
+		{"a $ b", 2, `invalid variable name: "$" must be followed by a name (write a literal dollar as ${dollar})`},
+		{"${status", 0, `the closing bracket in "status" variable is missing`},
+		{"$cookie_x", 0, `unknown "$cookie_x" variable`},
+	} {
+		_, err := Compile(tt.format, EscapeDefault)
+		ve, ok := err.(*VarError)
+		if !ok || ve.Off != tt.off || ve.Msg != tt.msg {
+			t.Errorf("Compile(%q) = %v, want offset %d %q", tt.format, err, tt.off, tt.msg)
+		}
+	}
+}
+
+func TestTemplateAllocs(t *testing.T) {
+	tmpl, err := Compile(mainFormat+" $request_time $host $server_port", EscapeDefault)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := entry("curl/8.5.0", "http://a.example/", "/index.html?q=1")
+	e.Header = oneField{"x-forwarded-for", []byte("198.51.100.1")}
+	e.LocalAddr = "127.0.0.1:80"
+	buf := make([]byte, 0, 1024)
+	if n := testing.AllocsPerRun(100, func() { buf = tmpl.Append(buf[:0], e) }); n > 0 {
+		t.Errorf("Append allocates %v times, want 0", n)
+	}
+}
