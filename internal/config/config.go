@@ -140,6 +140,13 @@ type Server struct {
 	// header; default off: "Server: webserv".
 	ServerTokens bool
 
+	// TLS versions (ssl_protocols): 0 leaves Go's choice (TLS 1.2
+	// and 1.3).
+	TLSMinVersion, TLSMaxVersion uint16
+	// TLSCipherSuites (ssl_ciphers) are TLS 1.2 suite IDs in order of
+	// preference; nil: Go's default.
+	TLSCipherSuites []uint16
+
 	SSLCertificate    string // absolute path or ""
 	SSLCertificateKey string // absolute path or ""
 }

@@ -57,6 +57,7 @@ var ignored = map[string]struct {
 	"log_not_found":                 {ctxAny, "a 404 is logged at debug in the error log"},
 
 	"ssl_prefer_server_ciphers": {ctxMS, "Go's TLS orders the cipher suites itself"},
+	"ssl_conf_command":          {ctxMS, "Go's TLS is not OpenSSL"},
 	"ssl_session_cache":         {ctxMS, "Go's TLS resumes sessions with tickets"},
 	"ssl_session_timeout":       {ctxMS, "Go's TLS resumes sessions with tickets"},
 	"ssl_session_tickets":       {ctxMS, "Go's TLS resumes sessions with tickets"},

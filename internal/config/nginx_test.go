@@ -1,6 +1,7 @@
 package config
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -272,5 +273,42 @@ func TestLogFormatErrors(t *testing.T) {
 				t.Errorf("got  %q\nwant %q", errs, tt.err)
 			}
 		})
+	}
+}
+
+func TestSSLDirectives(t *testing.T) {
+	t.Parallel()
+	cfg, errs := parseLines(t, `ssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3;
+ssl_ciphers ECDHE-RSA-AES128-GCM-SHA256:HIGH:!aNULL:ECDHE-ECDSA-CHACHA20-POLY1305;
+server { listen 1; }
+server { listen 2; ssl_protocols TLSv1.3; ssl_ciphers HIGH:!aNULL:!MD5; }
+`)
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	a, b := cfg.Servers[0], cfg.Servers[1]
+	if a.TLSMinVersion != tls.VersionTLS12 || a.TLSMaxVersion != tls.VersionTLS13 ||
+		fmt.Sprint(a.TLSCipherSuites) != fmt.Sprint([]uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256}) {
+		t.Errorf("server a: %x %x %x", a.TLSMinVersion, a.TLSMaxVersion, a.TLSCipherSuites)
+	}
+	// b's own ssl_ciphers names nothing Go has: Go's default, not a's.
+	if b.TLSMinVersion != tls.VersionTLS13 || b.TLSMaxVersion != tls.VersionTLS13 || b.TLSCipherSuites != nil {
+		t.Errorf("server b: %x %x %x", b.TLSMinVersion, b.TLSMaxVersion, b.TLSCipherSuites)
+	}
+	var got []string
+	for _, w := range cfg.Warnings {
+		got = append(got, strings.TrimPrefix(w.String(), "t.conf:"))
+	}
+	want := []string{
+		"1:15: `ssl_protocols TLSv1 TLSv1.1` is ignored: RFC 8996 deprecates SSL, TLS 1.0 and 1.1; webserv serves TLS 1.2 and 1.3",
+		"2:13: `ssl_ciphers`: HIGH:!aNULL ignored (not a TLS 1.2 suite Go implements as secure)",
+		"4:55: `ssl_ciphers HIGH:!aNULL:!MD5` is ignored: it names none of Go's secure TLS 1.2 suites by its OpenSSL name; Go's default suites are used",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	_, errs = parseLines(t, "ssl_protocols TLSv1;\nserver { listen 1; }")
+	if len(errs) != 1 || errs[0] != `1:1: "ssl_protocols" enables no version webserv serves: list "TLSv1.2" or "TLSv1.3"` {
+		t.Errorf("TLSv1 only: %q", errs)
 	}
 }

@@ -12,12 +12,35 @@ import (
 // later with Go's default cipher suites and curves, HTTP/1.1 over ALPN
 // (RFC 7301), and the certificate chosen per handshake from the state in
 // force, so that a reload's certificates apply to the next handshake.
+//
+// A server with ssl_protocols or ssl_ciphers gets its own versions and
+// suites: the ClientHello's SNI picks the server as it picks the
+// certificate, before the version is negotiated.
 func (s *Server) tlsConfig(addr string) *tls.Config {
+	getCert := func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+		return s.state.Load().certificate(addr, hello.ServerName)
+	}
 	return &tls.Config{
-		MinVersion: tls.VersionTLS12,
-		NextProtos: []string{"http/1.1"},
-		GetCertificate: func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
-			return s.state.Load().certificate(addr, hello.ServerName)
+		MinVersion:     tls.VersionTLS12,
+		NextProtos:     []string{"http/1.1"},
+		GetCertificate: getCert,
+		GetConfigForClient: func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+			srv := s.state.Load().table.Server(addr, []byte(hello.ServerName))
+			if srv == nil || srv.TLSMinVersion == 0 && srv.TLSCipherSuites == nil {
+				return nil, nil // the listener's configuration
+			}
+			// Session tickets keep working: a returned Config without
+			// its own keys uses the listener's (crypto/tls).
+			c := &tls.Config{
+				MinVersion:     tls.VersionTLS12,
+				NextProtos:     []string{"http/1.1"},
+				GetCertificate: getCert,
+				CipherSuites:   srv.TLSCipherSuites,
+			}
+			if srv.TLSMinVersion != 0 {
+				c.MinVersion, c.MaxVersion = srv.TLSMinVersion, srv.TLSMaxVersion
+			}
+			return c, nil
 		},
 	}
 }
