@@ -150,6 +150,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	for _, w := range cfg.Warnings {
 		log.Warn(w.Msg, "pos", w.Pos.String())
 	}
+	if n := cfg.OpenFileLimit; n > 0 {
+		// As nginx does, a limit the system refuses is reported and
+		// the server runs with the one it has.
+		if err := server.SetOpenFileLimit(n); err != nil {
+			log.Warn("cannot set the open file limit", "err", err)
+		} else {
+			log.Info("open file limit set", "worker_rlimit_nofile", n)
+		}
+	}
 
 	// CGI programs must not inherit what whoever started us left open.
 	server.CloseOnExecInherited()

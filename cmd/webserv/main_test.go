@@ -3,12 +3,15 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -415,5 +418,26 @@ func TestCheckNginxConf(t *testing.T) {
 		if !strings.Contains(errOut, strconv.Quote(l)) {
 			t.Errorf("startup stderr lacks %q:\n%s", l, errOut)
 		}
+	}
+}
+
+// TestRlimitNofile: worker_rlimit_nofile sets the server's open file
+// limit at startup (read back from /proc on Linux).
+func TestRlimitNofile(t *testing.T) {
+	t.Parallel()
+	if runtime.GOOS != "linux" {
+		t.Skip("reads /proc/PID/limits")
+	}
+	addr := freeAddr(t)
+	p := writeConf(t, "worker_rlimit_nofile 777;\nserver {\n    listen "+addr+";\n    root www;\n}\n")
+	srv := startBinary(t, addr, p)
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/limits", srv.cmd.Process.Pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`(?m)^Max open files\s+(\d+)\s`)
+	m := re.FindSubmatch(b)
+	if m == nil || string(m[1]) != "777" {
+		t.Errorf("soft open file limit %q, want 777:\n%s\nstderr:\n%s", m, b, srv.stderr.String())
 	}
 }

@@ -87,6 +87,9 @@ type Config struct {
 	ErrorLog        string        // error_log path; "stderr" default
 	ErrorLogLevel   string        // debug|info|warn|error, default info
 	CGIMaxProcesses int           // cgi_max_processes; 0 (default): sized by the server from CPUs and the descriptor limit
+	// OpenFileLimit (worker_rlimit_nofile) is set at startup; 0 leaves
+	// the limit as the process got it.
+	OpenFileLimit uint64
 
 	// Warnings are the directives accepted but ignored, in file order.
 	Warnings []Warning

@@ -260,6 +260,7 @@ func methodHint(m string) string {
 }
 
 func init() {
+	directives["worker_rlimit_nofile"] = directive{ctx: ctxMain, min: 1, max: 1, fn: rlimitNofile}
 	directives["server_tokens"] = directive{ctx: ctxMS, min: 1, max: 1, fn: serverTokens}
 }
 
@@ -277,5 +278,16 @@ func serverTokens(p *parser, lv *level, st *stmt) error {
 		return invalidMust(a, st, `"on" or "off"`)
 	}
 	lv.srv = append(lv.srv, func(s *Server) { s.ServerTokens = on })
+	return nil
+}
+
+// rlimitNofile is `worker_rlimit_nofile N;`: the open file limit the
+// server sets for itself at startup.
+func rlimitNofile(p *parser, lv *level, st *stmt) error {
+	n, err := countArg(st)
+	if err != nil {
+		return err
+	}
+	lv.cfg = append(lv.cfg, func(c *Config) { c.OpenFileLimit = uint64(n) })
 	return nil
 }
