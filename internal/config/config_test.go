@@ -168,12 +168,12 @@ func TestDirectives(t *testing.T) {
 				t.Errorf("got %q", got)
 			}
 		}, ""},
-		{"listen forms", "server { listen *:1; listen 127.0.0.1:2; listen [::1]:3; listen LocalHost:4; listen 10.0.0.1; listen localhost; listen [::]; listen *; }", func(t *testing.T, c *Config) {
+		{"listen forms", "server { listen *:1; listen 127.0.0.1:2; listen [::1]:3; listen LocalHost:4; listen 10.0.0.1; listen localhost; listen [::]; listen *:81; }", func(t *testing.T, c *Config) {
 			var got []string
 			for _, l := range c.Servers[0].Listens {
 				got = append(got, l.Addr)
 			}
-			want := []string{":1", "127.0.0.1:2", "[::1]:3", "localhost:4", "10.0.0.1:80", "localhost:80", "[::]:80", ":80"}
+			want := []string{":1", "127.0.0.1:2", "[::1]:3", "localhost:4", "10.0.0.1:80", "localhost:80", "[::]:80", ":81"}
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("got %q, want %q", got, want)
 			}

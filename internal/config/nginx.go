@@ -291,3 +291,44 @@ func rlimitNofile(p *parser, lv *level, st *stmt) error {
 	lv.cfg = append(lv.cfg, func(c *Config) { c.OpenFileLimit = uint64(n) })
 	return nil
 }
+
+// mergeDualStack makes the pair every stock nginx site has,
+//
+//	listen 80 default_server;
+//	listen [::]:80 default_server;
+//
+// one socket. nginx opens the first as IPv4 and the second as IPv6 only;
+// Go's ":80" is already both, so a second socket on "[::]:80" could not be
+// bound. A "[::]:PORT" listen beside a ":PORT" one anywhere in the
+// configuration joins it (its parameters added to the server's listen on
+// that address).
+func (p *parser) mergeDualStack() {
+	wild := map[string]bool{}
+	for _, sb := range p.servers {
+		for _, l := range sb.listens {
+			if port, ok := strings.CutPrefix(l.Addr, ":"); ok {
+				wild[port] = true
+			}
+		}
+	}
+	for _, sb := range p.servers {
+		out := sb.listens[:0]
+		at := map[string]int{}
+		for _, l := range sb.listens {
+			if port, ok := strings.CutPrefix(l.Addr, "[::]:"); ok && wild[port] {
+				l.Addr = ":" + port
+			}
+			if i, dup := at[l.Addr]; dup {
+				o := &out[i]
+				o.DefaultServer = o.DefaultServer || l.DefaultServer
+				o.SSL = o.SSL || l.SSL
+				o.ReusePort = o.ReusePort || l.ReusePort
+				o.ProxyProtocol = o.ProxyProtocol || l.ProxyProtocol
+				continue
+			}
+			at[l.Addr] = len(out)
+			out = append(out, l)
+		}
+		sb.listens = out
+	}
+}

@@ -312,3 +312,27 @@ server { listen 2; ssl_protocols TLSv1.3; ssl_ciphers HIGH:!aNULL:!MD5; }
 		t.Errorf("TLSv1 only: %q", errs)
 	}
 }
+
+// TestDualStackListen: Debian's `listen 80; listen [::]:80;` pair becomes
+// one dual-stack address, so that the server can bind it.
+func TestDualStackListen(t *testing.T) {
+	t.Parallel()
+	cfg, errs := parseLines(t, `server { listen 80 default_server; listen [::]:80 default_server; }
+server { listen [::]:80; server_name b; }
+server { listen [::]:81; listen 127.0.0.1:81; }`)
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	var got []string
+	for _, s := range cfg.Servers {
+		var ls []string
+		for _, l := range s.Listens {
+			ls = append(ls, fmt.Sprintf("%s/%v", l.Addr, l.DefaultServer))
+		}
+		got = append(got, strings.Join(ls, " "))
+	}
+	want := []string{":80/true", ":80/false", "[::]:81/false 127.0.0.1:81/false"}
+	if strings.Join(got, ", ") != strings.Join(want, ", ") {
+		t.Errorf("listens %q, want %q", got, want)
+	}
+}

@@ -468,6 +468,7 @@ func (p *parser) build() (*Config, error) {
 	if len(p.servers) == 0 {
 		return nil, errorf(Pos{File: p.name, Line: 1, Col: 1}, `no "server" block`)
 	}
+	p.mergeDualStack() // nginx.go
 	type addrState struct {
 		def   *Listen
 		names map[string]bool
