@@ -402,7 +402,7 @@ func TestCheckNginxConf(t *testing.T) {
 
 	bad := writeConf(t, "server {\n  listen 127.0.0.1:8081;\n  allow_methods GET;\n  location / { fastcgi_pass unix:/x; }\n  autoindex maybe;\n}\n")
 	wantLines := []string{
-		bad + `:3:3: unknown directive "allow_methods": use "methods GET POST;" (upper case)`,
+		bad + `:3:3: unknown directive "allow_methods": use "methods GET;" (upper case)`,
 		bad + `:4:16: directive "fastcgi_pass" is not supported: use "cgi .php /usr/bin/php-cgi;" (webserv runs PHP through php-cgi as CGI/1.1)`,
 		bad + `:5:13: invalid value "maybe" in "autoindex" directive, it must be "on" or "off"`,
 	}

@@ -284,7 +284,7 @@ func TestDirectives(t *testing.T) {
 			}
 		}, ""},
 		{"error_page no codes", "server { listen 1; error_page /x; }", nil, `1:20: invalid number of arguments in "error_page" directive`},
-		{"error_page relative", "server { listen 1; error_page 404 x.html; }", nil, `1:35: invalid value "x.html" in "error_page" directive, it must be a URI starting with "/", a named location "@name" or an http(s):// URL`},
+		{"error_page relative", "server { listen 1; error_page 404 x.html; }", nil, `1:35: invalid value "x.html" in "error_page" directive, it must be a URI starting with "/", a named location "@name" or an http(s):// URL ("/x.html", from the root)`},
 		{"error_page equals", "server { listen 1; error_page 404 =200 /x; }", nil, `1:35: value "=200" must be between 300 and 599`},
 		{"error_page 299", "server { listen 1; error_page 299 /x; }", nil, `1:31: value "299" must be between 300 and 599`},
 
@@ -324,7 +324,7 @@ func TestDirectives(t *testing.T) {
 			}
 		}, ""},
 		{"return 99", "server { listen 1; return 99; }", nil, `1:27: invalid return code "99"`},
-		{"return text", "server { listen 1; return /x; }", nil, `1:27: invalid return code "/x"`},
+		{"return text", "server { listen 1; return /x; }", nil, `1:27: invalid return code "/x": use "return 301 /x;" (or 302, 307, 308)`},
 		{"return redirect CRLF", `server { listen 1; return 302 "/a\nSet-Cookie: x"; }`, nil, `1:31: invalid redirect URL "/a\nSet-Cookie: x"`},
 		{"return too many", "server { listen 1; return 200 a b; }", nil, `1:20: invalid number of arguments in "return" directive`},
 

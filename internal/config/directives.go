@@ -658,7 +658,7 @@ func indexDirective(p *parser, lv *level, st *stmt) error {
 func errorPageDirective(p *parser, lv *level, st *stmt) error {
 	last := st.args[len(st.args)-1]
 	if !(strings.HasPrefix(last.text, "/") || strings.HasPrefix(last.text, "@") || strings.HasPrefix(last.text, "$") || isHTTPURL(last.text)) || hasCTL(last.text) {
-		return invalidMust(last, st, `a URI starting with "/", a named location "@name" or an http(s):// URL`)
+		return errorf(last.pos, "%s%s", invalidMust(last, st, `a URI starting with "/", a named location "@name" or an http(s):// URL`).Msg, errorPageHint(last.text))
 	}
 	tmpl, err := argTemplate(last)
 	if err != nil {
@@ -741,7 +741,7 @@ func returnDirective(p *parser, lv *level, st *stmt) error {
 	} else {
 		n, err := strconv.Atoi(a.text)
 		if err != nil || !allDigits(a.text) || n < 100 || n > 599 {
-			return errorf(a.pos, "invalid return code %q", a.text)
+			return errorf(a.pos, "invalid return code %q%s", a.text, returnHint(st))
 		}
 		r.Code = n
 		if len(st.args) == 2 {

@@ -129,9 +129,6 @@ var unsupported = map[string]string{
 // dialect are directive names of the 42-school webserv projects'
 // configurations, with the webserv directive that does the same.
 var dialect = map[string]string{
-	"allow_methods":     `use "methods GET POST;" (upper case)`,
-	"allowed_methods":   `use "methods GET POST;" (upper case)`,
-	"methods_allowed":   `use "methods GET POST;" (upper case)`,
 	"host":              `use "listen ADDR:PORT;"`,
 	"port":              `use "listen ADDR:PORT;"`,
 	"cgi_ext":           `use "cgi EXT [INTERPRETER];", as in "cgi .py /usr/bin/python3;"`,
@@ -167,6 +164,9 @@ func init() {
 	for name, use := range dialect {
 		directives[name] = directive{ctx: ctxAny | ctxEvents, max: -1, repeat: true, blockOpt: true, fn: refuse("unknown directive %q: "+use, name)}
 	}
+	for _, name := range []string{"allow_methods", "allowed_methods", "methods_allowed"} {
+		directives[name] = directive{ctx: ctxAny | ctxEvents, max: -1, repeat: true, blockOpt: true, fn: methodsHint}
+	}
 	directives["events"] = directive{ctx: ctxMain, block: true, fn: eventsBlock}
 	directives["limit_except"] = directive{ctx: ctxLocation, min: 1, max: -1, blockOpt: true, same: "methods", fn: limitExcept}
 }
@@ -187,6 +187,19 @@ func refuse(format, name string) func(*parser, *level, *stmt) error {
 	return func(p *parser, lv *level, st *stmt) error {
 		return &Error{Pos: st.name.pos, Msg: msg}
 	}
+}
+
+// methodsHint refuses the 42-school `allow_methods get post;` with the
+// webserv line that does the same, its methods in upper case.
+func methodsHint(p *parser, lv *level, st *stmt) error {
+	ms := []string{"GET", "POST"}
+	if len(st.args) > 0 {
+		ms = ms[:0]
+		for _, a := range st.args {
+			ms = append(ms, strings.ToUpper(a.text))
+		}
+	}
+	return errorf(st.name.pos, "unknown directive %q: use \"methods %s;\" (upper case)", st.name.text, strings.Join(ms, " "))
 }
 
 // eventsBlock reads nginx's events { } for its warnings: webserv has one
@@ -331,4 +344,22 @@ func (p *parser) mergeDualStack() {
 		}
 		sb.listens = out
 	}
+}
+
+// returnHint completes an invalid-return-code error for the 42-school
+// `return URL;`, which nginx and webserv write with a code first.
+func returnHint(st *stmt) string {
+	if a := st.args[0].text; len(st.args) == 1 && strings.HasPrefix(a, "/") {
+		return fmt.Sprintf(`: use "return 301 %s;" (or 302, 307, 308)`, a)
+	}
+	return ""
+}
+
+// errorPageHint completes the error for the 42-school `error_page 404
+// error_pages/404.html;`: nginx's URI is a path from the root.
+func errorPageHint(uri string) string {
+	if uri == "" || hasCTL(uri) || strings.Contains(uri, "://") || strings.HasPrefix(uri, "@") {
+		return ""
+	}
+	return fmt.Sprintf(` ("/%s", from the root)`, strings.TrimPrefix(uri, "./"))
 }

@@ -140,7 +140,7 @@ server { listen 2; }
 	_, errs := parseLines(t, conf)
 	want := []string{
 		`2:9: invalid port in "99999" of the "listen" directive`,
-		`3:2: unknown directive "allow_methods": use "methods GET POST;" (upper case)`,
+		`3:2: unknown directive "allow_methods": use "methods GET;" (upper case)`,
 		`4:11: invalid location path "nopath", it must start with "/"`,
 		`5:15: unknown directive "frob"`,
 		`6:12: invalid value "maybe" in "autoindex" directive, it must be "on" or "off"`,
