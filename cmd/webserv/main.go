@@ -41,7 +41,8 @@ webserv is an HTTP/1.1 server configured by an nginx-style FILE. With no
 FILE it serves its embedded demo site on http://127.0.0.1:8080/.
 
   FILE, -c FILE   load the configuration from FILE (flags may come after it)
-  -t              check the configuration: print "configuration ok", or the
+  -t              check the configuration: print "configuration ok" (after
+                  a warning line for each directive ignored), or every
                   error as FILE:LINE:COL: message, and exit 0 or 1
   -v, -version    print the version and exit
   -h, -help       print this help and exit
