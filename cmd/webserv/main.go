@@ -304,6 +304,9 @@ func reload(srv *server.Server, files []string, elog *errorLog) error {
 	log.Info("reloading the configuration")
 	cfg, _, err := load(files)
 	if err == nil {
+		for _, w := range cfg.Warnings {
+			log.Warn(w.Msg, "pos", w.Pos.String())
+		}
 		err = srv.Reload(cfg)
 	} else {
 		srv.ReloadFailed()

@@ -649,6 +649,9 @@ func FuzzParse(f *testing.F) {
 		"server { listen \"1\"x; }",
 		"}}}{{{;;;\"'",
 		"include self.conf;",
+		"user x; events { worker_connections 1; } http { sendfile on; gzip on; types { text/html html; } server { listen 1; listen [::]:1; } }",
+		"log_format m '$remote_addr ${status}x $http_x'; server { listen 1; location / { limit_except GET { deny all; } if ($x) { return 1; } } }",
+		"ssl_protocols TLSv1 TLSv1.3; ssl_ciphers HIGH:ECDHE-RSA-AES128-SHA; server { listen 1; allow_methods get; host x; types { a/b c; } }",
 	}
 	for _, s := range seeds {
 		f.Add(s)
