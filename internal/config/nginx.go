@@ -84,7 +84,7 @@ var unsupported = map[string]string{
 	"fastcgi_index":            `use "cgi" and "index index.php;"`,
 	"fastcgi_split_path_info":  `use "cgi"; webserv sets PATH_INFO itself`,
 	"fastcgi_read_timeout":     `use "cgi_timeout"`,
-	"fastcgi_intercept_errors": `not supported`,
+	"fastcgi_intercept_errors": "webserv runs PHP as CGI (`cgi`)",
 	"uwsgi_pass":               "webserv has no uwsgi client; use `cgi`",
 	"scgi_pass":                "webserv has no SCGI client; use `cgi`",
 	"grpc_pass":                "webserv has no gRPC proxy",
@@ -98,30 +98,30 @@ var unsupported = map[string]string{
 	"proxy_cache":              "webserv has no reverse proxy",
 	"upstream":                 "webserv has no reverse proxy",
 	"rewrite":                  `for a redirect use "return 301 URL;"`,
-	"if":                       "not supported; use a `location`",
+	"if":                       "use a `location` (or `return` in one) instead",
 	"set":                      "webserv has no user-defined variables",
 	"map":                      "webserv has no user-defined variables",
 	"geo":                      "webserv has no user-defined variables",
-	"auth_basic":               "not supported",
-	"auth_basic_user_file":     "not supported",
-	"auth_request":             "not supported",
-	"allow":                    "access rules are not supported",
-	"deny":                     "access rules are not supported (only `deny all;` inside `limit_except`)",
-	"satisfy":                  "access rules are not supported",
-	"limit_req":                "rate limiting is not supported",
-	"limit_req_zone":           "rate limiting is not supported",
+	"auth_basic":               "webserv has no authentication",
+	"auth_basic_user_file":     "webserv has no authentication",
+	"auth_request":             "webserv has no authentication",
+	"allow":                    "webserv has no access rules",
+	"deny":                     "webserv has no access rules (only `deny all;` inside `limit_except`)",
+	"satisfy":                  "webserv has no access rules",
+	"limit_req":                "webserv has no rate limiting",
+	"limit_req_zone":           "webserv has no rate limiting",
 	"limit_conn":               "connection limits per key are not supported; `max_connections` bounds the total",
 	"limit_conn_zone":          "connection limits per key are not supported; `max_connections` bounds the total",
-	"limit_rate":               "rate limiting is not supported",
+	"limit_rate":               "webserv has no rate limiting",
 	"expires":                  `use "add_header Cache-Control \"max-age=SECONDS\";"`,
 	"charset":                  "text types are served as charset=utf-8",
 	"ssl":                      `use "listen PORT ssl;"`,
-	"ssl_client_certificate":   "client certificates are not supported",
-	"ssl_verify_client":        "client certificates are not supported",
-	"server_name_in_redirect":  "not supported",
-	"port_in_redirect":         "not supported",
-	"absolute_redirect":        "not supported",
-	"internal":                 "not supported",
+	"ssl_client_certificate":   "webserv does not ask for client certificates",
+	"ssl_verify_client":        "webserv does not ask for client certificates",
+	"server_name_in_redirect":  "webserv builds redirects from the request's Host",
+	"port_in_redirect":         "webserv builds redirects from the request's Host",
+	"absolute_redirect":        "webserv builds redirects from the request's Host",
+	"internal":                 "webserv has no internal-only locations",
 	"stream":                   "webserv serves HTTP only",
 	"mail":                     "webserv serves HTTP only",
 }
@@ -182,9 +182,26 @@ func warnIgnored(why string) func(*parser, *level, *stmt) error {
 	}
 }
 
+// refuse reports the first use of a directive webserv does not implement.
+// Later uses are skipped silently (the load fails already): a PHP site's
+// `include fastcgi_params;` alone holds some twenty fastcgi_param lines,
+// which would otherwise fill the error list and hide the other mistakes.
 func refuse(format, name string) func(*parser, *level, *stmt) error {
 	msg := fmt.Sprintf(format, name)
 	return func(p *parser, lv *level, st *stmt) error {
+		if st.block {
+			p.entered[&st.name] = true // skipped here, whatever follows
+			if err := skipBlock(st.lx); err != nil {
+				return p.abort(err)
+			}
+		}
+		if p.refused[name] {
+			return nil
+		}
+		if p.refused == nil {
+			p.refused = map[string]bool{}
+		}
+		p.refused[name] = true
 		return &Error{Pos: st.name.pos, Msg: msg}
 	}
 }

@@ -78,7 +78,7 @@ func TestNginxHints(t *testing.T) {
 	tests := []struct{ conf, err string }{
 		{`location / { fastcgi_pass unix:/run/php/php-fpm.sock; }`, `1:14: directive "fastcgi_pass" is not supported: use "cgi .php /usr/bin/php-cgi;" (webserv runs PHP through php-cgi as CGI/1.1)`},
 		{`location / { proxy_pass http://127.0.0.1:3000; }`, `1:14: directive "proxy_pass" is not supported: webserv has no reverse proxy`},
-		{`if ($host = a) { return 404; }`, `1:1: directive "if" is not supported: not supported; use a ` + "`location`"},
+		{`if ($host = a) { return 404; }`, `1:1: directive "if" is not supported: use a ` + "`location` (or `return` in one) instead"},
 		{`rewrite ^ https://x/ permanent;`, `1:1: directive "rewrite" is not supported: for a redirect use "return 301 URL;"`},
 		{`allow_methods GET POST;`, `1:1: unknown directive "allow_methods": use "methods GET POST;" (upper case)`},
 		{`host 127.0.0.1;`, `1:1: unknown directive "host": use "listen ADDR:PORT;"`},
@@ -334,5 +334,27 @@ server { listen [::]:81; listen 127.0.0.1:81; }`)
 	want := []string{":80/true", ":80/false", "[::]:81/false 127.0.0.1:81/false"}
 	if strings.Join(got, ", ") != strings.Join(want, ", ") {
 		t.Errorf("listens %q, want %q", got, want)
+	}
+}
+
+// TestRefusedOnce: an unsupported directive is reported at its first use
+// only, so that an included fastcgi_params does not fill the error list.
+func TestRefusedOnce(t *testing.T) {
+	t.Parallel()
+	_, errs := parseLines(t, `server {
+	listen 1;
+	fastcgi_param A 1;
+	fastcgi_param B 2;
+	if ($a) { fastcgi_param C 3; }
+	if ($b) { return 404; }
+	frob;
+}`)
+	want := []string{
+		`3:2: directive "fastcgi_param" is not supported: use "cgi"; webserv sets the CGI/1.1 variables itself`,
+		`5:2: directive "if" is not supported: use a ` + "`location` (or `return` in one) instead",
+		`7:2: unknown directive "frob"`,
+	}
+	if strings.Join(errs, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got:\n%s\nwant:\n%s", strings.Join(errs, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -159,6 +159,7 @@ type parser struct {
 	entered  map[*token]bool // blocks whose reading has begun (statements)
 	// logFormats are the log_format directives read so far, by name.
 	logFormats map[string]*LogFormat
+	refused    map[string]bool // unsupported directives reported once (nginx.go)
 }
 
 func newParser(name, dir string) *parser {
