@@ -425,7 +425,7 @@ func TestDirectives(t *testing.T) {
 			}
 		}, ""},
 		{"add_header CRLF", `add_header A "x\ny"; server { listen 1; }`, nil, `1:14: invalid header value "x\ny"`},
-		{"add_header always", `add_header A x always; server { listen 1; }`, nil, `1:1: invalid number of arguments in "add_header" directive`},
+		{"add_header always", `add_header A x sometimes; server { listen 1; }`, nil, `1:16: invalid parameter "sometimes"`},
 
 		// location
 		{"locations", "server { listen 1; location = /a { } location /a { } location =/b { } }", func(t *testing.T, c *Config) {

@@ -67,6 +67,9 @@ var ignored = map[string]struct {
 	"ssl_stapling_verify":       {ctxMS, "OCSP stapling is not implemented"},
 	"ssl_trusted_certificate":   {ctxMS, "OCSP stapling is not implemented"},
 	"ssl_buffer_size":           {ctxMS, "Go's TLS sizes its records itself"},
+	"http2":                     {ctxMS, "webserv serves HTTP/1.1 (clients fall back to it through ALPN)"},
+	"resolver":                  {ctxAny, "webserv resolves no names while serving"},
+	"resolver_timeout":          {ctxAny, "webserv resolves no names while serving"},
 }
 
 // gzipDirectives belong to response compression, which a later version
@@ -379,4 +382,61 @@ func errorPageHint(uri string) string {
 		return ""
 	}
 	return fmt.Sprintf(` ("/%s", from the root)`, strings.TrimPrefix(uri, "./"))
+}
+
+func init() {
+	// `add_header NAME VALUE always;`: webserv adds headers to every
+	// response already, so nginx's "always" changes nothing.
+	ah := directives["add_header"]
+	addHeader := ah.fn
+	ah.max = 3
+	ah.fn = func(p *parser, lv *level, st *stmt) error {
+		if len(st.args) == 3 {
+			if a := st.args[2]; a.text != "always" {
+				return errorf(a.pos, "invalid parameter %q", a.text)
+			}
+			st.args = st.args[:2]
+		}
+		return addHeader(p, lv, st)
+	}
+	directives["add_header"] = ah
+
+	// listen parameters of nginx's that change nothing here are dropped
+	// with one warning; the rest go to listen's own checks.
+	ld := directives["listen"]
+	listen := ld.fn
+	ld.max = -1
+	ld.fn = func(p *parser, lv *level, st *stmt) error {
+		var kept []token
+		var dropped []string
+		var at Pos
+		for i, a := range st.args {
+			name, _, _ := strings.Cut(a.text, "=")
+			if i > 0 && listenIgnored[name] {
+				if dropped == nil {
+					at = a.pos
+				}
+				dropped = append(dropped, a.text)
+				continue
+			}
+			kept = append(kept, a)
+		}
+		if len(kept) > 5 {
+			return errorf(st.name.pos, "invalid number of arguments in %q directive", st.name.text)
+		}
+		if dropped != nil {
+			p.warn(at, "`listen ... %s` is ignored: webserv serves HTTP/1.1 on sockets it sets up itself", strings.Join(dropped, " "))
+		}
+		st.args = kept
+		return listen(p, lv, st)
+	}
+	directives["listen"] = ld
+}
+
+// listenIgnored are listen parameters accepted with a warning (a
+// "[::]:PORT" beside "PORT" is one dual-stack socket: ipv6only has
+// nothing to do).
+var listenIgnored = map[string]bool{
+	"http2": true, "ipv6only": true, "backlog": true, "deferred": true,
+	"fastopen": true, "so_keepalive": true, "bind": true, "rcvbuf": true, "sndbuf": true,
 }

@@ -358,3 +358,39 @@ func TestRefusedOnce(t *testing.T) {
 		t.Errorf("got:\n%s\nwant:\n%s", strings.Join(errs, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+func TestNginxParameters(t *testing.T) {
+	t.Parallel()
+	cfg, errs := parseLines(t, `server {
+	listen 8443 ssl http2 default_server;
+	listen [::]:8443 ssl http2 ipv6only=on backlog=511;
+	ssl_certificate $DIR/cert.pem;
+	ssl_certificate_key $DIR/key.pem;
+	add_header Strict-Transport-Security "max-age=63072000" always;
+}`)
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	s := cfg.Servers[0]
+	if len(s.Listens) != 1 || s.Listens[0].Addr != ":8443" || !s.Listens[0].SSL || !s.Listens[0].DefaultServer {
+		t.Errorf("listens %+v", s.Listens)
+	}
+	if len(s.Default.AddHeaders) != 1 || s.Default.AddHeaders[0].Value != "max-age=63072000" {
+		t.Errorf("add_header %+v", s.Default.AddHeaders)
+	}
+	var got []string
+	for _, w := range cfg.Warnings {
+		got = append(got, strings.TrimPrefix(w.String(), "t.conf:"))
+	}
+	want := []string{
+		"2:18: `listen ... http2` is ignored: webserv serves HTTP/1.1 on sockets it sets up itself",
+		"3:23: `listen ... http2 ipv6only=on backlog=511` is ignored: webserv serves HTTP/1.1 on sockets it sets up itself",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	_, errs = parseLines(t, "server { listen 1; add_header A b sometimes; }")
+	if len(errs) != 1 || errs[0] != `1:35: invalid parameter "sometimes"` {
+		t.Errorf("add_header sometimes: %q", errs)
+	}
+}
