@@ -216,7 +216,7 @@ func (t *Template) Append(b []byte, e *Entry) []byte {
 		case varArgs:
 			b = t.bytes(b, e.Query)
 		case varHost:
-			b = t.bytes(b, e.Host)
+			b = appendHost(b, e.Host, t.esc)
 		case varServerName:
 			b = t.str(b, e.ServerName)
 		case varServerPort:
@@ -269,6 +269,26 @@ func appendValue[T string | []byte](b []byte, s T, esc Escape) []byte {
 		return append(b, '-')
 	}
 	return appendEscaped(b, s)
+}
+
+// appendHost appends $host: the Host in lower case, as nginx gives it
+// (a Host with bytes that need escaping is escaped as it is).
+func appendHost(b, host []byte, esc Escape) []byte {
+	for _, c := range host {
+		if c <= ' ' || c >= 0x7f || c == '"' || c == '\\' {
+			return appendValue(b, host, esc)
+		}
+	}
+	if len(host) == 0 {
+		return appendValue(b, host, esc)
+	}
+	for _, c := range host {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return b
 }
 
 // port is the port of "ip:port", or "".

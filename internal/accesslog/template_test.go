@@ -36,7 +36,7 @@ const mainFormat = `$remote_addr - $remote_user [$time_local] "$request" ` +
 
 func TestTemplate(t *testing.T) {
 	e := entry("curl/8.5.0", "http://a.example/", "/index.html?q=1")
-	e.Path, e.Query, e.Host, e.LocalAddr, e.BytesSent = []byte("/index.html"), []byte("q=1"), []byte("example.com"), "127.0.0.1:8443", 1400
+	e.Path, e.Query, e.Host, e.LocalAddr, e.BytesSent = []byte("/index.html"), []byte("q=1"), []byte("Example.COM"), "127.0.0.1:8443", 1400
 	e.TLS = true
 	e.Header = fields{"X-Forwarded-For": "198.51.100.1", "User-Agent": "curl/8.5.0", "Referer": "http://a.example/"}
 	for _, tt := range []struct {

@@ -110,7 +110,7 @@ http {
 	}
 	extra := waitLines(t, filepath.Join(s.Dir, "logs", "extra.log"), 1)
 	_, port, _ := net.SplitHostPort(s.Addrs[1])
-	want := "GET|/a.txt?x=1|/a.txt|x=1|B.test|" + port + "|http|200|"
+	want := "GET|/a.txt?x=1|/a.txt|x=1|b.test|" + port + "|http|200|"
 	if !strings.HasPrefix(extra[0], want) || len(extra[0]) <= len(want) {
 		t.Errorf("extra line %q, want prefix %q and the bytes sent", extra[0], want)
 	}
