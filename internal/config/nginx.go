@@ -117,7 +117,7 @@ var unsupported = map[string]string{
 	"limit_conn_zone":          "connection limits per key are not supported; `max_connections` bounds the total",
 	"limit_rate":               "webserv has no rate limiting",
 	"expires":                  `use "add_header Cache-Control \"max-age=SECONDS\";"`,
-	"charset":                  "text types are served as charset=utf-8",
+	"charset":                  `webserv's built-in types carry charset=utf-8; in a types block, write it in the type ('"text/html; charset=utf-8" html;')`,
 	"ssl":                      `use "listen PORT ssl;"`,
 	"ssl_client_certificate":   "webserv does not ask for client certificates",
 	"ssl_verify_client":        "webserv does not ask for client certificates",
