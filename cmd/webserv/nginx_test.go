@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"webserv/internal/config"
 )
 
 // debianRoot writes Debian 12's stock /etc/nginx/nginx.conf, mime.types
@@ -18,11 +16,7 @@ import (
 // internal/config/testdata/debian) under a temporary root, with the
 // absolute paths in them pointed into it and port 80 replaced by port. It
 // returns the root and the nginx.conf path.
-//
-// Without try_files (the request half of issue 18, not yet in this tree
-// when the test was written), noTryFiles comments out the default site's
-// one try_files line; the rest stays as Debian ships it.
-func debianRoot(t *testing.T, port string, noTryFiles bool) (root, conf string) {
+func debianRoot(t *testing.T, port string) (root, conf string) {
 	t.Helper()
 	root = t.TempDir()
 	src := filepath.Join("..", "..", "internal", "config", "testdata", "debian")
@@ -32,9 +26,6 @@ func debianRoot(t *testing.T, port string, noTryFiles bool) (root, conf string) 
 		"/var/log/nginx/", root + "/var/log/nginx/",
 		"listen 80 ", "listen " + port + " ",
 		"[::]:80 ", "[::]:" + port + " ",
-	}
-	if noTryFiles {
-		pairs = append(pairs, "try_files $uri $uri/ =404;", "# try_files $uri $uri/ =404;")
 	}
 	repl := strings.NewReplacer(pairs...)
 	for _, f := range []string{"nginx.conf", "mime.types", "sites-enabled/default"} {
@@ -85,22 +76,7 @@ func TestDebianStockConfig(t *testing.T) {
 	t.Parallel()
 	addr := freeAddr(t)
 	_, port, _ := net.SplitHostPort(addr)
-	// The default site's `location / { try_files $uri $uri/ =404; }`
-	// needs try_files, which the request half of issue 18 brings.
-	_, err := config.Parse("probe", []byte("server { listen 1; location / { try_files $uri =404; } }"), t.TempDir())
-	noTryFiles := err != nil
-	if noTryFiles {
-		// Everything but that line loads already: -t reports it alone.
-		root, conf := debianRoot(t, port, false)
-		out, errOut, code := runBinary(t, "-t", conf)
-		want := root + `/etc/nginx/sites-enabled/default:`
-		if code != 1 || out != "" || strings.Count(errOut, "\n") != 1 || !strings.HasPrefix(errOut, want) || !strings.Contains(errOut, `unknown directive "try_files"`) {
-			t.Fatalf("-t without try_files: exit %d, stdout %q, stderr:\n%s\nwant only the try_files error", code, out, errOut)
-		}
-		t.Log("try_files is not implemented here yet: serving the stock files with that line commented out")
-	}
-	_, conf := debianRoot(t, port, noTryFiles)
-
+	root, conf := debianRoot(t, port)
 	out, errOut, code := runBinary(t, "-t", conf)
 	if want := strings.ReplaceAll(debianWarnings, "$C", conf); code != 0 || out != "configuration ok\n" || errOut != want {
 		t.Fatalf("-t: exit %d, stdout %q\nstderr:\n%s\nwant:\n%s", code, out, errOut, want)
@@ -129,6 +105,18 @@ func TestDebianStockConfig(t *testing.T) {
 		if ct := resp.Header.Get("Content-Type"); tt.status == 200 && ct != "text/html" {
 			t.Errorf("GET %s: Content-Type %q, want mime.types' text/html", tt.path, ct)
 		}
+	}
+	// access_log /var/log/nginx/access.log: combined, written behind.
+	logPath := filepath.Join(root, "var/log/nginx/access.log")
+	var lines []string
+	waitFor(t, "three access log lines", 10*time.Second, func() bool {
+		b, _ := os.ReadFile(logPath)
+		lines = strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+		return len(lines) == 3
+	})
+	if !strings.HasPrefix(lines[0], "127.0.0.1 - - [") || !strings.Contains(lines[0], `] "GET / HTTP/1.1" 200 `) ||
+		!strings.Contains(lines[2], `] "GET /missing HTTP/1.1" 404 `) {
+		t.Errorf("access log lines not in the combined format:\n%s", strings.Join(lines, "\n"))
 	}
 }
 
