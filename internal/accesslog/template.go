@@ -216,6 +216,10 @@ func (t *Template) Append(b []byte, e *Entry) []byte {
 		case varArgs:
 			b = t.bytes(b, e.Query)
 		case varHost:
+			if len(e.Host) == 0 { // nginx: the server's name without a Host
+				b = t.str(b, e.ServerName)
+				break
+			}
 			b = appendHost(b, e.Host, t.esc)
 		case varServerName:
 			b = t.str(b, e.ServerName)

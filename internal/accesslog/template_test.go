@@ -48,6 +48,24 @@ func TestTemplate(t *testing.T) {
 		{"$request_method $request_uri $uri $args $host $server_name $server_port $scheme $server_protocol", EscapeDefault, "GET /index.html?q=1 /index.html q=1 example.com example.com 8443 https HTTP/1.1"},
 		{"$time_iso8601 $request_time $bytes_sent $status", EscapeDefault, "2024-03-09T14:05:06-07:00 0.002 1400 200"},
 		{"${status}ok ${dollar}x $http_missing", EscapeDefault, "200ok $x -"},
+	} {
+		tmpl, err := Compile(tt.format, tt.esc)
+		if err != nil {
+			t.Errorf("Compile(%q): %v", tt.format, err)
+			continue
+		}
+		if got := string(tmpl.Append(nil, e)); got != tt.want+"\n" {
+			t.Errorf("%q:\ngot  %q\nwant %q", tt.format, got, tt.want+"\n")
+		}
+	}
+	// Without a Host (HTTP/1.0), $host is the server's name.
+	e.Host = nil
+	for _, tt := range []struct {
+		format string
+		esc    Escape
+		want   string
+	}{
+		{"$host", EscapeDefault, "example.com"},
 		{`{"ua":"$http_user_agent","none":"$http_missing"}`, EscapeJSON, `{"ua":"curl/8.5.0","none":""}`},
 	} {
 		tmpl, err := Compile(tt.format, tt.esc)
