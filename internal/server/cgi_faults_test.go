@@ -3,6 +3,7 @@ package server_test
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -19,6 +20,7 @@ import (
 
 	"webserv/internal/server"
 	"webserv/internal/servertest"
+	"webserv/internal/servertest/wait"
 )
 
 // Broken CGI programs (SPEC §5): each is answered (502, 504 or a streamed
@@ -351,6 +353,8 @@ func settle(t *testing.T, addr string) (goroutines, fds int) {
 	}
 	goroutines, fds = serverGoroutines(), countFDs(t)
 	for range 20 {
+		// Not a wait for a condition (there is none to poll for): the
+		// pause is the window over which the counts must hold still.
 		time.Sleep(25 * time.Millisecond)
 		g, f := serverGoroutines(), countFDs(t)
 		if g >= goroutines && f >= fds {
@@ -361,21 +365,18 @@ func settle(t *testing.T, addr string) (goroutines, fds int) {
 	return goroutines, fds
 }
 
-// poll calls check until it returns "" or a deadline passes, then fails
-// with its last complaint.
+// poll calls check until it returns "" (wait.Poll) and otherwise
+// fails the test, without stopping it, with check's last complaint.
 func poll(t *testing.T, what string, check func() string) {
 	t.Helper()
-	deadline := time.Now().Add(servertest.IOTimeout)
-	for {
-		msg := check()
-		if msg == "" {
-			return
+	err := wait.Poll(servertest.IOTimeout, func() error {
+		if msg := check(); msg != "" {
+			return errors.New(msg)
 		}
-		if time.Now().After(deadline) {
-			t.Errorf("%s: %s", what, msg)
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
+		return nil
+	})
+	if err != nil {
+		t.Errorf("%s: %v", what, err)
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"webserv/internal/servertest"
+	"webserv/internal/servertest/wait"
 )
 
 // cgiStreamTimeout bounds one large exchange: 10 MiB through a Python
@@ -218,32 +219,26 @@ func TestCGIClientGoneKillsProgram(t *testing.T) {
 				}
 			}
 			var pgid int
-			deadline := time.Now().Add(servertest.IOTimeout)
-			for {
+			wait.Until(t, servertest.IOTimeout, func() error {
 				b, err := os.ReadFile(pgidFile)
-				if err == nil {
-					pgid, err = strconv.Atoi(strings.TrimSpace(string(b)))
-					if err != nil || pgid <= 1 {
-						t.Fatalf("bad pgid file %q", b)
-					}
-					break
+				if err != nil {
+					return fmt.Errorf("the program did not start: %w", err)
 				}
-				if time.Now().After(deadline) {
-					t.Fatal("the program did not start")
+				if pgid, err = strconv.Atoi(strings.TrimSpace(string(b))); err != nil || pgid <= 1 {
+					return fmt.Errorf("bad pgid file %q", b)
 				}
-				pollPause()
-			}
+				return nil
+			})
 			if m := liveGroupMembers(pgid); len(m) < 2 {
 				t.Fatalf("the program and its child should be running: group %d has %v", pgid, m)
 			}
 			c.Close()
-			deadline = time.Now().Add(15 * time.Second)
-			for len(liveGroupMembers(pgid)) > 0 {
-				if time.Now().After(deadline) {
-					t.Fatalf("process group %d still alive 15s after the client left: %v", pgid, liveGroupMembers(pgid))
+			wait.Until(t, 15*time.Second, func() error {
+				if m := liveGroupMembers(pgid); len(m) > 0 {
+					return fmt.Errorf("process group %d still alive after the client left: %v", pgid, m)
 				}
-				pollPause()
-			}
+				return nil
+			})
 		})
 	}
 }

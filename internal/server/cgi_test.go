@@ -16,9 +16,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"webserv/internal/servertest"
+	"webserv/internal/servertest/wait"
 )
 
 // CGI over loopback (SPEC §5): real shell, Python and php-cgi programs.
@@ -328,13 +328,11 @@ func TestCGINoLeaks(t *testing.T) {
 		os.Remove(pgidFile)
 		c := s.Dial(t, 0)
 		io.WriteString(c, "GET /slow/"+script+".sh HTTP/1.1\r\nHost: cgi.test\r\n\r\n")
-		deadline := time.Now().Add(servertest.IOTimeout)
-		for _, err := os.Stat(pgidFile); err != nil; _, err = os.Stat(pgidFile) {
-			if time.Now().After(deadline) {
-				t.Errorf("%s did not start", script)
-				break
-			}
-			pollPause()
+		if err := wait.Poll(servertest.IOTimeout, func() error {
+			_, err := os.Stat(pgidFile)
+			return err
+		}); err != nil {
+			t.Errorf("%s did not start: %v", script, err)
 		}
 		c.Close()
 	}

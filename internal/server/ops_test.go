@@ -36,6 +36,7 @@ import (
 	"webserv/internal/proxyproto"
 	"webserv/internal/server"
 	"webserv/internal/servertest"
+	"webserv/internal/servertest/wait"
 )
 
 // Operations (SPEC §1, §6): reload, access log, TLS, PROXY protocol,
@@ -264,21 +265,22 @@ type jsonLine struct {
 // asynchronous) and returns them.
 func waitLines(t *testing.T, path string, n int) []string {
 	t.Helper()
-	deadline := time.Now().Add(servertest.IOTimeout)
-	for {
+	var lines []string
+	wait.Until(t, servertest.IOTimeout, func() error {
 		b, _ := os.ReadFile(path)
-		lines := strings.SplitAfter(string(b), "\n")
+		lines = strings.SplitAfter(string(b), "\n")
 		if lines[len(lines)-1] == "" {
 			lines = lines[:len(lines)-1]
 		}
-		if len(lines) >= n || time.Now().After(deadline) {
-			if len(lines) != n {
-				t.Fatalf("%s: %d lines, want %d:\n%s", path, len(lines), n, b)
-			}
-			return lines
+		if len(lines) < n {
+			return fmt.Errorf("%s: %d lines, want %d:\n%s", path, len(lines), n, b)
 		}
-		time.Sleep(10 * time.Millisecond)
+		return nil
+	})
+	if len(lines) != n {
+		t.Fatalf("%s: %d lines, want %d:\n%s", path, len(lines), n, strings.Join(lines, ""))
 	}
+	return lines
 }
 
 var combinedRe = regexp.MustCompile(`^(\S+) - - \[(\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d [-+]\d{4})\] "((?:[^"\\]|\\x[0-9A-F]{2})*)" (\d{3}) (\d+) "((?:[^"\\]|\\x[0-9A-F]{2})*)" "((?:[^"\\]|\\x[0-9A-F]{2})*)"\n$`)

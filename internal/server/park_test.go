@@ -3,6 +3,8 @@ package server_test
 import (
 	"bufio"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"runtime"
@@ -11,6 +13,7 @@ import (
 
 	"webserv/internal/server"
 	"webserv/internal/servertest"
+	"webserv/internal/servertest/wait"
 )
 
 // plainConf is one server on $PORT0 serving www/ with the defaults.
@@ -92,13 +95,12 @@ func TestShutdownClosesParked(t *testing.T) {
 
 func waitParked(t *testing.T, want int) {
 	t.Helper()
-	deadline := time.Now().Add(servertest.IOTimeout)
-	for server.Parked() != want {
-		if time.Now().After(deadline) {
-			t.Fatalf("parked connections: %d, want %d", server.Parked(), want)
+	wait.Until(t, servertest.IOTimeout, func() error {
+		if got := server.Parked(); got != want {
+			return fmt.Errorf("parked connections: %d, want %d", got, want)
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 // After a burst of connections goes idle, the parker gives the memory they
@@ -122,13 +124,12 @@ func TestParkedBurstTrimsMemory(t *testing.T) {
 		}
 	}
 	waitParked(t, base+n)
-	deadline := time.Now().Add(servertest.IOTimeout)
-	for server.Trims() == trims && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if server.Trims() == trims {
-		t.Fatal("no trim after a burst of parked connections")
-	}
+	wait.Until(t, servertest.IOTimeout, func() error {
+		if server.Trims() == trims {
+			return errors.New("no trim after a burst of parked connections")
+		}
+		return nil
+	})
 	var after runtime.MemStats
 	runtime.ReadMemStats(&after)
 	if after.NumForcedGC == before.NumForcedGC || after.HeapReleased == 0 {

@@ -3,6 +3,7 @@ package server_test
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"net"
@@ -13,9 +14,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"webserv/internal/servertest"
+	"webserv/internal/servertest/wait"
 )
 
 // TestUploadPartHeaderTooLarge: a multipart part whose header is over
@@ -139,25 +140,24 @@ server {
 		conns[i] = c
 	}
 	// Every upload has its temporary file once its first bytes are in.
-	deadline := time.Now().Add(servertest.IOTimeout)
-	for len(storeFiles(t, s)) < n {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d temporary files, want %d", len(storeFiles(t, s)), n)
+	wait.Until(t, servertest.IOTimeout, func() error {
+		if got := len(storeFiles(t, s)); got < n {
+			return fmt.Errorf("%d temporary files, want %d", got, n)
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return nil
+	})
 	if got := openDirs(t, store); got != 1 {
 		t.Errorf("%d descriptors of the store directory for %d uploads in flight, want 1", got, n)
 	}
 	for _, c := range conns {
 		c.Close()
 	}
-	for openDirs(t, store) != 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("store directory still open after the uploads ended")
+	wait.Until(t, servertest.IOTimeout, func() error {
+		if got := openDirs(t, store); got != 0 {
+			return fmt.Errorf("%d descriptors of the store directory still open after the uploads ended", got)
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 // openDirs counts this process's descriptors open on dir.

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"webserv/internal/servertest"
+	"webserv/internal/servertest/wait"
 )
 
 // Uploads and deletes over loopback (SPEC §4), with Go's client and raw
@@ -240,16 +241,12 @@ func TestUploadRefusals(t *testing.T) {
 	// left behind (poll: the server notices the disconnect on its own
 	// time).
 	want := "cont.txt"
-	for i := 0; ; i++ {
-		got := strings.Join(storeFiles(t, s), " ")
-		if got == want {
-			break
+	wait.Until(t, servertest.IOTimeout, func() error {
+		if got := strings.Join(storeFiles(t, s), " "); got != want {
+			return fmt.Errorf("store holds %q, want %q", got, want)
 		}
-		if i == 200 {
-			t.Fatalf("store holds %q, want %q", got, want)
-		}
-		pollPause()
-	}
+		return nil
+	})
 }
 
 // TestUploadDisconnect: a client that stops mid-body (its side shut down,
