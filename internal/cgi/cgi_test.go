@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"webserv/internal/http1"
+	"webserv/internal/servertest/wait"
 )
 
 // installScript copies testdata/name into a fresh directory, executable.
@@ -109,14 +111,15 @@ func serve(t *testing.T, s *Script, req *http1.Request, o opts) result {
 
 func checkGoroutines(t *testing.T, before int) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > before {
-		if time.Now().After(deadline) {
-			b := make([]byte, 1<<16)
-			t.Errorf("goroutines: %d before, %d after:\n%s", before, runtime.NumGoroutine(), b[:runtime.Stack(b, true)])
-			return
+	err := wait.Poll(5*time.Second, func() error {
+		if n := runtime.NumGoroutine(); n > before {
+			return fmt.Errorf("goroutines: %d before, %d after", before, n)
 		}
-		time.Sleep(10 * time.Millisecond)
+		return nil
+	})
+	if err != nil {
+		b := make([]byte, 1<<16)
+		t.Errorf("%v:\n%s", err, b[:runtime.Stack(b, true)])
 	}
 }
 
@@ -366,13 +369,12 @@ func groupGone(pgid int) bool {
 
 func waitGroupGone(t *testing.T, pgid, child int) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !groupGone(pgid) {
-		if time.Now().After(deadline) {
-			t.Fatalf("process group %d (child %d) still alive", pgid, child)
+	wait.Until(t, 5*time.Second, func() error {
+		if !groupGone(pgid) {
+			return fmt.Errorf("process group %d (child %d) still alive", pgid, child)
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 func TestServeTimeout(t *testing.T) {
@@ -456,14 +458,16 @@ func TestServeClientGoneWhileSilent(t *testing.T) {
 			gone := func(stop <-chan struct{}) bool {
 				watched <- struct{}{}
 				if tt.leave {
-					// Leave once the program runs.
 					// Leave once the program runs: the pid is written (the
 					// shell creates the file before it writes, so wait for
-					// the content, not the file).
-					deadline := time.Now().Add(10 * time.Second)
-					for b, _ := os.ReadFile(pidFile); !strings.HasSuffix(string(b), "\n") && time.Now().Before(deadline); b, _ = os.ReadFile(pidFile) {
-						time.Sleep(10 * time.Millisecond)
-					}
+					// the content, not the file). Past the timeout leave
+					// anyway: the test then fails on what Serve did.
+					wait.Poll(10*time.Second, func() error {
+						if b, _ := os.ReadFile(pidFile); !strings.HasSuffix(string(b), "\n") {
+							return fmt.Errorf("pid file %q", b)
+						}
+						return nil
+					})
 					return true
 				}
 				<-stop
@@ -544,13 +548,12 @@ func TestKillAll(t *testing.T) {
 		_, err := Serve(&w, &Request{Req: newReq("GET", "/s.sh", 1), Script: s})
 		done <- err
 	}()
-	deadline := time.Now().Add(5 * time.Second)
-	for running() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("program never started")
+	wait.Until(t, 5*time.Second, func() error {
+		if running() == 0 {
+			return errors.New("program never started")
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return nil
+	})
 	KillAll()
 	select {
 	case err := <-done:
