@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"webserv/internal/servertest/wait"
 )
 
 // The browser test drives headless Chromium through chromedriver with the
@@ -470,21 +472,16 @@ func (s *session) must(method, path string, in, out any) {
 	}
 }
 
-// waitFor polls cond until it holds, failing the test after
+// waitFor polls cond (wait.Until) until it holds, failing the test after
 // browserTimeout with the last thing cond saw.
 func (s *session) waitFor(what string, cond func() (ok bool, saw string)) {
 	s.t.Helper()
-	deadline := time.Now().Add(browserTimeout)
-	for {
-		ok, saw := cond()
-		if ok {
-			return
+	wait.Until(s.t, browserTimeout, func() error {
+		if ok, saw := cond(); !ok {
+			return fmt.Errorf("waiting for %s; last saw %s", what, saw)
 		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("timed out waiting for %s; last saw %s", what, saw)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 func (s *session) navigate(u string) {

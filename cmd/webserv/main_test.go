@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -17,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"webserv/internal/servertest/wait"
 )
 
 // The tests here build the real binary and run it as a user would.
@@ -150,23 +153,23 @@ func startCmd(t *testing.T, addr string, cmd *exec.Cmd) *proc {
 		cmd.Process.Kill()
 		<-exited
 	})
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return p
-		}
+	err := wait.Poll(10*time.Second, func() error {
 		select {
 		case <-exited:
-			t.Fatalf("server exited: %s", errb.String())
+			return errors.New("server exited")
 		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server did not start listening on %s: %s", addr, errb.String())
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			return fmt.Errorf("server did not start listening on %s: %w", addr, err)
 		}
-		time.Sleep(20 * time.Millisecond)
+		c.Close()
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("%v: %s", err, errb.String())
 	}
+	return p
 }
 
 func freeAddr(t *testing.T) string {
@@ -182,10 +185,12 @@ func freeAddr(t *testing.T) string {
 // with exit code 0, letting a request in flight finish.
 func TestServeAndGracefulStop(t *testing.T) {
 	addr := freeAddr(t)
-	p := writeConf(t, "server {\n    listen "+addr+";\n    root www;\n}\n")
+	p := writeConf(t, "server {\n    listen "+addr+";\n    root www;\n    location = /metrics { status; }\n}\n")
 	srv := startBinary(t, addr, p)
 
-	client := &http.Client{Timeout: 10 * time.Second}
+	// No keep-alive: the status page's connection counts (below) then
+	// see only the connections the test means them to.
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	resp, err := client.Get("http://" + addr + "/")
 	if err != nil {
 		t.Fatal(err)
@@ -197,7 +202,40 @@ func TestServeAndGracefulStop(t *testing.T) {
 	}
 
 	// A request in flight: the head is sent but not finished when SIGTERM
-	// arrives; the server must still answer it, then exit 0.
+	// arrives; the server must still answer it, then exit 0. The status
+	// page tells when the server has the connection in service: it counts
+	// as active, as does the status request's own (a connection is only
+	// ever counted waiting while it has nothing to read, and this one has
+	// its bytes there before it is accepted). The first connection must be
+	// gone before, so that it is not the one counted.
+	gauge := func(name string) (int, error) {
+		resp, err := client.Get("http://" + addr + "/metrics")
+		if err != nil {
+			return 0, err
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return 0, err
+		}
+		for line := range strings.Lines(string(b)) {
+			if v, ok := strings.CutPrefix(line, name+" "); ok {
+				return strconv.Atoi(strings.TrimSpace(v))
+			}
+		}
+		return 0, fmt.Errorf("no %s in the status page:\n%s", name, b)
+	}
+	waitGauge := func(name string, want int) {
+		t.Helper()
+		wait.Until(t, 10*time.Second, func() error {
+			n, err := gauge(name)
+			if err == nil && n != want {
+				err = fmt.Errorf("%s %d, want %d", name, n, want)
+			}
+			return err
+		})
+	}
+	waitGauge("webserv_connections_open", 1)
 	c, err := net.DialTimeout("tcp", addr, time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -206,7 +244,7 @@ func TestServeAndGracefulStop(t *testing.T) {
 	c.SetDeadline(time.Now().Add(10 * time.Second))
 	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n")
 	br := bufio.NewReader(c)
-	time.Sleep(100 * time.Millisecond) // let the server read the partial head: nothing to poll for here
+	waitGauge("webserv_connections_active", 2)
 	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"webserv/internal/servertest/wait"
 )
 
 // Operations through the real binary and real signals: SIGHUP reload,
@@ -22,16 +24,16 @@ import (
 
 const ioTimeout = 10 * time.Second
 
-// waitFor polls cond every 10ms until it holds or the timeout passes.
+// waitFor polls cond (wait.Until) until it holds, failing the test after
+// timeout.
 func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
+	wait.Until(t, timeout, func() error {
+		if !cond() {
+			return fmt.Errorf("waiting for %s", what)
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 func fileContains(path, s string) bool {
@@ -333,8 +335,8 @@ func TestReusePortTwoProcesses(t *testing.T) {
 	}
 	client := &http.Client{Timeout: ioTimeout, Transport: &http.Transport{DisableKeepAlives: true}}
 	seen := map[string]int{}
-	deadline := time.Now().Add(2 * ioTimeout)
-	for n := 0; (seen["process 0"] == 0 || seen["process 1"] == 0) && time.Now().Before(deadline); n++ {
+	n := 0
+	wait.Until(t, 2*ioTimeout, func() error {
 		for i, p := range procs {
 			select {
 			case <-p.exited:
@@ -346,11 +348,13 @@ func TestReusePortTwoProcesses(t *testing.T) {
 		if err != nil || code != 200 {
 			t.Fatalf("request %d: %d %v", n, code, err)
 		}
+		n++
 		seen[body]++
-	}
-	if seen["process 0"] == 0 || seen["process 1"] == 0 {
-		t.Errorf("connections went to %v, want both processes", seen)
-	}
+		if seen["process 0"] == 0 || seen["process 1"] == 0 {
+			return fmt.Errorf("connections went to %v, want both processes", seen)
+		}
+		return nil
+	})
 	t.Logf("connections per process: %v", seen)
 }
 
