@@ -445,6 +445,7 @@ server { listen 127.0.0.1:$PORT0; root www; }
 // new clients wait (they are not refused) and are served as soon as a
 // slot frees.
 func TestMaxConnectionsWait(t *testing.T) {
+	t.Parallel()
 	s := servertest.Start(t, `
 max_connections 5;
 server { listen 127.0.0.1:$PORT0; root www; }

@@ -82,6 +82,7 @@ func genConf(gen int) string {
 // configuration or a later one — including the next request on a
 // keep-alive connection opened before it.
 func TestReloadUnderLoad(t *testing.T) {
+	t.Parallel()
 	s := servertest.Start(t, genConf(0), 2, map[string]string{"www/": ""})
 	var cur atomic.Int64 // the generation whose Reload has returned
 
@@ -201,6 +202,7 @@ func TestReloadInFlight(t *testing.T) {
 // certificate, an access log in a directory gone since parsing) is
 // refused whole: the old configuration keeps serving on its listeners.
 func TestReloadFailureKeepsOld(t *testing.T) {
+	t.Parallel()
 	s := servertest.Start(t, genConf(1), 2, map[string]string{"www/": "", "logs/": ""})
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -293,6 +295,7 @@ func unescapeNginx(s string) string {
 }
 
 func TestAccessLog(t *testing.T) {
+	t.Parallel()
 	const conf = `
 access_log logs/main.log;
 server {
@@ -494,6 +497,7 @@ func handshake(t *testing.T, ca *testCA, addr, name string) (serial int64, body 
 // header picks the content, curl verifies the chain, and a reload brings
 // renewed certificates to the next handshake.
 func TestTLSSNI(t *testing.T) {
+	t.Parallel()
 	ca := newCA(t)
 	aCert, aKey := ca.issue(t, 10, "a.test")
 	bCert, bKey := ca.issue(t, 20, "b.test", "*.b.test")
@@ -573,6 +577,7 @@ func TestTLSSNI(t *testing.T) {
 
 // A CGI program sees HTTPS=on over TLS.
 func TestTLSCGI(t *testing.T) {
+	t.Parallel()
 	cert, key := selfSigned(t, "a.test")
 	conf := `
 server {
@@ -604,6 +609,7 @@ server {
 // access log and CGI's REMOTE_ADDR see; a connection without a valid
 // header is closed unanswered.
 func TestProxyProtocol(t *testing.T) {
+	t.Parallel()
 	conf := `
 server {
     listen 127.0.0.1:$PORT0 proxy_protocol;
@@ -675,6 +681,7 @@ server {
 // Two servers bound to one port with reuseport both receive connections
 // (the kernel spreads them by a hash of the client's address and port).
 func TestReusePort(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -723,6 +730,7 @@ func TestReusePort(t *testing.T) {
 // --- status ---
 
 func TestStatus(t *testing.T) {
+	t.Parallel()
 	conf := `
 server {
     listen 127.0.0.1:$PORT0;
@@ -817,6 +825,7 @@ server {
 // (another reuseport socket can then bind the port); turning it off again
 // reopens it without.
 func TestReloadChangesReusePort(t *testing.T) {
+	t.Parallel()
 	const plain = "server {\n    listen 127.0.0.1:$PORT0;\n    location / { return 200 \"plain\"; }\n}\n"
 	const reuse = "server {\n    listen 127.0.0.1:$PORT0 reuseport;\n    location / { return 200 \"reuse\"; }\n}\n"
 	s := servertest.Start(t, plain, 1, map[string]string{"html/": ""})
@@ -851,6 +860,7 @@ func TestReloadChangesReusePort(t *testing.T) {
 // directive's FILE:LINE:COL, like every configuration error (SPEC §1),
 // and no port is opened.
 func TestListenAccessLogErrorPosition(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if err := os.Mkdir(filepath.Join(dir, "logs"), 0o755); err != nil {
 		t.Fatal(err)

@@ -80,6 +80,7 @@ func startPathsec(t *testing.T) *servertest.Server {
 }
 
 func TestPathTraversal(t *testing.T) {
+	t.Parallel()
 	s := startPathsec(t)
 	tests := []struct {
 		name   string
@@ -174,6 +175,7 @@ func roundTrip(t *testing.T, s *servertest.Server, method, raw string) *serverte
 // Writes and deletes by every encoding stay in the store: afterwards the
 // tree outside it is exactly as before.
 func TestPathTraversalWrites(t *testing.T) {
+	t.Parallel()
 	s := startPathsec(t)
 	before := treeOutsideStore(t, s.Dir)
 	targets := []string{
@@ -234,6 +236,7 @@ func treeOutsideStore(t *testing.T, dir string) []string {
 // Listings hide dotfiles and show a symlink only as a name: following it
 // is still refused.
 func TestListingHidesDotfiles(t *testing.T) {
+	t.Parallel()
 	s := startPathsec(t)
 	resp, body := get(t, s.URL(0, "/dl/"), "x")
 	if resp.StatusCode != 200 {

@@ -95,6 +95,7 @@ func get(t *testing.T, url, host string) (*http.Response, string) {
 }
 
 func TestVirtualHosts(t *testing.T) {
+	t.Parallel()
 	s := startSite(t)
 	tests := []struct {
 		name string
@@ -123,6 +124,7 @@ func TestVirtualHosts(t *testing.T) {
 }
 
 func TestLocations(t *testing.T) {
+	t.Parallel()
 	s := startSite(t)
 	tests := []struct {
 		path   string
@@ -189,6 +191,7 @@ func TestLocations(t *testing.T) {
 // rawCases are exchanges over raw sockets: request bytes, the status, and
 // whether the server must close the connection afterwards.
 func TestRawExchanges(t *testing.T) {
+	t.Parallel()
 	s := startSite(t)
 	long := "/" + strings.Repeat("a", 9000)
 	bigHeader := "X-Big: " + strings.Repeat("b", 33000) + "\r\n"
@@ -247,6 +250,7 @@ func TestRawExchanges(t *testing.T) {
 }
 
 func TestAllowHeader(t *testing.T) {
+	t.Parallel()
 	s := startSite(t)
 	resp, _ := s.Exchange(t, 0, "PUT", "PUT /post HTTP/1.1\r\nHost: a.test\r\nContent-Length: 0\r\n\r\n")
 	if resp.StatusCode != 405 || resp.Header.Get("Allow") != "GET, HEAD, POST" {
@@ -258,6 +262,7 @@ func TestAllowHeader(t *testing.T) {
 // exactly, so the pipelined request after it is answered on the same
 // connection.
 func TestChunkedPostThenPipelinedGet(t *testing.T) {
+	t.Parallel()
 	s := startSite(t)
 	c := s.Dial(t, 0)
 	raw := "POST /post HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n" +
@@ -278,6 +283,7 @@ func TestChunkedPostThenPipelinedGet(t *testing.T) {
 }
 
 func TestPipelining(t *testing.T) {
+	t.Parallel()
 	s := startSite(t)
 	c := s.Dial(t, 0)
 	raw := "GET /index.html HTTP/1.1\r\nHost: a.test\r\n\r\n" +
@@ -302,6 +308,7 @@ func TestPipelining(t *testing.T) {
 }
 
 func TestKeepAliveReuse(t *testing.T) {
+	t.Parallel()
 	s := startSite(t)
 	c := s.Dial(t, 0)
 	br := bufio.NewReader(c)
@@ -317,6 +324,7 @@ func TestKeepAliveReuse(t *testing.T) {
 }
 
 func TestHeaderTimeout(t *testing.T) {
+	t.Parallel()
 	s := servertest.Start(t, `
 client_header_timeout 200ms;
 server { listen 127.0.0.1:$PORT0; root www; }`, 1, map[string]string{"www/index.html": "x"})
@@ -335,6 +343,7 @@ server { listen 127.0.0.1:$PORT0; root www; }`, 1, map[string]string{"www/index.
 }
 
 func TestKeepaliveTimeoutClosesIdle(t *testing.T) {
+	t.Parallel()
 	s := servertest.Start(t, `
 keepalive_timeout 100ms;
 server { listen 127.0.0.1:$PORT0; root www; }`, 1, map[string]string{"www/index.html": "x"})
@@ -349,6 +358,7 @@ server { listen 127.0.0.1:$PORT0; root www; }`, 1, map[string]string{"www/index.
 }
 
 func TestAutoindex(t *testing.T) {
+	t.Parallel()
 	s := startSite(t)
 	resp, body := get(t, s.URL(0, "/dl/"), "a.test")
 	if resp.StatusCode != 200 {
@@ -404,6 +414,7 @@ func TestPanicIsRecovered(t *testing.T) {
 // in pieces that straddle the boundary, and a pipelined request after it
 // is still answered.
 func TestLargeHeadGrowsBuffer(t *testing.T) {
+	t.Parallel()
 	s := startSite(t)
 	big := "X-Big: " + strings.Repeat("v", 30000) + "\r\n"
 	req := "GET / HTTP/1.1\r\nHost: a.test\r\n" + big + "X-After: 1\r\n\r\n"

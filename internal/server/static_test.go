@@ -102,6 +102,7 @@ func do(t *testing.T, method, url string, hdr ...string) (*http.Response, []byte
 }
 
 func TestValidators(t *testing.T) {
+	t.Parallel()
 	s := startStatic(t)
 	resp, body := do(t, "GET", s.URL(0, "/small.txt"))
 	if resp.StatusCode != 200 || string(body) != "0123456789abcdefghij" {
@@ -134,6 +135,7 @@ func TestValidators(t *testing.T) {
 }
 
 func TestConditionalRequests(t *testing.T) {
+	t.Parallel()
 	s := startStatic(t)
 	url := s.URL(0, "/small.txt")
 	resp, _ := do(t, "GET", url)
@@ -206,6 +208,7 @@ func TestConditionalRequests(t *testing.T) {
 }
 
 func TestRanges(t *testing.T) {
+	t.Parallel()
 	s := startStatic(t)
 	small := "0123456789abcdefghij"
 	tests := []struct {
@@ -272,6 +275,7 @@ func TestRanges(t *testing.T) {
 // A multi-range request is answered with multipart/byteranges whose parts,
 // parsed back, are the requested bytes of the file.
 func TestMultipartByteranges(t *testing.T) {
+	t.Parallel()
 	s := startStatic(t)
 	for _, tt := range []struct {
 		path   string
@@ -324,6 +328,7 @@ func TestMultipartByteranges(t *testing.T) {
 }
 
 func TestContentTypes(t *testing.T) {
+	t.Parallel()
 	s := startStatic(t)
 	for path, want := range map[string]string{
 		"/index.html":    "text/html; charset=utf-8",
@@ -354,6 +359,7 @@ func TestContentTypes(t *testing.T) {
 }
 
 func TestEmptyFile(t *testing.T) {
+	t.Parallel()
 	s := startStatic(t)
 	resp, _ := s.Exchange(t, 0, "GET", "GET /empty.txt HTTP/1.1\r\nHost: x\r\n\r\n")
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Length") != "0" || len(resp.Body) != 0 {
@@ -362,6 +368,7 @@ func TestEmptyFile(t *testing.T) {
 }
 
 func TestOptions(t *testing.T) {
+	t.Parallel()
 	s := startStatic(t)
 	for _, tt := range []struct{ raw, allow string }{
 		{"OPTIONS /small.txt HTTP/1.1\r\nHost: x\r\n\r\n", "GET, HEAD, OPTIONS"},
@@ -381,6 +388,7 @@ func TestOptions(t *testing.T) {
 }
 
 func TestListingHostileNames(t *testing.T) {
+	t.Parallel()
 	s := startStatic(t)
 	resp, b := do(t, "GET", s.URL(0, "/files/"))
 	body := string(b)
@@ -420,6 +428,7 @@ func TestListingHostileNames(t *testing.T) {
 
 // curl -C - resumes an interrupted download to a byte-identical copy.
 func TestCurlResume(t *testing.T) {
+	t.Parallel()
 	curl, err := exec.LookPath("curl")
 	if err != nil {
 		t.Skip("curl not installed (CI installs it)")
@@ -456,6 +465,7 @@ func TestCurlResume(t *testing.T) {
 // the allowed methods, each once (RFC 9110 §10.2.1). OPTIONS * asks about
 // the server and is answered whatever the locations say (§9.3.7).
 func TestOptionsFollowsMethods(t *testing.T) {
+	t.Parallel()
 	s := servertest.Start(t, `
 server {
     listen 127.0.0.1:$PORT0;
@@ -503,6 +513,7 @@ server {
 // own path and nothing below it. A script named by the alias runs as CGI
 // (never sent as a file), with the rest of the path as PATH_INFO.
 func TestAliasFile(t *testing.T) {
+	t.Parallel()
 	s := servertest.Start(t, `
 server {
     listen 127.0.0.1:$PORT0;

@@ -121,6 +121,7 @@ func checkBig(t *testing.T, stored, sentSHA, deleteURL string) {
 // chunked through curl -T - (curl reads the body from its stdin, so it
 // cannot know the length) when curl is installed.
 func TestUploadStreamed1GiB(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("WEBSERV_BIG") != "1" {
 		t.Skip("set WEBSERV_BIG=1 to run (about 30 s under -race on 2 cores); TestUploadPeakRSS stores a 1 GiB body by default")
 	}

@@ -117,6 +117,7 @@ func randomBytes(n int, seed uint64) []byte {
 }
 
 func TestCurlUploads(t *testing.T) {
+	t.Parallel()
 	needCurl(t)
 	type sent struct{ name, sha string }
 	for _, size := range []int{0, 1, 1 << 20} {

@@ -66,6 +66,7 @@ func storeFiles(t *testing.T, s *servertest.Server) []string {
 }
 
 func TestMultipartUpload(t *testing.T) {
+	t.Parallel()
 	s := startUpload(t)
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
@@ -114,6 +115,7 @@ func TestMultipartUpload(t *testing.T) {
 }
 
 func TestRawUploadAndUniqueNames(t *testing.T) {
+	t.Parallel()
 	s := startUpload(t)
 	var locs []string
 	for range 3 {
@@ -135,6 +137,7 @@ func TestRawUploadAndUniqueNames(t *testing.T) {
 }
 
 func TestPutAndDelete(t *testing.T) {
+	t.Parallel()
 	s := startUpload(t)
 	steps := []struct {
 		method, path, body string
@@ -187,6 +190,7 @@ func TestPutAndDelete(t *testing.T) {
 // instead of 100. A chunked body that grows past the limit is cut off at
 // 413 and leaves nothing behind; so does one whose framing breaks.
 func TestUploadRefusals(t *testing.T) {
+	t.Parallel()
 	s := startUpload(t)
 	big := strings.Repeat("x", 72*1024)
 
@@ -256,6 +260,7 @@ func TestUploadRefusals(t *testing.T) {
 // replaced file unchanged. Waiting for the server to close its side makes
 // the check deterministic: by then the handler has returned.
 func TestUploadDisconnect(t *testing.T) {
+	t.Parallel()
 	part := func(name, content string) string {
 		return "--XB\r\nContent-Disposition: form-data; name=\"f\"; filename=\"" + name + "\"\r\n\r\n" + content + "\r\n"
 	}
@@ -329,6 +334,7 @@ server {
 // store, or refused; nothing outside the store is created or changed, and
 // a symlink planted in the store is never written through.
 func TestHostileFilenames(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("a", 300) + ".txt"
 	tests := []struct {
 		name string
@@ -536,6 +542,7 @@ func pollPause() { time.Sleep(10 * time.Millisecond) }
 // writing and read the answer instead of hitting a reset. Without it the
 // client's writes after the answer fail with ECONNRESET or EPIPE.
 func TestOversizedBodyLingeringClose(t *testing.T) {
+	t.Parallel()
 	s := startUpload(t)
 	c := s.Dial(t, 0)
 	const size = 8 << 20
