@@ -74,6 +74,7 @@ func writeConf(t *testing.T, conf string) string {
 }
 
 func TestCheckConfig(t *testing.T) {
+	t.Parallel()
 	good := writeConf(t, "server {\n    listen 127.0.0.1:8081;\n    root www;\n}\n")
 	bad := writeConf(t, "server {\n    listen 127.0.0.1:8081;\n    rooot www;\n}\n")
 	tests := []struct {
@@ -109,6 +110,7 @@ func TestCheckConfig(t *testing.T) {
 
 // A bad configuration is reported before any port is opened.
 func TestBadConfigOpensNoPort(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -184,6 +186,7 @@ func freeAddr(t *testing.T) string {
 // The server serves a configuration file, and SIGTERM stops it gracefully
 // with exit code 0, letting a request in flight finish.
 func TestServeAndGracefulStop(t *testing.T) {
+	t.Parallel()
 	addr := freeAddr(t)
 	p := writeConf(t, "server {\n    listen "+addr+";\n    root www;\n    location = /metrics { status; }\n}\n")
 	srv := startBinary(t, addr, p)
@@ -303,6 +306,7 @@ func TestEmbeddedDefault(t *testing.T) {
 // An access_log the server could not open fails -t and startup alike, at
 // the directive's FILE:LINE:COL (SPEC §1), before any port is opened.
 func TestAccessLogChecked(t *testing.T) {
+	t.Parallel()
 	addr := freeAddr(t)
 	for _, tc := range []struct{ name, log, want string }{
 		{"directory", "www", `:3:16: access_log "`},
@@ -326,6 +330,7 @@ func TestAccessLogChecked(t *testing.T) {
 // root the binary runs as nobody (setpriv); as another user the paths
 // are made mode 000.
 func TestUnreadableRoot(t *testing.T) {
+	t.Parallel()
 	var wrap []string
 	private := os.FileMode(0o700) // owned by root, nobody is "other"
 	if os.Geteuid() == 0 {

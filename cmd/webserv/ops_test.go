@@ -62,6 +62,7 @@ func reloadConf(addr, errLog string, gen int) string {
 // good configuration takes effect, and the bad one is logged with its
 // FILE:LINE:COL while the previous one keeps serving.
 func TestSIGHUPReloadUnderLoad(t *testing.T) {
+	t.Parallel()
 	addr := freeAddr(t)
 	dir := filepath.Dir(writeConf(t, ""))
 	conf := filepath.Join(dir, "site.conf")
@@ -157,6 +158,7 @@ func TestSIGHUPReloadUnderLoad(t *testing.T) {
 // idle keep-alive connection is closed at once, no new connection is
 // accepted, both requests complete, and the process exits 0.
 func TestSIGTERMDrainsCGIAndUpload(t *testing.T) {
+	t.Parallel()
 	addr := freeAddr(t)
 	p := writeConf(t, `
 shutdown_timeout 30s;
@@ -294,6 +296,7 @@ server {
 // SIGUSR1 reopens the access log and a file error log (logrotate's
 // convention: rename, signal, the server writes to new files).
 func TestSIGUSR1ReopensLogs(t *testing.T) {
+	t.Parallel()
 	addr := freeAddr(t)
 	p := writeConf(t, "")
 	dir := filepath.Dir(p)
@@ -326,6 +329,7 @@ func TestSIGUSR1ReopensLogs(t *testing.T) {
 // Two server processes with reuseport share a port, and both receive
 // connections.
 func TestReusePortTwoProcesses(t *testing.T) {
+	t.Parallel()
 	addr := freeAddr(t)
 	var procs []*proc
 	for i := range 2 {
@@ -361,6 +365,7 @@ func TestReusePortTwoProcesses(t *testing.T) {
 // -t loads certificates, as nginx -t does: a file that is not PEM fails
 // the check with the server's position.
 func TestCheckConfigCertificate(t *testing.T) {
+	t.Parallel()
 	p := writeConf(t, "server {\n    listen 127.0.0.1:8443 ssl;\n    root www;\n    ssl_certificate bad.crt;\n    ssl_certificate_key bad.key;\n}\n")
 	dir := filepath.Dir(p)
 	os.WriteFile(filepath.Join(dir, "bad.crt"), []byte("not a certificate"), 0o644)
