@@ -203,7 +203,10 @@ func TestRead(t *testing.T) {
 				go func() {
 					b := append(append([]byte{}, in.hdr...), rest...)
 					client.Write(b[:split])
-					time.Sleep(10 * time.Millisecond) // the reader sees a partial header: nothing to poll for
+					// Part of what is sent: a pause between two writes, so
+					// that the reader is likely to get a partial header
+					// first. The test does not depend on it.
+					time.Sleep(10 * time.Millisecond)
 					client.Write(b[split:])
 				}()
 				h, err := Read(server)

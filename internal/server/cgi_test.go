@@ -413,7 +413,9 @@ func openFDs(t *testing.T) map[int]string {
 }
 
 // settledFDs returns the open descriptors once two looks in a row agree
-// (connections of earlier tests winding down), or after a few tries.
+// (connections of earlier tests winding down), or after a few tries. The
+// pause between two looks is the window over which the set must hold
+// still: not a wait for a condition that could be polled for.
 func settledFDs(t *testing.T) map[int]string {
 	t.Helper()
 	prev := openFDs(t)

@@ -531,8 +531,8 @@ func doBody(t *testing.T, method, url, body string, hdr ...string) (*http.Respon
 	return resp, b
 }
 
-// pollPause is the interval between two checks of a condition a test
-// polls for.
+// pollPause is the interval between two looks at a set that must hold
+// still (settledFDs); a test waiting for a condition uses wait.Until.
 func pollPause() { time.Sleep(10 * time.Millisecond) }
 
 // A client that sends a body over client_max_body_size without waiting
