@@ -81,8 +81,10 @@ func genConf(gen int) string {
 // and every request sent after a reload returned must see that
 // configuration or a later one — including the next request on a
 // keep-alive connection opened before it.
+//
+// Not parallel: its clients load the machine on purpose, which the
+// tests beside it would feel, and it theirs.
 func TestReloadUnderLoad(t *testing.T) {
-	t.Parallel()
 	s := servertest.Start(t, genConf(0), 2, map[string]string{"www/": ""})
 	var cur atomic.Int64 // the generation whose Reload has returned
 
