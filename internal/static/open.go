@@ -14,11 +14,14 @@ import (
 // file is a file opened for serving: one open and one fstat, instead of
 // os.Stat then os.Open (which for a regular file also spends four fcntl
 // calls and a failing epoll_ctl trying to make it pollable).
+//
+// No *os.File is made on the request path: its bytes leave with pread or
+// with sendfile at an explicit offset on the socket (http1.SendFile), so
+// the descriptor's own offset and blocking mode never matter.
 type file struct {
 	fd   int
 	path string
-	id   fileID   // from the fstat (cache.go)
-	os   *os.File // set by osFile, which then owns fd
+	id   fileID // from the fstat (cache.go)
 }
 
 func (f *file) isDir() bool     { return f.id.mode&syscall.S_IFMT == syscall.S_IFDIR }
@@ -28,14 +31,7 @@ func (f *file) isRegular() bool { return f.id.mode&syscall.S_IFMT == syscall.S_I
 // Last-Modified and the ETag say).
 func (f *file) modTime() time.Time { return time.Unix(int64(f.id.mtim.Sec), 0).UTC() }
 
-// close closes the descriptor, through the *os.File if osFile made one.
-func (f *file) close() {
-	if f.os != nil {
-		f.os.Close()
-		return
-	}
-	syscall.Close(f.fd)
-}
+func (f *file) close() { syscall.Close(f.fd) }
 
 // openFile opens path read-only (see openZ).
 func openFile(path string) (file, error) {
@@ -72,21 +68,11 @@ func openZ(pathZ []byte) (file, error) {
 	return file{fd: fd, path: string(pathZ[:len(pathZ)-1]), id: idOf(&st)}, nil
 }
 
-// osFile turns f into an *os.File (for sendfile and seeking). The
-// descriptor is made blocking first, so that os.NewFile does not try to
-// register a regular file with the poller.
-func (f *file) osFile() *os.File {
-	if f.os == nil {
-		syscall.SetNonblock(f.fd, false)
-		f.os = os.NewFile(uintptr(f.fd), f.path)
-	}
-	return f.os
-}
-
-// readAll reads the whole (small) file into buf, which holds its size.
-func (f *file) readAll(buf []byte) error {
+// readAt fills buf from offset off of the file with pread (one call for
+// a regular file, barring a signal).
+func (f *file) readAt(buf []byte, off int64) error {
 	for n := 0; n < len(buf); {
-		m, err := syscall.Read(f.fd, buf[n:])
+		m, err := syscall.Pread(f.fd, buf[n:], off+int64(n))
 		if err == syscall.EINTR {
 			continue
 		}

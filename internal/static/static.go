@@ -17,13 +17,21 @@ import (
 	"webserv/internal/route"
 )
 
-// smallFile is the size up to which a file is read into memory and sent
-// with its head in one writev; larger files go out with sendfile after the
-// head. 16 KiB keeps the pooled buffers small while covering typical HTML,
-// CSS and icons.
+// smallFile is the size up to which a file reached by its URL goes into
+// the small-file cache (cache.go). 16 KiB covers typical HTML, CSS and
+// icons while keeping the cache's budget for many of them.
 const smallFile = 16 << 10
 
-var smallBufs = sync.Pool{New: func() any { b := make([]byte, smallFile); return &b }}
+// mediumFile is the size up to which what a response sends of a file (the
+// whole file or one range) is read with one pread into a pooled buffer and
+// leaves with the head in one writev; more goes out with sendfile after
+// the head. For a 20 KiB file that is open, fstat, pread, writev, close
+// where sendfile costs a writev for the head and a sendfile, and the
+// server's CPU per request measured lower (issue 17; the figures are in the
+// commit that set it). 64 KiB bounds a pooled buffer.
+const mediumFile = 64 << 10
+
+var mediumBufs = sync.Pool{New: func() any { b := make([]byte, mediumFile); return &b }}
 
 // Serve answers a GET or HEAD for the clean URL path under loc with the
 // given status (200, or the original status when serving an error_page).
@@ -157,34 +165,25 @@ func serveFile(w *http1.ResponseWriter, req *http1.Request, loc *config.Location
 	// it (RFC 9110 §8.8.3).
 	m.etag, m.lastMod = validators(m.mod, m.size)
 
-	// A small file is read before anything is committed, so that a read
-	// error can still become an error page; it then leaves with its head
-	// in one writev.
-	if m.size > smallFile {
-		return send(w, req, &m, nil, f, status)
-	}
-	if cache && cacheable(urlPath, &f.id) {
+	// A small file reached by its URL is read whole into the cache (and
+	// before anything is committed, so that a read error can still become
+	// an error page); any other leaves from f (send).
+	if m.size <= smallFile && cache && cacheable(urlPath, &f.id) {
 		body := make([]byte, m.size)
-		if err := f.readAll(body); err != nil {
+		if err := f.readAt(body, 0); err != nil {
 			return err
 		}
 		store(loc, urlPath, f, &m, body)
 		return send(w, req, &m, body, nil, status)
 	}
-	if m.size == 0 || !w.BodyAllowed(status) {
-		return send(w, req, &m, []byte{}, nil, status)
-	}
-	bp := smallBufs.Get().(*[]byte)
-	defer smallBufs.Put(bp)
-	body := (*bp)[:m.size]
-	if err := f.readAll(body); err != nil {
-		return err
-	}
-	return send(w, req, &m, body, nil, status)
+	return send(w, req, &m, nil, f, status)
 }
 
 // send answers with the file described by m: its bytes are body, or, when
-// body is nil, they are read from f (with sendfile).
+// body is nil, they are read from f: a region up to mediumFile with one
+// pread before the head is committed (so that a read error can still
+// become an error page) and sent with it in one writev, a larger one with
+// sendfile after the head.
 func send(w *http1.ResponseWriter, req *http1.Request, m *meta, body []byte, f *file, status int) error {
 	size := m.size
 	h := w.Header()
@@ -223,24 +222,53 @@ func send(w *http1.ResponseWriter, req *http1.Request, m *meta, body []byte, f *
 			_, err := w.Write(body[start : start+n])
 			return err
 		}
-		of := f.osFile()
-		if _, err := of.Seek(start, io.SeekStart); err != nil {
+		if n > mediumFile {
+			_, err := w.SendFile(f.fd, start, n)
 			return err
 		}
-		_, err := w.ReadFromN(of, n) // sendfile from the offset
+		bp := mediumBufs.Get().(*[]byte)
+		defer mediumBufs.Put(bp)
+		b := (*bp)[:n]
+		if err := f.readAt(b, start); err != nil {
+			return err
+		}
+		_, err := w.Write(b)
 		return err
+	}
+	// one sends the single region [start, start+n) as the body of a
+	// response with status: read first when it is small enough to go
+	// with the head, else sent with sendfile after it.
+	one := func(status int, start, n int64) error {
+		w.SetContentLength(n)
+		if n == 0 || !w.BodyAllowed(status) {
+			w.WriteHeader(status)
+			return nil
+		}
+		if body != nil || n > mediumFile {
+			w.WriteHeader(status)
+			part(start, n)
+			return nil
+		}
+		bp := mediumBufs.Get().(*[]byte)
+		defer mediumBufs.Put(bp)
+		b := (*bp)[:n]
+		if err := f.readAt(b, start); err != nil {
+			// The error page goes out instead: without this file's fields.
+			for _, name := range fileFields {
+				h.Del(name)
+			}
+			return err
+		}
+		w.WriteHeader(status)
+		w.Write(b)
+		return nil
 	}
 	switch {
 	case len(ranges) == 1:
 		r := ranges[0]
 		h.Set("Content-Type", m.ctype)
 		h.Set("Content-Range", contentRange(r, size))
-		w.SetContentLength(r.Length)
-		w.WriteHeader(206)
-		if w.BodyAllowed(206) {
-			part(r.Start, r.Length)
-		}
-		return nil
+		return one(206, r.Start, r.Length)
 	case len(ranges) > 1:
 		mp := newMultipart(ranges, size, m.ctype)
 		h.Set("Content-Type", "multipart/byteranges; boundary="+mp.boundary)
@@ -259,13 +287,11 @@ func send(w *http1.ResponseWriter, req *http1.Request, m *meta, body []byte, f *
 	}
 
 	h.Set("Content-Type", m.ctype)
-	w.SetContentLength(size)
-	w.WriteHeader(status)
-	if size > 0 && w.BodyAllowed(status) {
-		part(0, size)
-	}
-	return nil
+	return one(status, 0, size)
 }
+
+// fileFields are the header fields send sets from the file.
+var fileFields = [...]string{"Last-Modified", "ETag", "Accept-Ranges", "Content-Type", "Content-Range"}
 
 var errUnsatisfiable = &http1.StatusError{Status: 416, Msg: "range not satisfiable"}
 
