@@ -31,8 +31,9 @@ import (
 // and a hit is the same inode, whose content was already found inside the
 // root.
 //
-// Only regular files reached directly by their URL (not through an index),
-// no larger than smallFile and unchanged for a second (racyWindow) are
+// Only regular files reached directly by their URL (or as the index file
+// of a directory URL, validated by the directory too: indexcache.go), no
+// larger than smallFile and unchanged for a second (racyWindow) are
 // cached. The table is direct-mapped and lock-free like route's
 // clean-path cache, and the bytes it holds are bounded by cacheBudget.
 const (
@@ -65,6 +66,9 @@ type cacheEntry struct {
 	id    fileID
 	meta
 	body []byte
+	// byIndex: the entry is the index file of the directory URL path
+	// (indexcache.go), which only the index path looks up.
+	byIndex bool
 }
 
 var (
@@ -92,9 +96,24 @@ func lookup(loc *config.Location, urlPath string) (*atomic.Pointer[cacheEntry], 
 // budget nor costs a stat on every later request.
 func cached(loc *config.Location, urlPath string) *cacheEntry {
 	slot, e := lookup(loc, urlPath)
-	if e == nil {
+	if e == nil || e.byIndex {
 		return nil
 	}
+	return fresh(slot, e)
+}
+
+// cachedIndexFile returns the fresh small-file entry of the index file
+// at fileZ of the directory URL path, or nil.
+func cachedIndexFile(loc *config.Location, urlPath string, fileZ []byte) *cacheEntry {
+	slot, e := lookup(loc, urlPath)
+	if e == nil || !e.byIndex || string(e.pathZ) != string(fileZ) {
+		return nil
+	}
+	return fresh(slot, e)
+}
+
+// fresh returns e if its file is unchanged, else drops it and returns nil.
+func fresh(slot *atomic.Pointer[cacheEntry], e *cacheEntry) *cacheEntry {
 	var st syscall.Stat_t
 	if statZ(e.pathZ, &st) != nil || idOf(&st) != e.id {
 		if slot.CompareAndSwap(e, nil) {
@@ -130,10 +149,7 @@ func cacheable(urlPath string, id *fileID) bool {
 	if cachedBytes.Load()+delta(cacheSlot(urlPath), id.size) > cacheBudget {
 		return false
 	}
-	w := time.Duration(racyWindow.Load())
-	now := time.Now()
-	return now.Sub(time.Unix(int64(id.mtim.Sec), int64(id.mtim.Nsec))) >= w &&
-		now.Sub(time.Unix(int64(id.ctim.Sec), int64(id.ctim.Nsec))) >= w
+	return settled(id)
 }
 
 // delta is what storing size bytes in slot adds to the cached bytes.
@@ -147,7 +163,7 @@ func delta(slot *atomic.Pointer[cacheEntry], size int64) int64 {
 // store caches body (the whole content of f, read after the fstat that
 // gave f's identity) unless the file changed meanwhile or the budget,
 // counting the entry it replaces, is spent.
-func store(loc *config.Location, urlPath string, f *file, m *meta, body []byte) {
+func store(loc *config.Location, urlPath string, f *file, m *meta, body []byte, byIndex bool) {
 	slot := cacheSlot(urlPath)
 	if cachedBytes.Load()+delta(slot, int64(len(body))) > cacheBudget {
 		return
@@ -156,7 +172,7 @@ func store(loc *config.Location, urlPath string, f *file, m *meta, body []byte) 
 	if syscall.Fstat(f.fd, &st) != nil || idOf(&st) != f.id {
 		return // written to while we read it
 	}
-	e := &cacheEntry{loc: loc, path: urlPath, pathZ: append([]byte(f.path), 0), id: f.id, meta: *m, body: body}
+	e := &cacheEntry{loc: loc, path: urlPath, pathZ: append([]byte(f.path), 0), id: f.id, meta: *m, body: body, byIndex: byIndex}
 	cachedBytes.Add(int64(len(body)))
 	if old := slot.Swap(e); old != nil {
 		cachedBytes.Add(-int64(len(old.body)))
@@ -167,6 +183,7 @@ func store(loc *config.Location, urlPath string, f *file, m *meta, body []byte) 
 // configuration's locations are new keys, and the old ones' entries would
 // otherwise keep the old configuration in memory until evicted.
 func ResetCache() {
+	resetIndexCache()
 	for i := range cacheTable {
 		if old := cacheTable[i].Swap(nil); old != nil {
 			cachedBytes.Add(-int64(len(old.body)))

@@ -118,3 +118,38 @@ func TestCacheBudgetCountsReplacement(t *testing.T) {
 		t.Errorf("cached bytes %d over the budget %d", b, cacheBudget)
 	}
 }
+
+// A directory changed less than racyWindow ago does not have its index
+// resolution cached (a name created in the same clock tick would not
+// change the identity); once settled, it does, and its small index file
+// goes into the small-file cache under the directory's URL, for the index
+// path only.
+func TestIndexCacheSkipsRacyDirs(t *testing.T) {
+	ResetCache()
+	defer ResetCache()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "index.html"), []byte("home"), 0o644)
+	loc := &config.Location{Root: dir, Index: []string{"index.html"}}
+	for range 2 {
+		if got := serveBody(t, loc, "/"); got != "home" {
+			t.Fatalf("got %q", got)
+		}
+	}
+	if indexSlot("/").Load() != nil {
+		t.Error("a directory changed just now had its index cached")
+	}
+	defer SetCacheRacyWindow(0)()
+	serveBody(t, loc, "/")
+	if e := indexSlot("/").Load(); e == nil || e.loc != loc || string(e.fileZ) != filepath.Join(dir, "index.html")+"\x00" {
+		t.Fatalf("with no racy window the index was not cached: %+v", e)
+	}
+	if e := entryFor(loc, "/"); e == nil || !e.byIndex || string(e.body) != "home" {
+		t.Fatalf("the index file is not in the small-file cache: %+v", e)
+	}
+	if cached(loc, "/") != nil {
+		t.Error("the index file's entry is found by a plain lookup of the directory's URL")
+	}
+	if got := serveBody(t, loc, "/"); got != "home" {
+		t.Fatalf("from the caches: got %q", got)
+	}
+}

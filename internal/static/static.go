@@ -44,6 +44,13 @@ func Serve(w *http1.ResponseWriter, req *http1.Request, loc *config.Location, ur
 	if e := cached(loc, urlPath); e != nil {
 		return send(w, req, &e.meta, e.body, nil, status)
 	}
+	if status == 200 && strings.HasSuffix(urlPath, "/") {
+		if ie := cachedIndex(loc, urlPath); ie != nil {
+			if served, err := serveIndex(w, req, loc, urlPath, ie); served {
+				return err
+			}
+		}
+	}
 	var pb [512]byte // the file's path, NUL-terminated, on the stack
 	pathZ := append(route.AppendFilePath(pb[:0], loc, urlPath), 0)
 	f, err := openZ(pathZ)
@@ -88,7 +95,8 @@ func Serve(w *http1.ResponseWriter, req *http1.Request, loc *config.Location, ur
 				idx.close()
 				return cgiScript
 			}
-			return serveFile(w, req, loc, urlPath, &idx, status, false)
+			storeIndex(loc, urlPath, fpath, &f.id, idx.path)
+			return serveFile(w, req, loc, urlPath, &idx, status, byIndex)
 		}
 		if loc.Autoindex {
 			return serveListing(w, loc, fpath, urlPath)
@@ -111,8 +119,40 @@ func Serve(w *http1.ResponseWriter, req *http1.Request, loc *config.Location, ur
 		f.close()
 		return cgiScript
 	}
-	return serveFile(w, req, loc, urlPath, &f, status, true)
+	return serveFile(w, req, loc, urlPath, &f, status, byURL)
 }
+
+// serveIndex answers a directory URL from its index cache entry ie: the
+// index file from the small-file cache, or opened by its path. served is
+// false, and nothing was written, when the file is no longer one to serve
+// (gone, not regular, out of the root): the caller resolves the
+// directory afresh.
+func serveIndex(w *http1.ResponseWriter, req *http1.Request, loc *config.Location, urlPath string, ie *indexEntry) (served bool, err error) {
+	if e := cachedIndexFile(loc, urlPath, ie.fileZ); e != nil {
+		return true, send(w, req, &e.meta, e.body, nil, 200)
+	}
+	idx, err := openZ(ie.fileZ)
+	if err != nil {
+		dropIndex(ie)
+		return false, nil
+	}
+	if !idx.isRegular() || inside(loc, &idx) != nil || isCGI(loc, idx.path) {
+		idx.close()
+		dropIndex(ie)
+		return false, nil
+	}
+	return true, serveFile(w, req, loc, urlPath, &idx, 200, byIndex)
+}
+
+// cacheKind says whether and how serveFile may put a file into the
+// small-file cache.
+type cacheKind int
+
+const (
+	noCache cacheKind = iota
+	byURL             // reached directly by its URL path
+	byIndex           // the index file of the directory URL path
+)
 
 // isCGI reports whether the file at path is a CGI program of loc: its name
 // ends in one of loc's `cgi` extensions, compared as package cgi selects
@@ -155,10 +195,9 @@ func FileError(err error) error {
 	return err
 }
 
-// serveFile sends the regular file f, and closes it. f was reached
-// directly by urlPath (not through an index) when cache is set, and a
-// small such file goes into the small-file cache (cache.go).
-func serveFile(w *http1.ResponseWriter, req *http1.Request, loc *config.Location, urlPath string, f *file, status int, cache bool) error {
+// serveFile sends the regular file f, and closes it. A small file goes
+// into the small-file cache (cache.go) under urlPath as cache says.
+func serveFile(w *http1.ResponseWriter, req *http1.Request, loc *config.Location, urlPath string, f *file, status int, cache cacheKind) error {
 	defer f.close()
 	m := meta{size: f.id.size, mod: f.modTime(), ctype: ContentType(f.path, loc.Types, loc.DefaultType)}
 	// A strong validator from modification time and size, as nginx builds
@@ -168,12 +207,12 @@ func serveFile(w *http1.ResponseWriter, req *http1.Request, loc *config.Location
 	// A small file reached by its URL is read whole into the cache (and
 	// before anything is committed, so that a read error can still become
 	// an error page); any other leaves from f (send).
-	if m.size <= smallFile && cache && cacheable(urlPath, &f.id) {
+	if m.size <= smallFile && cache != noCache && cacheable(urlPath, &f.id) {
 		body := make([]byte, m.size)
 		if err := f.readAt(body, 0); err != nil {
 			return err
 		}
-		store(loc, urlPath, f, &m, body)
+		store(loc, urlPath, f, &m, body, cache == byIndex)
 		return send(w, req, &m, body, nil, status)
 	}
 	return send(w, req, &m, nil, f, status)

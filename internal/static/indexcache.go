@@ -1,0 +1,91 @@
+package static
+
+import (
+	"hash/maphash"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"webserv/internal/config"
+)
+
+// The index cache: which index file a directory URL ("/", "/docs/")
+// resolved to, so that a site's root costs no open of the directory and no
+// failed opens of the index names before the one that exists. An entry
+// is keyed, like the small-file cache's, by location and clean URL path,
+// and is used only while a stat of the directory's path gives the identity
+// (device, inode, mode, mtime, ctime) the opened directory had when the
+// entry was made: creating, removing or renaming any name in the directory
+// changes its mtime and ctime, and a directory replaced (by another, or by
+// a symlink) is another inode; so the resolution is never stale. The index
+// file itself is then opened, or found in the small-file cache under the
+// directory's URL (an entry marked byIndex, which only this path uses),
+// with that cache's own freshness check; disable_symlinks on holds as
+// there: an entry is made only after the index file passed the check.
+//
+// A directory changed less than racyWindow ago is not cached (a name made
+// in the same clock tick as the stat would not change the identity seen).
+const indexSlots = 256 // power of two
+
+type indexEntry struct {
+	loc   *config.Location
+	path  string // the directory's clean URL path, ending in "/"
+	dirZ  []byte // the directory's path, NUL-terminated
+	dir   fileID
+	fileZ []byte // the index file's path, NUL-terminated
+}
+
+var indexTable [indexSlots]atomic.Pointer[indexEntry]
+
+func indexSlot(urlPath string) *atomic.Pointer[indexEntry] {
+	return &indexTable[maphash.String(cacheSeed, urlPath)&(indexSlots-1)]
+}
+
+// cachedIndex returns the fresh index entry of the directory URL under
+// loc, or nil; a stale one is dropped.
+func cachedIndex(loc *config.Location, urlPath string) *indexEntry {
+	slot := indexSlot(urlPath)
+	e := slot.Load()
+	if e == nil || e.loc != loc || e.path != urlPath {
+		return nil
+	}
+	var st syscall.Stat_t
+	if statZ(e.dirZ, &st) != nil || idOf(&st) != e.dir {
+		slot.CompareAndSwap(e, nil)
+		return nil
+	}
+	return e
+}
+
+// dropIndex removes e if it is still in its slot (its file went wrong).
+func dropIndex(e *indexEntry) { indexSlot(e.path).CompareAndSwap(e, nil) }
+
+// storeIndex records that the directory dir (opened at dirPath, with the
+// identity of its fstat) resolved to the index file at filePath.
+func storeIndex(loc *config.Location, urlPath, dirPath string, dir *fileID, filePath string) {
+	if !settled(dir) {
+		return
+	}
+	indexSlot(urlPath).Store(&indexEntry{
+		loc:   loc,
+		path:  urlPath,
+		dirZ:  append([]byte(dirPath), 0),
+		dir:   *dir,
+		fileZ: append([]byte(filePath), 0),
+	})
+}
+
+// settled reports whether a file of this identity last changed at least
+// racyWindow ago.
+func settled(id *fileID) bool {
+	w := time.Duration(racyWindow.Load())
+	now := time.Now()
+	return now.Sub(time.Unix(int64(id.mtim.Sec), int64(id.mtim.Nsec))) >= w &&
+		now.Sub(time.Unix(int64(id.ctim.Sec), int64(id.ctim.Nsec))) >= w
+}
+
+func resetIndexCache() {
+	for i := range indexTable {
+		indexTable[i].Store(nil)
+	}
+}
