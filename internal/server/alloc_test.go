@@ -40,8 +40,14 @@ server {
 }
 `
 
-// allocFile is 1 KiB, the size bench/run.sh serves in its scenario 1.
-var allocFile = strings.Repeat("x", 1024)
+// allocFile is 1 KiB, the size bench/run.sh serves in its scenario 1;
+// allocIndex is the site's index page (1.5 KiB), allocMedium a 20 KiB
+// asset, above the small-file cache (bench/run.sh's other static rows).
+var (
+	allocFile   = strings.Repeat("x", 1024)
+	allocIndex  = strings.Repeat("i", 1536)
+	allocMedium = strings.Repeat("0123456789abcdef", 20<<10/16)
+)
 
 // keepAliveClient sends one fixed request on one connection and reads a
 // response whose length it learnt from the first one, into a buffer it
@@ -62,9 +68,21 @@ func newKeepAliveClient(tb testing.TB, s *servertest.Server, path string) *keepA
 // given status (its body is whatever the first response carried).
 func newKeepAliveClientStatus(tb testing.TB, s *servertest.Server, path string, status int) *keepAliveClient {
 	tb.Helper()
+	want := ""
+	if status == 200 {
+		want = allocFile
+	}
+	return newKeepAliveClientReq(tb, s, path, "", status, want)
+}
+
+// newKeepAliveClientReq is newKeepAliveClient for a request with the extra
+// header lines hdr ("Name: value\r\n" each), a response with status, and
+// body want (any body when want is "").
+func newKeepAliveClientReq(tb testing.TB, s *servertest.Server, path, hdr string, status int, want string) *keepAliveClient {
+	tb.Helper()
 	k := &keepAliveClient{
 		c:   s.Dial(tb, 0),
-		req: []byte("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nUser-Agent: alloc-test\r\nAccept: */*\r\n\r\n"),
+		req: []byte("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nUser-Agent: alloc-test\r\nAccept: */*\r\n" + hdr + "\r\n"),
 	}
 	if _, err := k.c.Write(k.req); err != nil {
 		tb.Fatal(err)
@@ -75,7 +93,7 @@ func newKeepAliveClientStatus(tb testing.TB, s *servertest.Server, path string, 
 		tb.Fatal(err)
 	}
 	body, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != status || resp.Close || status == 200 && string(body) != allocFile {
+	if err != nil || resp.StatusCode != status || resp.Close || want != "" && string(body) != want {
 		tb.Fatalf("first response: status %d, close %v, %d body bytes, err %v", resp.StatusCode, resp.Close, len(body), err)
 	}
 	// The head's length never changes: Date is fixed-width, and the file,
@@ -103,7 +121,11 @@ func startAllocServer(tb testing.TB) *servertest.Server {
 	// The file is new: let the small-file cache take it at once, as it
 	// would a second later (static.SetCacheRacyWindow).
 	tb.Cleanup(static.SetCacheRacyWindow(0))
-	s := servertest.Start(tb, allocConf, 1, map[string]string{"www/1k.html": allocFile})
+	s := servertest.Start(tb, allocConf, 1, map[string]string{
+		"www/1k.html":     allocFile,
+		"www/index.html":  allocIndex,
+		"www/sub/20k.bin": allocMedium,
+	})
 	// The default error_log level, info: a 404's debug line (its cause)
 	// is built only when debug is on.
 	s.Level.Set(slog.LevelInfo)
@@ -123,14 +145,30 @@ func TestStaticKeepAliveAllocs(t *testing.T) {
 		t.Skip("the cache's stat allocates on this architecture (internal/static/statz_linux_other.go)")
 	}
 	s := startAllocServer(t)
-	for _, path := range []string{"/1k.html", "/nosym/1k.html"} {
-		k := newKeepAliveClient(t, s, path)
+	for _, c := range []struct {
+		path, hdr string
+		status    int
+		body      string
+	}{
+		{"/1k.html", "", 200, allocFile},
+		{"/nosym/1k.html", "", 200, allocFile},
+		// The site's root through index (the index cache, then the
+		// small-file cache under the directory's URL).
+		{"/", "", 200, allocIndex},
+		{"/nosym/", "", 200, allocIndex},
+		// Above the small-file cache: open, fstat, pread, writev.
+		{"/sub/20k.bin", "", 200, allocMedium},
+		{"/nosym/sub/20k.bin", "", 200, allocMedium},
+		// A single range of it.
+		{"/sub/20k.bin", "Range: bytes=100-1099\r\n", 206, allocMedium[100:1100]},
+	} {
+		k := newKeepAliveClientReq(t, s, c.path, c.hdr, c.status, c.body)
 		for range 10 { // warm pools and caches
 			k.do(t)
 		}
 		allocs := testing.AllocsPerRun(200, func() { k.do(t) })
 		if allocs > staticAllocBudget {
-			t.Errorf("%s: got %v allocations per keep-alive request for a static file, want %d", path, allocs, staticAllocBudget)
+			t.Errorf("%s %q: got %v allocations per keep-alive request for a static file, want %d", c.path, c.hdr, allocs, staticAllocBudget)
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"webserv/internal/cgi"
 	"webserv/internal/config"
+	"webserv/internal/static"
 	"webserv/internal/upload"
 )
 
@@ -251,6 +252,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	close(s.done)
 	s.mu.Unlock()
 	defer s.closeLogs()
+	defer static.CloseRoots() // the root directories held for disable_symlinks
 
 	t := time.NewTicker(shutdownPollInterval)
 	defer t.Stop()

@@ -172,18 +172,21 @@ func store(loc *config.Location, urlPath string, f *file, m *meta, body []byte, 
 	if syscall.Fstat(f.fd, &st) != nil || idOf(&st) != f.id {
 		return // written to while we read it
 	}
-	e := &cacheEntry{loc: loc, path: urlPath, pathZ: append([]byte(f.path), 0), id: f.id, meta: *m, body: body, byIndex: byIndex}
+	e := &cacheEntry{loc: loc, path: urlPath, pathZ: append([]byte(nil), f.pathZ...), id: f.id, meta: *m, body: body, byIndex: byIndex}
 	cachedBytes.Add(int64(len(body)))
 	if old := slot.Swap(e); old != nil {
 		cachedBytes.Add(-int64(len(old.body)))
 	}
 }
 
-// ResetCache empties the small-file cache. A reload calls it: the new
+// ResetCache empties the small-file and index caches and lets go of the
+// root directories held (root.go). A reload calls it: the new
 // configuration's locations are new keys, and the old ones' entries would
-// otherwise keep the old configuration in memory until evicted.
+// otherwise keep the old configuration (and its roots' descriptors) until
+// evicted.
 func ResetCache() {
 	resetIndexCache()
+	CloseRoots()
 	for i := range cacheTable {
 		if old := cacheTable[i].Swap(nil); old != nil {
 			cachedBytes.Add(-int64(len(old.body)))

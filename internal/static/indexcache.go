@@ -61,8 +61,8 @@ func cachedIndex(loc *config.Location, urlPath string) *indexEntry {
 func dropIndex(e *indexEntry) { indexSlot(e.path).CompareAndSwap(e, nil) }
 
 // storeIndex records that the directory dir (opened at dirPath, with the
-// identity of its fstat) resolved to the index file at filePath.
-func storeIndex(loc *config.Location, urlPath, dirPath string, dir *fileID, filePath string) {
+// identity of its fstat) resolved to the index file at fileZ.
+func storeIndex(loc *config.Location, urlPath, dirPath string, dir *fileID, fileZ []byte) {
 	if !settled(dir) {
 		return
 	}
@@ -71,7 +71,7 @@ func storeIndex(loc *config.Location, urlPath, dirPath string, dir *fileID, file
 		path:  urlPath,
 		dirZ:  append([]byte(dirPath), 0),
 		dir:   *dir,
-		fileZ: append([]byte(filePath), 0),
+		fileZ: append([]byte(nil), fileZ...),
 	})
 }
 

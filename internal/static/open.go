@@ -19,13 +19,32 @@ import (
 // with sendfile at an explicit offset on the socket (http1.SendFile), so
 // the descriptor's own offset and blocking mode never matter.
 type file struct {
-	fd   int
-	path string
-	id   fileID // from the fstat (cache.go)
+	fd    int
+	pathZ []byte // its path, NUL-terminated: the caller's buffer
+	id    fileID // from the fstat (cache.go)
 }
 
 func (f *file) isDir() bool     { return f.id.mode&syscall.S_IFMT == syscall.S_IFDIR }
 func (f *file) isRegular() bool { return f.id.mode&syscall.S_IFMT == syscall.S_IFREG }
+
+// path returns the file's path as a new string (for errors, listings and
+// the other paths that are not every request's).
+func (f *file) path() string { return string(f.pathZ[:len(f.pathZ)-1]) }
+
+// name is the last element of the file's path.
+func (f *file) name() []byte {
+	p := f.pathZ[:len(f.pathZ)-1]
+	return p[bytes.LastIndexByte(p, '/')+1:]
+}
+
+// ext is the file name's extension, from its last dot ("" if none).
+func (f *file) ext() []byte {
+	n := f.name()
+	if i := bytes.LastIndexByte(n, '.'); i >= 0 {
+		return n[i:]
+	}
+	return nil
+}
 
 // modTime is the modification time in whole seconds, UTC (what
 // Last-Modified and the ETag say).
@@ -33,10 +52,35 @@ func (f *file) modTime() time.Time { return time.Unix(int64(f.id.mtim.Sec), 0).U
 
 func (f *file) close() { syscall.Close(f.fd) }
 
-// openFile opens path read-only (see openZ).
-func openFile(path string) (file, error) {
-	var b [512]byte
-	return openZ(append(append(b[:0], path...), 0))
+// openFile opens path read-only for loc (see open).
+func openFile(loc *config.Location, path string) (file, error) {
+	return open(loc, append([]byte(path), 0))
+}
+
+// open opens the NUL-terminated path (route.AppendFilePath of loc)
+// read-only and fstats it, enforcing loc's disable_symlinks: with
+// openat2 beneath the root where the kernel can (root.go), else by
+// opening the path and checking where the descriptor leads (inside).
+// Errors are as openZ's, and outside.
+func open(loc *config.Location, pathZ []byte) (file, error) {
+	if !loc.DisableSymlinks {
+		return openZ(pathZ)
+	}
+	if bytes.IndexByte(pathZ[:len(pathZ)-1], 0) >= 0 {
+		return file{}, syscall.EINVAL
+	}
+	if f, ok, err := openBeneath(loc, pathZ); ok {
+		return f, err
+	}
+	f, err := openZ(pathZ)
+	if err != nil {
+		return f, err
+	}
+	if err := inside(loc, &f); err != nil {
+		f.close()
+		return file{}, err
+	}
+	return f, nil
 }
 
 // openZ opens the NUL-terminated path read-only and fstats it, without
@@ -54,18 +98,28 @@ func openZ(pathZ []byte) (file, error) {
 		fd, err = openat(pathZ, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK)
 	}
 	if err != nil {
-		switch err {
-		case syscall.ENOENT, syscall.ENOTDIR, syscall.ENAMETOOLONG, syscall.EACCES, syscall.EPERM:
-			return file{}, err
-		}
-		return file{}, &os.PathError{Op: "open", Path: string(pathZ[:len(pathZ)-1]), Err: err}
+		return file{}, openError(pathZ, err)
 	}
+	return fstatFile(fd, pathZ)
+}
+
+// openError is what an open of pathZ that failed with err returns.
+func openError(pathZ []byte, err error) error {
+	switch err {
+	case syscall.ENOENT, syscall.ENOTDIR, syscall.ENAMETOOLONG, syscall.EACCES, syscall.EPERM:
+		return err
+	}
+	return &os.PathError{Op: "open", Path: string(pathZ[:len(pathZ)-1]), Err: err}
+}
+
+// fstatFile makes the file open as fd at pathZ, closing fd on error.
+func fstatFile(fd int, pathZ []byte) (file, error) {
 	var st syscall.Stat_t
 	if err := syscall.Fstat(fd, &st); err != nil {
 		syscall.Close(fd)
 		return file{}, &os.PathError{Op: "fstat", Path: string(pathZ[:len(pathZ)-1]), Err: err}
 	}
-	return file{fd: fd, path: string(pathZ[:len(pathZ)-1]), id: idOf(&st)}, nil
+	return file{fd: fd, pathZ: pathZ, id: idOf(&st)}, nil
 }
 
 // readAt fills buf from offset off of the file with pread (one call for
@@ -77,10 +131,10 @@ func (f *file) readAt(buf []byte, off int64) error {
 			continue
 		}
 		if err != nil {
-			return &os.PathError{Op: "read", Path: f.path, Err: err}
+			return &os.PathError{Op: "read", Path: f.path(), Err: err}
 		}
 		if m == 0 {
-			return &os.PathError{Op: "read", Path: f.path, Err: syscall.EIO} // shrank under us
+			return &os.PathError{Op: "read", Path: f.path(), Err: syscall.EIO} // shrank under us
 		}
 		n += m
 	}
@@ -101,7 +155,7 @@ func inside(loc *config.Location, f *file) error {
 	n := fdPath(f.fd, buf[:])
 	if n < 0 {
 		// No /proc (or a path longer than the buffer): resolve the path.
-		return CheckSymlinks(loc, f.path)
+		return CheckSymlinks(loc, f.path())
 	}
 	base, err := realBase(loc)
 	if err != nil {

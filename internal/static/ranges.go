@@ -38,15 +38,20 @@ const (
 // abuse, RFC 9110 §14.2's "MAY ignore") are ignored: the whole file is sent,
 // as nginx and Go's net/http do. Unsatisfiable specs (first-pos at or past
 // the end, a zero suffix) are dropped; if none is left, the result is 416.
-func parseRange(v string, size int64) ([]byteRange, rangeResult) {
+//
+// The ranges are appended to out (a caller's buffer).
+func parseRange(v string, size int64, out []byteRange) ([]byteRange, rangeResult) {
 	unit, set, ok := strings.Cut(v, "=")
 	if !ok || !strings.EqualFold(strings.TrimSpace(unit), "bytes") {
 		return nil, rangeIgnore
 	}
-	var out []byteRange
 	var total int64
 	n := 0
-	for spec := range strings.SplitSeq(set, ",") {
+	// strings.Cut rather than SplitSeq, whose iterator makes v escape
+	// (an allocation per Range request).
+	for rest, more := set, true; more; {
+		var spec string
+		spec, rest, more = strings.Cut(rest, ",")
 		spec = strings.Trim(spec, " \t")
 		if spec == "" {
 			continue // RFC 9110 §5.6.1: empty list elements are ignored
@@ -119,9 +124,22 @@ func parseDigits(s string) (int64, bool) {
 	return n, true
 }
 
-// contentRange formats a Content-Range value (RFC 9110 §14.4).
+// contentRange formats a Content-Range value (RFC 9110 §14.4), remembered
+// for the next request of the same range (memo.go).
 func contentRange(r byteRange, size int64) string {
-	return "bytes " + strconv.FormatInt(r.Start, 10) + "-" + strconv.FormatInt(r.Start+r.Length-1, 10) + "/" + strconv.FormatInt(size, 10)
+	if e := rangeMemo.get(r.Start, r.Length, size); e != nil {
+		return e.s
+	}
+	var b [64]byte
+	buf := append(b[:0], "bytes "...)
+	buf = strconv.AppendInt(buf, r.Start, 10)
+	buf = append(buf, '-')
+	buf = strconv.AppendInt(buf, r.Start+r.Length-1, 10)
+	buf = append(buf, '/')
+	buf = strconv.AppendInt(buf, size, 10)
+	s := string(buf)
+	rangeMemo.put(&memoEntry{a: r.Start, b: r.Length, c: size, s: s})
+	return s
 }
 
 // multipart describes a multipart/byteranges body (RFC 9110 §14.6): the

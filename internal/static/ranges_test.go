@@ -42,12 +42,12 @@ func TestParseRange(t *testing.T) {
 		{"bytes=" + manyRanges(65), nil, rangeIgnore}, // too many
 	}
 	for _, tt := range tests {
-		got, res := parseRange(tt.v, size)
+		got, res := parseRange(tt.v, size, nil)
 		if res != tt.res || !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("parseRange(%q) = %v, %v; want %v, %v", tt.v, got, res, tt.want, tt.res)
 		}
 	}
-	if _, res := parseRange("bytes=0-", 0); res != rangeUnsatisfiable {
+	if _, res := parseRange("bytes=0-", 0, nil); res != rangeUnsatisfiable {
 		t.Errorf("range of an empty file: got %v, want unsatisfiable", res)
 	}
 }

@@ -53,16 +53,12 @@ func Serve(w *http1.ResponseWriter, req *http1.Request, loc *config.Location, ur
 	}
 	var pb [512]byte // the file's path, NUL-terminated, on the stack
 	pathZ := append(route.AppendFilePath(pb[:0], loc, urlPath), 0)
-	f, err := openZ(pathZ)
+	f, err := open(loc, pathZ)
 	if err != nil {
 		return FileError(err)
 	}
-	fpath := f.path
-	if err := inside(loc, &f); err != nil {
-		f.close()
-		return err
-	}
 	if f.isDir() {
+		fpath := f.path()
 		f.close()
 		if status != 200 {
 			return notFound
@@ -83,19 +79,19 @@ func Serve(w *http1.ResponseWriter, req *http1.Request, loc *config.Location, ur
 			return nil
 		}
 		for _, name := range loc.Index {
-			idx, err := openFile(filepath.Join(fpath, name))
+			idx, err := openFile(loc, filepath.Join(fpath, name))
 			if err != nil {
 				continue
 			}
-			if !idx.isRegular() || inside(loc, &idx) != nil {
+			if !idx.isRegular() {
 				idx.close()
 				continue
 			}
-			if isCGI(loc, idx.path) {
+			if isCGI(loc, idx.name()) {
 				idx.close()
 				return cgiScript
 			}
-			storeIndex(loc, urlPath, fpath, &f.id, idx.path)
+			storeIndex(loc, urlPath, fpath, &f.id, idx.pathZ)
 			return serveFile(w, req, loc, urlPath, &idx, status, byIndex)
 		}
 		if loc.Autoindex {
@@ -115,7 +111,7 @@ func Serve(w *http1.ResponseWriter, req *http1.Request, loc *config.Location, ur
 		f.close()
 		return notRegular // devices, sockets, FIFOs are never served
 	}
-	if isCGI(loc, fpath) {
+	if isCGI(loc, f.name()) {
 		f.close()
 		return cgiScript
 	}
@@ -131,12 +127,12 @@ func serveIndex(w *http1.ResponseWriter, req *http1.Request, loc *config.Locatio
 	if e := cachedIndexFile(loc, urlPath, ie.fileZ); e != nil {
 		return true, send(w, req, &e.meta, e.body, nil, 200)
 	}
-	idx, err := openZ(ie.fileZ)
+	idx, err := open(loc, ie.fileZ)
 	if err != nil {
 		dropIndex(ie)
 		return false, nil
 	}
-	if !idx.isRegular() || inside(loc, &idx) != nil || isCGI(loc, idx.path) {
+	if !idx.isRegular() || isCGI(loc, idx.name()) {
 		idx.close()
 		dropIndex(ie)
 		return false, nil
@@ -154,16 +150,15 @@ const (
 	byIndex           // the index file of the directory URL path
 )
 
-// isCGI reports whether the file at path is a CGI program of loc: its name
-// ends in one of loc's `cgi` extensions, compared as package cgi selects
+// isCGI reports whether the file named name is a CGI program of loc: its
+// name ends in one of loc's `cgi` extensions, compared as package cgi selects
 // scripts. SPEC §5: a script is only ever run, never sent, so the static
 // handler refuses it however it was reached (an error_page, an index
 // entry the CGI handler does not take, such as nginx's "/abs/index.php"
 // form), in case the caller did not route it to CGI first.
-func isCGI(loc *config.Location, path string) bool {
-	name := path[strings.LastIndexByte(path, '/')+1:]
+func isCGI(loc *config.Location, name []byte) bool {
 	for _, c := range loc.CGI {
-		if c.Ext != "" && strings.HasSuffix(name, c.Ext) {
+		if c.Ext != "" && len(name) >= len(c.Ext) && string(name[len(name)-len(c.Ext):]) == c.Ext {
 			return true
 		}
 	}
@@ -199,7 +194,7 @@ func FileError(err error) error {
 // into the small-file cache (cache.go) under urlPath as cache says.
 func serveFile(w *http1.ResponseWriter, req *http1.Request, loc *config.Location, urlPath string, f *file, status int, cache cacheKind) error {
 	defer f.close()
-	m := meta{size: f.id.size, mod: f.modTime(), ctype: ContentType(f.path, loc.Types, loc.DefaultType)}
+	m := meta{size: f.id.size, mod: f.modTime(), ctype: ContentType(string(f.ext()), loc.Types, loc.DefaultType)}
 	// A strong validator from modification time and size, as nginx builds
 	// it (RFC 9110 §8.8.3).
 	m.etag, m.lastMod = validators(m.mod, m.size)
@@ -230,6 +225,7 @@ func send(w *http1.ResponseWriter, req *http1.Request, m *meta, body []byte, f *
 	h.Set("ETag", m.etag)
 
 	var ranges []byteRange
+	var rangeBuf [2]byteRange // most requests have one range
 	if status == 200 {
 		h.Set("Accept-Ranges", "bytes")
 		pre := evaluate(req, m.etag, m.mod)
@@ -247,7 +243,7 @@ func send(w *http1.ResponseWriter, req *http1.Request, m *meta, body []byte, f *
 		// RFC 9110 §14.2: range handling is defined for GET only.
 		if rv := req.Get("Range"); rv != nil && pre != ignoreRanges && string(req.Method) == "GET" {
 			var res rangeResult
-			ranges, res = parseRange(string(rv), size)
+			ranges, res = parseRange(string(rv), size, rangeBuf[:0])
 			if res == rangeUnsatisfiable {
 				h.Set("Content-Range", "bytes */"+strconv.FormatInt(size, 10))
 				return errUnsatisfiable
@@ -340,8 +336,12 @@ func escapeHTML(s string) string {
 
 // validators returns the strong ETag (modification time and size, as nginx
 // builds it, RFC 9110 §8.8.3) and the Last-Modified value (§8.8.2), built
-// in one allocation: both are slices of one string.
+// in one allocation: both are slices of one string, remembered for the
+// next request of the same version of a file (memo.go).
 func validators(mod time.Time, size int64) (etag, lastMod string) {
+	if e := validatorMemo.get(mod.Unix(), size, 0); e != nil {
+		return e.s[:e.n], e.s[e.n:]
+	}
 	var b [80]byte
 	buf := append(b[:0], '"')
 	buf = strconv.AppendInt(buf, mod.Unix(), 16)
@@ -351,5 +351,6 @@ func validators(mod time.Time, size int64) (etag, lastMod string) {
 	n := len(buf)
 	buf = mod.AppendFormat(buf, http1.TimeFormat)
 	s := string(buf)
+	validatorMemo.put(&memoEntry{a: mod.Unix(), b: size, s: s, n: n})
 	return s[:n], s[n:]
 }

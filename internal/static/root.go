@@ -1,0 +1,213 @@
+package static
+
+import (
+	"bytes"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"webserv/internal/config"
+)
+
+// Roots held open for disable_symlinks on. Where the kernel can (Linux
+// 5.6+, openat2(2) with RESOLVE_BENEATH: openat2_linux.go), a file is
+// opened relative to a descriptor of its location's root (or alias)
+// directory, and the kernel refuses any resolution that leaves it: a
+// symlink out of the root fails the open itself, with no readlink of
+// /proc/self/fd afterwards and no window between a check and the open.
+// RESOLVE_BENEATH also refuses what the policy allows — an absolute
+// symlink, or a relative one through "..", that ends inside the root —
+// so such an open (EXDEV) takes the portable path: open by the full path,
+// then check where the descriptor leads (inside), as without openat2.
+//
+// A root's descriptor is opened on first use and kept per location. It is
+// owned by the configuration: CloseRoots (from ResetCache, which a reload
+// calls when it retires a configuration, and Server.Shutdown) lets go of
+// every one, each closed once the requests using it are done (refs), so
+// that a descriptor number is never reused under a request. Each
+// rootRecheck, a request stats the root's path: a root replaced while the
+// server runs (a directory renamed over it, a symlink re-pointed for a
+// deployment) is reopened then, so the old tree is served at most that
+// long after the swap.
+const rootRecheck = time.Second
+
+type rootDir struct {
+	fd    int
+	baseZ []byte // the root's path, NUL-terminated
+	dev   uint64 // its identity when opened
+	ino   uint64
+	// refs counts the configuration's hold (1 while the root is current)
+	// and each request using fd; fd is closed when it drops to 0.
+	refs    atomic.Int64
+	checked atomic.Int64 // unix nanoseconds of the last stat of baseZ
+}
+
+// roots maps a *config.Location to its *rootDir. Locations of a retired
+// configuration are dropped from it by CloseRoots.
+var roots sync.Map
+
+// acquire takes a reference for a request; false if the root was retired
+// (and its descriptor closed or about to be).
+func (r *rootDir) acquire() bool {
+	for {
+		n := r.refs.Load()
+		if n <= 0 {
+			return false
+		}
+		if r.refs.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
+func (r *rootDir) release() {
+	if r.refs.Add(-1) == 0 {
+		syscall.Close(r.fd)
+	}
+}
+
+// rootOf returns loc's root directory with a reference taken, opening
+// it if needed, or nil when there is none to use (openat2 missing, the
+// root not a directory, not openable): the caller then opens by path.
+func rootOf(loc *config.Location) *rootDir {
+	if !haveOpenat2.Load() {
+		return nil
+	}
+	for range 2 {
+		v, ok := roots.Load(loc)
+		if !ok {
+			r := openRoot(loc)
+			if r == nil {
+				return nil
+			}
+			if v, ok = roots.LoadOrStore(loc, r); ok {
+				r.release() // another request stored one first
+			}
+		}
+		r := v.(*rootDir)
+		if r.fd < 0 {
+			return nil // remembered failure
+		}
+		if !r.acquire() {
+			roots.CompareAndDelete(loc, r)
+			continue
+		}
+		if r.stale() {
+			// Replaced: retire this one (requests holding it finish
+			// with it) and open the new one on the next turn.
+			if roots.CompareAndDelete(loc, r) {
+				r.release()
+			}
+			r.release()
+			continue
+		}
+		return r
+	}
+	return nil
+}
+
+// stale reports whether, at most once per rootRecheck, a stat of the
+// root's path shows another directory than the one held.
+func (r *rootDir) stale() bool {
+	now := time.Now().UnixNano()
+	last := r.checked.Load()
+	if now-last < int64(rootRecheck) || !r.checked.CompareAndSwap(last, now) {
+		return false
+	}
+	var st syscall.Stat_t
+	if statZ(r.baseZ, &st) != nil {
+		return true
+	}
+	id := idOf(&st)
+	return id.dev != r.dev || id.ino != r.ino
+}
+
+// openRoot opens loc's root or alias directory, returning it with the
+// configuration's reference, or a rootDir with fd -1 (so that the failure
+// is not retried on every request), or nil on a passing error.
+func openRoot(loc *config.Location) *rootDir {
+	base := loc.Root
+	if loc.Alias != "" {
+		base = loc.Alias
+	}
+	r := &rootDir{fd: -1, baseZ: append([]byte(base), 0)}
+	r.refs.Store(1)
+	fd, err := openat(r.baseZ, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC)
+	if err == syscall.EMFILE || err == syscall.ENFILE || err == syscall.EINTR {
+		return nil
+	}
+	if err != nil {
+		return r
+	}
+	var st syscall.Stat_t
+	if syscall.Fstat(fd, &st) != nil {
+		syscall.Close(fd)
+		return r
+	}
+	id := idOf(&st)
+	r.fd, r.dev, r.ino = fd, id.dev, id.ino
+	r.checked.Store(time.Now().UnixNano())
+	return r
+}
+
+// CloseRoots lets go of every root directory held (see rootDir): each is
+// closed once no request uses it. The next request of a location still
+// configured opens its root again.
+func CloseRoots() {
+	roots.Range(func(k, v any) bool {
+		if roots.CompareAndDelete(k, v) {
+			if r := v.(*rootDir); r.fd >= 0 {
+				r.release()
+			}
+		}
+		return true
+	})
+}
+
+// openBeneath opens the file at pathZ (route.AppendFilePath of loc)
+// relative to loc's root with the kernel refusing any resolution out of
+// it. ok is false when this cannot decide (no openat2, no root, a path not
+// under the root's, or EXDEV: a symlink the kernel will not follow beneath
+// the root though it may end inside it): the caller opens by path and
+// checks the descriptor (inside).
+func openBeneath(loc *config.Location, pathZ []byte) (f file, ok bool, err error) {
+	r := rootOf(loc)
+	if r == nil {
+		return file{}, false, nil
+	}
+	defer r.release()
+	base := r.baseZ[:len(r.baseZ)-1]
+	base = bytes.TrimRight(base, "/")
+	p := pathZ[:len(pathZ)-1]
+	if !bytes.HasPrefix(p, base) {
+		return file{}, false, nil
+	}
+	var relZ []byte
+	switch rest := p[len(base):]; {
+	case len(rest) == 0:
+		relZ = dotZ
+	case rest[0] == '/' && len(rest) > 1:
+		relZ = pathZ[len(base)+1:]
+	default:
+		return file{}, false, nil
+	}
+	fd, err := openat2Beneath(r.fd, relZ, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK)
+	for err == syscall.EINTR {
+		fd, err = openat2Beneath(r.fd, relZ, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK)
+	}
+	switch err {
+	case nil:
+	case syscall.EXDEV:
+		return file{}, false, nil
+	case syscall.ENOSYS:
+		haveOpenat2.Store(false) // a kernel or sandbox without it
+		return file{}, false, nil
+	default:
+		return file{}, true, openError(pathZ, err)
+	}
+	f, err = fstatFile(fd, pathZ)
+	return f, true, err
+}
+
+var dotZ = []byte(".\x00")
