@@ -1,0 +1,167 @@
+package http1
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// testFile writes n pseudo-random bytes to a new file and returns them
+// and the file open read-only (closed at the end of the test).
+func testFile(t *testing.T, n int) ([]byte, *os.File) {
+	t.Helper()
+	data := make([]byte, n)
+	r := rand.NewChaCha8([32]byte{1})
+	r.Read(data)
+	p := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return data, f
+}
+
+// SendFile sends the region asked for, from its offset, over a loopback
+// TCP connection whose send buffer is far smaller than the region, so that
+// sendfile meets EAGAIN and waits for the socket to drain many times; the
+// file's own offset is left alone.
+func TestSendFile(t *testing.T) {
+	t.Parallel()
+	const size, off, n = 3 << 20, 12345, 2<<20 + 777
+	data, f := testFile(t, size)
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	client, err := net.DialTimeout("tcp", ln.Addr().String(), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	ln.(*net.TCPListener).SetDeadline(time.Now().Add(5 * time.Second))
+	server, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	// A small send buffer: sendfile fills it and meets EAGAIN again and
+	// again while the client drains the 2 MiB. (A tiny receive buffer
+	// would stall on TCP's zero-window probes instead.)
+	server.(*net.TCPConn).SetWriteBuffer(4096)
+
+	type result struct {
+		sent int64
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		var w ResponseWriter
+		w.Reset(server, 1, false, true)
+		w.SendTimeout = 10 * time.Second
+		w.SetContentLength(n)
+		w.WriteHeader(206)
+		m, err := w.SendFile(int(f.Fd()), off, n)
+		if err == nil {
+			err = w.Finish()
+		}
+		done <- result{m, err}
+	}()
+
+	client.SetDeadline(time.Now().Add(10 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(client), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(body, data[off:off+n]) {
+		t.Errorf("got %d bytes, not the file's [%d, %d)", len(body), off, off+n)
+	}
+	r := <-done
+	if r.err != nil || r.sent != n {
+		t.Errorf("SendFile: %d bytes, %v; want %d", r.sent, r.err, n)
+	}
+	if pos, err := f.Seek(0, io.SeekCurrent); err != nil || pos != 0 {
+		t.Errorf("the file's offset moved to %d (%v)", pos, err)
+	}
+}
+
+// Without a descriptor to send to (TLS, a buffer), SendFile reads with
+// pread and writes: the same bytes, framed as Write frames them.
+func TestSendFileCopies(t *testing.T) {
+	t.Parallel()
+	data, f := testFile(t, 100<<10)
+	for _, tc := range []struct {
+		name     string
+		length   int64 // -1: chunked
+		off, n   int64
+		wantBody string
+	}{
+		{"declared length", 70000, 1000, 70000, string(data[1000:71000])},
+		{"chunked", -1, 5, 10, "a\r\n" + string(data[5:15]) + "\r\n0\r\n\r\n"},
+	} {
+		var out bytes.Buffer
+		var w ResponseWriter
+		w.Reset(&out, 1, false, true)
+		w.SetContentLength(tc.length)
+		m, err := w.SendFile(int(f.Fd()), tc.off, tc.n)
+		if err == nil {
+			err = w.Finish()
+		}
+		if err != nil || m != tc.n {
+			t.Errorf("%s: SendFile %d, %v", tc.name, m, err)
+		}
+		if _, body, _ := bytes.Cut(out.Bytes(), []byte("\r\n\r\n")); string(body) != tc.wantBody {
+			t.Errorf("%s: got a body of %d bytes, want %d", tc.name, len(body), len(tc.wantBody))
+		}
+	}
+}
+
+// A file shorter than the region asked for ends the body early: SendFile
+// returns what it sent, and Finish reports the short body (the connection
+// must close).
+func TestSendFileShortFile(t *testing.T) {
+	t.Parallel()
+	_, f := testFile(t, 1000)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	client, err := net.DialTimeout("tcp", ln.Addr().String(), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	ln.(*net.TCPListener).SetDeadline(time.Now().Add(5 * time.Second))
+	server, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	var w ResponseWriter
+	w.Reset(server, 1, false, true)
+	w.SetContentLength(5000)
+	m, err := w.SendFile(int(f.Fd()), 0, 5000)
+	if err != nil || m != 1000 {
+		t.Errorf("SendFile: %d, %v; want 1000, nil", m, err)
+	}
+	if err := w.Finish(); err != io.ErrShortWrite || w.KeepAlive {
+		t.Errorf("Finish: %v, keep-alive %v; want a short write and close", err, w.KeepAlive)
+	}
+}
