@@ -16,8 +16,8 @@
 # Environment: ROUNDS (3), DURATION (seconds per run, 5), WARMUP (seconds,
 # 2), THREADS (wrk threads, 2), IDLE_CONNS (10000), IDLE_SETTLE (seconds
 # from the last idle connection to the RSS reading, 4), SCENARIOS ("1 2 3
-# 4 5 6"), BASE_PORT (first of 7 consecutive ports, 18480), KEEP_TMP=1 to
-# keep the temporary directory (configurations, logs, raw wrk output).
+# 4 5 6 7 8"), BASE_PORT (first of 7 consecutive ports, 18480), KEEP_TMP=1
+# to keep the temporary directory (configurations, logs, raw wrk output).
 #
 # Scenarios:
 #   1  1 KiB file, keep-alive, 50 and 256 connections: req/s, p50, p99,
@@ -32,6 +32,19 @@
 #      server each round
 #   6  CGI: a trivial shell script, wrk -c 8, against lighttpd's mod_cgi
 #      (bench/cgi.sh runs it when present)
+#   7  a site's other shapes, keep-alive c50 unless noted: GET / (index.html
+#      through index), a 20 KiB asset (above webserv's small-file cache)
+#      and a 256 KiB one, HEAD of the 20 KiB one (with bench/gobench: wrk
+#      waits for the body a HEAD response announces), a single Range
+#      (bytes=100-1099) of it, and GET / with "Connection: close"
+#   8  TLS keep-alive c50, 1 KiB file: both servers with the same
+#      self-signed ECDSA P-256 certificate, made here with openssl
+#
+# Every wrk row records the server's CPU per request (utime+stime from
+# /proc/PID/stat over the run, divided by the requests wrk counted): on 2
+# cores wrk itself can be the ceiling of req/s, and CPU per request is
+# the figure the load generator and other load disturb least. The first
+# table puts it beside req/s for every wrk row.
 #
 # The figures are only as quiet as the machine: the header prints the load
 # average, and wrk shares the CPUs with the server.
@@ -43,7 +56,7 @@ WARMUP=${WARMUP:-2}
 THREADS=${THREADS:-2}
 IDLE_CONNS=${IDLE_CONNS:-10000}
 IDLE_SETTLE=${IDLE_SETTLE:-4}
-SCENARIOS=${SCENARIOS:-"1 2 3 4 5 6"}
+SCENARIOS=${SCENARIOS:-"1 2 3 4 5 6 7 8"}
 BASE_PORT=${BASE_PORT:-18480}
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -57,6 +70,8 @@ PORT_NG=$((BASE_PORT + 1))   # nginx, scenarios 1-4
 PORT_WS_IDLE=$((BASE_PORT + 2))
 PORT_NG_IDLE=$((BASE_PORT + 3))
 PORT_LT=$((BASE_PORT + 4))   # lighttpd, scenario 6
+PORT_WS_TLS=$((BASE_PORT + 5)) # webserv, scenario 8
+PORT_NG_TLS=$((BASE_PORT + 6)) # nginx, scenario 8
 
 PIDS=()     # every background process started, stopped on exit
 
@@ -110,6 +125,7 @@ install_tools() {
 	command -v wrk >/dev/null || missing+=(wrk)
 	command -v lighttpd >/dev/null || [[ -x /usr/sbin/lighttpd ]] || missing+=(lighttpd)
 	command -v curl >/dev/null || missing+=(curl)
+	command -v openssl >/dev/null || missing+=(openssl)
 	((${#missing[@]})) || return 0
 	[[ $(id -u) == 0 ]] || sudo=sudo
 	log "bench: installing ${missing[*]}"
@@ -139,13 +155,27 @@ raise_fd_limit() {
 make_site() {
 	mkdir -p "$TMP/www/cgi-bin" "$TMP/nginx-tmp" "$TMP/logs"
 	head -c 1024 /dev/zero | tr '\0' 'x' >"$TMP/www/1k.html"
+	# Scenario 7's site: an index page, a 20 KiB and a 256 KiB asset.
+	mkdir -p "$TMP/www/sub"
+	head -c 2048 /dev/zero | tr '\0' 'i' >"$TMP/www/index.html"
+	head -c 20480 /dev/urandom >"$TMP/www/sub/20k.bin"
+	head -c 262144 /dev/urandom >"$TMP/www/256k.bin"
+	if want 8; then
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+			-subj /CN=localhost -keyout "$TMP/tls.key" -out "$TMP/tls.crt" >"$TMP/logs/openssl.log" 2>&1 ||
+			die "openssl could not make a certificate; see $TMP/logs/openssl.log"
+	fi
 	# A real (not sparse) file, read once so both servers send it from the
 	# page cache.
 	dd if=/dev/zero of="$TMP/www/1g.bin" bs=1M count=1024 status=none
 	cat "$TMP/www/1g.bin" >/dev/null
 	printf '#!/bin/sh\nprintf '"'"'Content-Type: text/plain\\r\\n\\r\\nhello\\n'"'"'\n' >"$TMP/www/cgi-bin/hello.sh"
 	chmod 755 "$TMP/www" "$TMP/www/cgi-bin" "$TMP/www/cgi-bin/hello.sh"
-	chmod 644 "$TMP/www/1k.html" "$TMP/www/1g.bin"
+	chmod 755 "$TMP/www/sub"
+	chmod 644 "$TMP/www/1k.html" "$TMP/www/1g.bin" "$TMP/www/index.html" "$TMP/www/sub/20k.bin" "$TMP/www/256k.bin"
+	# Older than a second, as on a deployed site: webserv caches nothing
+	# changed in the last second (internal/static/cache.go, racyWindow).
+	touch -d '1 minute ago' "$TMP/www" "$TMP/www/sub" "$TMP/www/index.html" "$TMP/www/1k.html"
 }
 
 # webserv_conf PORT FILE
@@ -162,6 +192,16 @@ server {
     location /cgi-bin/ { cgi .sh /bin/sh; }
 }
 EOF
+	if [[ $1 == "$PORT_WS" ]] && want 8; then
+		cat >>"$2" <<EOF
+server {
+    listen 127.0.0.1:$PORT_WS_TLS ssl;
+    ssl_certificate $TMP/tls.crt;
+    ssl_certificate_key $TMP/tls.key;
+    root $TMP/www;
+}
+EOF
+	fi
 }
 
 # nginx_conf PORT FILE
@@ -192,7 +232,21 @@ http {
         listen 127.0.0.1:$1;
         root $TMP/www;
     }
+$(nginx_tls "$1")
 }
+EOF
+}
+
+# nginx_tls PORT: the TLS server of scenario 8 in the nginx serving PORT.
+nginx_tls() {
+	[[ $1 == "$PORT_NG" ]] && want 8 || return 0
+	cat <<EOF
+    server {
+        listen 127.0.0.1:$PORT_NG_TLS ssl;
+        ssl_certificate $TMP/tls.crt;
+        ssl_certificate_key $TMP/tls.key;
+        root $TMP/www;
+    }
 EOF
 }
 
@@ -310,21 +364,52 @@ run_wrk() {
 # ------------------------------------------------------------ scenarios
 
 scenario_static() { # round
-	local srv pid url key hdr c
-	for key in s1c50 s1c256 s2c50 s2c256 s3; do
+	local srv pid url key hdr c path base_ws base_ng
+	for key in s1c50 s1c256 s2c50 s2c256 s3 s7root s7k20 s7k256 s7head s7range s7close s8tls; do
+		base_ws=http://127.0.0.1:$PORT_WS base_ng=http://127.0.0.1:$PORT_NG
 		case $key in
 		s1c50) c=50 hdr=() path=/1k.html ;;
 		s1c256) c=256 hdr=() path=/1k.html ;;
 		s2c50) c=50 hdr=(-H 'Connection: close') path=/1k.html ;;
 		s2c256) c=256 hdr=(-H 'Connection: close') path=/1k.html ;;
 		s3) c=50 hdr=() path=/missing.html ;;
+		s7root) c=50 hdr=() path=/ ;;
+		s7k20) c=50 hdr=() path=/sub/20k.bin ;;
+		s7k256) c=50 hdr=() path=/256k.bin ;;
+		s7head) c=50 hdr=(head) path=/sub/20k.bin ;;
+		s7range) c=50 hdr=(-H 'Range: bytes=100-1099') path=/sub/20k.bin ;;
+		s7close) c=50 hdr=(-H 'Connection: close') path=/ ;;
+		s8tls)
+			c=50 hdr=() path=/1k.html
+			base_ws=https://127.0.0.1:$PORT_WS_TLS base_ng=https://127.0.0.1:$PORT_NG_TLS
+			;;
 		esac
-		case $key in s1*) want 1 || continue ;; s2*) want 2 || continue ;; s3) want 3 || continue ;; esac
+		case $key in s1*) want 1 || continue ;; s2*) want 2 || continue ;; s3) want 3 || continue ;; s7*) want 7 || continue ;; s8*) want 8 || continue ;; esac
 		for srv in webserv nginx; do
-			if [[ $srv == webserv ]]; then pid=$WS_PID url=http://127.0.0.1:$PORT_WS$path; else pid=$NG_PID url=http://127.0.0.1:$PORT_NG$path; fi
-			run_wrk "$key" "$srv" "$pid" "$url" -c"$c" "${hdr[@]}"
+			if [[ $srv == webserv ]]; then pid=$WS_PID url=$base_ws$path; else pid=$NG_PID url=$base_ng$path; fi
+			if [[ ${hdr[*]-} == head ]]; then
+				run_head "$key" "$srv" "$pid" "$url" "$c"
+			else
+				run_wrk "$key" "$srv" "$pid" "$url" -c"$c" "${hdr[@]}"
+			fi
 		done
 	done
+}
+
+# run_head KEY SERVER PID URL CONNS: HEAD requests with bench/gobench (wrk
+# waits for the body a HEAD response announces, and times out): req/s and
+# server CPU µs per request; no latency figures.
+run_head() {
+	local key=$1 server=$2 pid=$3 url=$4 c=$5 pids c0 c1 out
+	pids=$(pids_of "$pid")
+	c0=$(cpu_ticks $pids)
+	out=$("$TMP/gobench" head -url "$url" -c "$c" -d "${DURATION}s") || die "gobench head against $server failed"
+	c1=$(cpu_ticks $pids)
+	awk -v key="$key" -v server="$server" -v ticks=$((c1 - c0)) -v hz="$CLK_TCK" '
+		$1 == "requests" && $2 > 0 {
+			printf "%s|req/s\t%s\t%.0f\n", key, server, $2 / $4
+			printf "%s|CPU µs/req\t%s\t%.1f\n", key, server, ticks * 1e6 / hz / $2
+		}' <<<"$out" >>"$RESULTS"
 }
 
 scenario_bigfile() {
@@ -385,12 +470,14 @@ scenario_cgi() {
 	done
 }
 
-# check URL STATUS: one request with curl, to be sure both servers serve
-# what is measured.
+# check URL STATUS [curl args...]: one request with curl, to be sure both
+# servers serve what is measured (-k: scenario 8's certificate is
+# self-signed).
 check() {
-	local got
-	got=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$1") || true
-	[[ $got == "$2" ]] || die "GET $1: got status $got, want $2"
+	local got url=$1 want=$2
+	shift 2
+	got=$(curl -sk -o /dev/null -w '%{http_code}' --max-time 10 "$@" "$url") || true
+	[[ $got == "$want" ]] || die "$url $*: got status $got, want $want"
 }
 
 # ------------------------------------------------------------- table
@@ -400,6 +487,38 @@ median() { sort -g | awk '{v[NR] = $1} END { if (NR == 0) print ""; else if (NR 
 med() { # KEY SERVER
 	awk -F'\t' -v k="$1" -v s="$2" '$1 == k && $2 == s {print $3}' "$RESULTS" | median
 }
+
+# print_summary: one line per wrk row, with req/s and server CPU µs per
+# request side by side.
+print_summary() {
+	local key label ws rv wc rc
+	printf '\n%-32s %9s %9s %6s  %17s %6s\n' "row (keep-alive unless noted)" webserv nginx ratio "CPU µs/req ws/ng" ratio
+	printf '%s\n' "-----------------------------------------------------------------------------------------"
+	while IFS='|' read -r key label; do
+		ws=$(med "$key|req/s" webserv)
+		rv=$(med "$key|req/s" nginx)
+		[[ -n $ws || -n $rv ]] || continue
+		wc=$(med "$key|CPU µs/req" webserv)
+		rc=$(med "$key|CPU µs/req" nginx)
+		printf '%-32s %9s %9s %6s  %17s %6s\n' "$label" "${ws:--}" "${rv:--}" "$(ratio "$ws" "$rv")" "${wc:--} / ${rc:--}" "$(ratio "$wc" "$rc")"
+	done <<'EOF'
+s7root|GET / (index) c50
+s7k20|GET 20 KiB c50
+s7k256|GET 256 KiB c50
+s1c50|GET 1 KiB c50
+s1c256|GET 1 KiB c256
+s3|404 c50
+s7head|HEAD 20 KiB c50 (gobench)
+s7range|Range 1000 B of 20 KiB c50
+s7close|GET / Connection: close c50
+s2c50|1 KiB Connection: close c50
+s2c256|1 KiB Connection: close c256
+s8tls|TLS 1 KiB c50
+EOF
+	printf 'ratio = webserv / nginx: higher is better for req/s, lower for CPU.\n'
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0 && a != "") printf "%.2f", a / b; else print "-" }'; }
 
 print_table() {
 	local row label metric key ref target ws rv ratio verdict
@@ -438,6 +557,24 @@ print_table() {
 3 404 keep-alive c50|s3|p50 µs|nginx|
 3 404 keep-alive c50|s3|p99 µs|nginx|
 3 404 keep-alive c50|s3|CPU µs/req|nginx|
+7 GET / (index) c50|s7root|req/s|nginx|>=1.0
+7 GET / (index) c50|s7root|p99 µs|nginx|<=1.0
+7 GET / (index) c50|s7root|CPU µs/req|nginx|<=1.0
+7 GET 20 KiB c50|s7k20|req/s|nginx|>=1.0
+7 GET 20 KiB c50|s7k20|p99 µs|nginx|<=1.0
+7 GET 20 KiB c50|s7k20|CPU µs/req|nginx|<=1.0
+7 GET 256 KiB c50|s7k256|req/s|nginx|>=1.0
+7 GET 256 KiB c50|s7k256|p99 µs|nginx|<=1.0
+7 GET 256 KiB c50|s7k256|CPU µs/req|nginx|<=1.0
+7 HEAD 20 KiB c50 gobench|s7head|req/s|nginx|>=1.0
+7 HEAD 20 KiB c50 gobench|s7head|CPU µs/req|nginx|<=1.0
+7 Range of 20 KiB c50|s7range|req/s|nginx|>=1.0
+7 Range of 20 KiB c50|s7range|CPU µs/req|nginx|<=1.0
+7 GET / Connection: close c50|s7close|req/s|nginx|>=1.0
+7 GET / Connection: close c50|s7close|CPU µs/req|nginx|
+8 TLS keep-alive 1 KiB c50|s8tls|req/s|nginx|>=1.0
+8 TLS keep-alive 1 KiB c50|s8tls|p99 µs|nginx|
+8 TLS keep-alive 1 KiB c50|s8tls|CPU µs/req|nginx|
 4 1 GiB file c4|s4|MB/s|nginx|>=0.9
 5 idle keep-alive|s5|bytes/conn|nginx|<=4096B
 5 idle keep-alive|s5|RSS at rest KiB|nginx|
@@ -448,7 +585,7 @@ print_table() {
 EOF
 	printf '\nratio = webserv / reference (higher is better for req/s and MB/s, lower for the rest);\n'
 	printf 'medians of %s round(s); %ss per run, wrk -t%s; CPU is server utime+stime (+ reaped children) per request.\n' "$ROUNDS" "$DURATION" "$THREADS"
-	awk -F'\t' '($1 ~ /\|errors$/ || ($1 ~ /\|non-2xx$/ && $1 !~ /^s3\|/)) && $3 > 0 { split($1, k, "|"); e[k[1] " " $2 " " k[2]] += $3 }
+	awk -F'\t' '($1 ~ /\|errors$/ || ($1 ~ /\|non-2xx$/ && $1 !~ /^s3\|/ && $1 !~ /^s7range\|/)) && $3 > 0 { split($1, k, "|"); e[k[1] " " $2 " " k[2]] += $3 }
 		END { for (x in e) printf "warning: %s: %d in total\n", x, e[x] }' "$RESULTS" | sort
 }
 
@@ -478,7 +615,18 @@ fi
 for port in "$PORT_WS" "$PORT_NG"; do
 	check "http://127.0.0.1:$port/1k.html" 200
 	check "http://127.0.0.1:$port/missing.html" 404
+	if want 7; then
+		check "http://127.0.0.1:$port/" 200
+		check "http://127.0.0.1:$port/sub/20k.bin" 200
+		check "http://127.0.0.1:$port/256k.bin" 200
+		check "http://127.0.0.1:$port/sub/20k.bin" 200 -I
+		check "http://127.0.0.1:$port/sub/20k.bin" 206 -H 'Range: bytes=100-1099'
+	fi
 done
+if want 8; then
+	check "https://127.0.0.1:$PORT_WS_TLS/1k.html" 200
+	check "https://127.0.0.1:$PORT_NG_TLS/1k.html" 200
+fi
 [[ -z $LT_PID ]] || {
 	check "http://127.0.0.1:$PORT_WS/cgi-bin/hello.sh" 200
 	check "http://127.0.0.1:$PORT_LT/cgi-bin/hello.sh" 200
@@ -487,6 +635,7 @@ done
 log "bench: warming up"
 for port in "$PORT_WS" "$PORT_NG"; do
 	wrk -t"$THREADS" -c50 -d"${WARMUP}s" "http://127.0.0.1:$port/1k.html" >/dev/null
+	if want 7; then wrk -t"$THREADS" -c50 -d"${WARMUP}s" "http://127.0.0.1:$port/sub/20k.bin" >/dev/null; fi
 	want 4 && "$TMP/gobench" throughput -url "http://127.0.0.1:$port/1g.bin" -c 4 -d "${WARMUP}s" >/dev/null
 done
 [[ -z $LT_PID ]] || for port in "$PORT_WS" "$PORT_LT"; do
@@ -501,6 +650,7 @@ for round in $(seq "$ROUNDS"); do
 	want 6 && scenario_cgi
 done
 
+print_summary
 print_table
 
 if want 6 && [[ -x $REPO/bench/cgi.sh ]]; then

@@ -1,9 +1,15 @@
 // Command gobench is the load client bench/run.sh uses where wrk does not
 // fit: bulk throughput of one large file (wrk's Lua-less reader tops out
-// below the server on this machine) and many idle keep-alive connections.
+// below the server on this machine), many idle keep-alive connections, and
+// HEAD requests (wrk waits for the body a HEAD response announces).
 //
 //	gobench throughput -url http://127.0.0.1:8080/1g.bin -c 4 -d 10s
 //	gobench idle -addr 127.0.0.1:8080 -path /1k.html -n 10000
+//	gobench head -url http://127.0.0.1:8080/sub/20k.bin -c 50 -d 5s
+//
+// head sends HEAD for the URL over and over on c keep-alive connections
+// for d and prints "requests N seconds S": the responses completed and
+// the time taken.
 //
 // throughput fetches the URL over and over on c keep-alive connections for
 // d and prints "MB/s VALUE" (10^6 bytes of body per second). idle opens n
@@ -46,6 +52,8 @@ func main() {
 		err = throughput(os.Args[2:])
 	case "idle":
 		err = idle(os.Args[2:])
+	case "head":
+		err = head(os.Args[2:])
 	default:
 		usage()
 	}
@@ -56,7 +64,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: gobench throughput -url URL [-c N] [-d DURATION]\n       gobench idle -addr HOST:PORT [-path PATH] [-n N]")
+	fmt.Fprintln(os.Stderr, "usage: gobench throughput -url URL [-c N] [-d DURATION]\n       gobench idle -addr HOST:PORT [-path PATH] [-n N]\n       gobench head -url URL [-c N] [-d DURATION]")
 	os.Exit(2)
 }
 
@@ -93,6 +101,63 @@ func throughput(args []string) error {
 		return err
 	}
 	fmt.Printf("MB/s %.1f\n", float64(total.Load())/elapsed.Seconds()/1e6)
+	return nil
+}
+
+func head(args []string) error {
+	fs := flag.NewFlagSet("head", flag.ExitOnError)
+	rawURL := fs.String("url", "", "URL to ask for")
+	conns := fs.Int("c", 50, "connections")
+	dur := fs.Duration("d", 5*time.Second, "duration")
+	fs.Parse(args)
+	u, err := url.Parse(*rawURL)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("bad -url %q", *rawURL)
+	}
+	req := []byte("HEAD " + u.RequestURI() + " HTTP/1.1\r\nHost: " + u.Host + "\r\n\r\n")
+	var total atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, *conns)
+	start := time.Now()
+	end := start.Add(*dur)
+	for range *conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := headLoop(u.Host, req, end, &total); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	close(errs)
+	for err := range errs {
+		return err
+	}
+	fmt.Printf("requests %d seconds %.3f\n", total.Load(), elapsed.Seconds())
+	return nil
+}
+
+// headLoop sends the HEAD request on one connection until end, counting
+// every complete response (a head: no body follows, RFC 9110 §9.3.2).
+func headLoop(addr string, req []byte, end time.Time, total *atomic.Int64) error {
+	c, err := net.DialTimeout("tcp", addr, ioTimeout)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	br := bufio.NewReaderSize(c, 16<<10)
+	for time.Now().Before(end) {
+		c.SetDeadline(time.Now().Add(ioTimeout))
+		if _, err := c.Write(req); err != nil {
+			return err
+		}
+		if _, err := readHead(br); err != nil {
+			return err
+		}
+		total.Add(1)
+	}
 	return nil
 }
 
