@@ -140,8 +140,20 @@ func head(args []string) error {
 }
 
 // headLoop sends the HEAD request on one connection until end, counting
-// every complete response (a head: no body follows, RFC 9110 §9.3.2).
+// every complete response (a head: no body follows, RFC 9110 §9.3.2). A
+// response that closes the connection (keepalive_requests reached) is
+// counted, and the loop goes on on a new connection, as wrk does.
 func headLoop(addr string, req []byte, end time.Time, total *atomic.Int64) error {
+	for time.Now().Before(end) {
+		if err := headConn(addr, req, end, total); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// headConn is headLoop on one connection, until end or its close.
+func headConn(addr string, req []byte, end time.Time, total *atomic.Int64) error {
 	c, err := net.DialTimeout("tcp", addr, ioTimeout)
 	if err != nil {
 		return err
@@ -153,10 +165,14 @@ func headLoop(addr string, req []byte, end time.Time, total *atomic.Int64) error
 		if _, err := c.Write(req); err != nil {
 			return err
 		}
-		if _, err := readHead(br); err != nil {
+		closing, err := readHeadClose(br)
+		if err != nil {
 			return err
 		}
 		total.Add(1)
+		if closing {
+			return nil
+		}
 	}
 	return nil
 }
@@ -201,35 +217,51 @@ func fetchLoop(addr string, req []byte, end time.Time, total *atomic.Int64) erro
 // readHead reads a response head and returns its Content-Length. Anything
 // but a 200 with a Content-Length is an error.
 func readHead(br *bufio.Reader) (int64, error) {
+	n, _, err := readHeadFields(br)
+	return n, err
+}
+
+// readHeadClose is readHead for a HEAD request: it reports whether the
+// response closes the connection ("Connection: close").
+func readHeadClose(br *bufio.Reader) (bool, error) {
+	_, closing, err := readHeadFields(br)
+	return closing, err
+}
+
+func readHeadFields(br *bufio.Reader) (int64, bool, error) {
+	closing := false
 	line, err := br.ReadSlice('\n')
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	if !bytes.HasPrefix(line, []byte("HTTP/1.1 200 ")) {
-		return 0, fmt.Errorf("unexpected status line %q", bytes.TrimSpace(line))
+		return 0, false, fmt.Errorf("unexpected status line %q", bytes.TrimSpace(line))
 	}
 	n := int64(-1)
 	for {
 		line, err := br.ReadSlice('\n')
 		if err != nil {
-			return 0, err
+			return 0, false, err
 		}
 		line = bytes.TrimRight(line, "\r\n")
 		if len(line) == 0 {
 			break
 		}
 		name, value, ok := bytes.Cut(line, []byte(":"))
+		if ok && bytes.EqualFold(name, []byte("Connection")) && bytes.EqualFold(bytes.TrimSpace(value), []byte("close")) {
+			closing = true
+		}
 		if ok && bytes.EqualFold(name, []byte("Content-Length")) {
 			n, err = strconv.ParseInt(string(bytes.TrimSpace(value)), 10, 64)
 			if err != nil {
-				return 0, fmt.Errorf("bad Content-Length %q", value)
+				return 0, false, fmt.Errorf("bad Content-Length %q", value)
 			}
 		}
 	}
 	if n < 0 {
-		return 0, errors.New("response without Content-Length")
+		return 0, false, errors.New("response without Content-Length")
 	}
-	return n, nil
+	return n, closing, nil
 }
 
 func idle(args []string) error {
