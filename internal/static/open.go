@@ -69,12 +69,17 @@ func open(loc *config.Location, pathZ []byte) (file, error) {
 	if bytes.IndexByte(pathZ[:len(pathZ)-1], 0) >= 0 {
 		return file{}, syscall.EINVAL
 	}
-	if f, ok, err := openBeneath(loc, pathZ); ok {
+	f, ok, err := openBeneath(loc, pathZ)
+	if ok {
 		return f, err
 	}
-	f, err := openZ(pathZ)
+	refused := err == errOpenat2Refused
+	f, err = openZ(pathZ)
 	if err != nil {
 		return f, err
+	}
+	if refused {
+		haveOpenat2.Store(false) // open may, openat2 may not: a sandbox's rule
 	}
 	if err := inside(loc, &f); err != nil {
 		f.close()

@@ -2,6 +2,7 @@ package static
 
 import (
 	"bytes"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -203,6 +204,11 @@ func openBeneath(loc *config.Location, pathZ []byte) (f file, ok bool, err error
 	case syscall.ENOSYS:
 		haveOpenat2.Store(false) // a kernel or sandbox without it
 		return file{}, false, nil
+	case syscall.EPERM:
+		// Some seccomp sandboxes refuse system calls they do not know
+		// with EPERM: let the plain open decide (open gives up on
+		// openat2 if that one succeeds).
+		return file{}, false, errOpenat2Refused
 	default:
 		return file{}, true, openError(pathZ, err)
 	}
@@ -211,3 +217,6 @@ func openBeneath(loc *config.Location, pathZ []byte) (f file, ok bool, err error
 }
 
 var dotZ = []byte(".\x00")
+
+// errOpenat2Refused: openat2 failed with EPERM (see openBeneath).
+var errOpenat2Refused = errors.New("static: openat2 refused")
