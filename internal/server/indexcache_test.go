@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"webserv/internal/servertest"
+	"webserv/internal/servertest/wait"
 	"webserv/internal/static"
 )
 
@@ -129,27 +131,31 @@ func TestIndexCacheFreshness(t *testing.T) {
 // afterTick returns once the file system's clock has moved past the
 // timestamps of what dir holds: with the racy window at 0, a change made
 // in the same clock tick as the files were written could keep every
-// timestamp the caches compare. It polls the mtime of a probe file it
-// rewrites.
+// timestamp the caches compare. It waits for the mtime of a probe file it
+// rewrites to change.
 func afterTick(t *testing.T, dir string) {
 	t.Helper()
 	probe := filepath.Join(dir, ".tick")
-	mtime := func() time.Time {
+	mtime := func() (time.Time, error) {
 		if err := os.WriteFile(probe, nil, 0o644); err != nil {
-			t.Fatal(err)
+			return time.Time{}, err
 		}
 		fi, err := os.Stat(probe)
 		if err != nil {
-			t.Fatal(err)
+			return time.Time{}, err
 		}
-		return fi.ModTime()
+		return fi.ModTime(), nil
 	}
 	defer os.Remove(probe)
-	first := mtime()
-	deadline := time.Now().Add(servertest.IOTimeout)
-	for mtime().Equal(first) {
-		if time.Now().After(deadline) {
-			t.Fatal("the file system clock did not move")
-		}
+	first, err := mtime()
+	if err != nil {
+		t.Fatal(err)
 	}
+	wait.Until(t, servertest.IOTimeout, func() error {
+		m, err := mtime()
+		if err == nil && m.Equal(first) {
+			err = errors.New("the file system clock has not moved")
+		}
+		return err
+	})
 }
