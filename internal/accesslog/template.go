@@ -275,9 +275,13 @@ func appendValue[T string | []byte](b []byte, s T, esc Escape) []byte {
 	return appendEscaped(b, s)
 }
 
-// appendHost appends $host: the Host in lower case, as nginx gives it
-// (a Host with bytes that need escaping is escaped as it is).
+// appendHost appends $host: the Host in lower case without the trailing
+// dot of a fully qualified name, as nginx gives it (a Host with bytes
+// that need escaping is escaped as it is).
 func appendHost(b, host []byte, esc Escape) []byte {
+	if n := len(host); n > 0 && host[n-1] == '.' {
+		host = host[:n-1]
+	}
 	for _, c := range host {
 		if c <= ' ' || c >= 0x7f || c == '"' || c == '\\' {
 			return appendValue(b, host, esc)

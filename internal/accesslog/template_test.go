@@ -58,6 +58,13 @@ func TestTemplate(t *testing.T) {
 			t.Errorf("%q:\ngot  %q\nwant %q", tt.format, got, tt.want+"\n")
 		}
 	}
+	// A Host's trailing dot is dropped, as nginx does.
+	e.Host = []byte("Example.COM.")
+	if tmpl, err := Compile("$host", EscapeDefault); err != nil {
+		t.Error(err)
+	} else if got := string(tmpl.Append(nil, e)); got != "example.com\n" {
+		t.Errorf("$host with a trailing dot: got %q", got)
+	}
 	// Without a Host (HTTP/1.0), $host is the server's name.
 	e.Host = nil
 	for _, tt := range []struct {

@@ -58,9 +58,13 @@ func (v *reqVars) AppendVar(dst []byte, x config.Var) []byte {
 	case config.VarArg:
 		return append(dst, argValue(req.Query, x.Name)...)
 	case config.VarHost:
-		// nginx: the Host name, lowercased, without port; else the
-		// server's name.
+		// nginx: the Host name, lowercased, without port and without
+		// the trailing dot of a fully qualified name; else the server's
+		// name.
 		h := route.StripPort(req.Host)
+		if n := len(h); n > 0 && h[n-1] == '.' {
+			h = h[:n-1]
+		}
 		if len(h) == 0 {
 			return append(dst, serverName(v.srv)...)
 		}

@@ -40,6 +40,9 @@ func TestVarsRequestURIAbsoluteForm(t *testing.T) {
 		{"http://Example.com:8080/a/b?x=1", "/a/b", "x=1", "Example.com:8080", "https://example.com/a/b?x=1"},
 		{"http://example.com", "/", "", "example.com", "https://example.com/"},
 		{"/a?y", "/a", "y", "h", "https://h/a?y"},
+		// nginx drops a Host's trailing dot (the root label) from $host.
+		{"/r1", "/r1", "", "EX.test.", "https://ex.test/r1"},
+		{"/r1", "/r1", "", "EX.test.:8080", "https://ex.test/r1"},
 	} {
 		req := &http1.Request{Target: []byte(tt.target), Path: []byte(tt.path), Query: []byte(tt.query), Host: []byte(tt.host)}
 		v := &reqVars{req: req, srv: &config.Server{}, loc: &config.Location{}}
