@@ -47,7 +47,12 @@ type Entry struct {
 	Host      []byte // the Host, lower case without port ($host)
 	LocalAddr string // "ip:port" the connection came in on ($server_port)
 	TLS       bool   // $scheme https
-	Header    Header // the request's fields ($http_NAME); nil when unparsed
+	Header    Header // the request's fields ($http_NAME, $cookie_NAME); nil when unparsed
+	// DocumentRoot and Filename are the location's root (or alias) and
+	// the file the URI names in it ($document_root, $request_filename;
+	// the caller fills Filename only when Template.NeedsFilename).
+	DocumentRoot string
+	Filename     []byte
 }
 
 // Header looks up a request field by name, case-insensitively

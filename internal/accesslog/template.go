@@ -1,18 +1,26 @@
 package accesslog
 
 import (
+	"bytes"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
 // A Template is a compiled nginx `log_format`: literal text and variables,
 // expanded per request into a reused buffer without allocating.
 type Template struct {
-	parts []part
-	esc   Escape
+	parts    []part
+	esc      Escape
+	filename bool // uses $request_filename
 }
+
+// NeedsFilename reports whether t uses $request_filename, which the
+// caller then builds into Entry.Filename.
+func (t *Template) NeedsFilename() bool { return t.filename }
 
 // Escape is log_format's escape= parameter: how variable values are
 // written (literal text is written as is).
@@ -61,37 +69,53 @@ const (
 	varServerProtocol
 	varScheme
 	varHTTP // $http_NAME: a request header
+	varArg  // $arg_NAME: a query parameter
+	varCookie
+	varHTTPS
+	varRemotePort
+	varContentType
+	varContentLength
+	varHostname
+	varDocumentRoot
+	varRequestFilename
 )
 
 // variables are the names a log_format may use, as nginx spells them.
 var variables = map[string]variable{
-	"remote_addr":     varRemoteAddr,
-	"remote_user":     varRemoteUser,
-	"time_local":      varTimeLocal,
-	"time_iso8601":    varTimeISO8601,
-	"msec":            varMsec,
-	"request":         varRequest,
-	"status":          varStatus,
-	"body_bytes_sent": varBodyBytesSent,
-	"bytes_sent":      varBytesSent,
-	"request_time":    varRequestTime,
-	"request_method":  varRequestMethod,
-	"request_uri":     varRequestURI,
-	"uri":             varURI,
-	"document_uri":    varURI,
-	"args":            varArgs,
-	"query_string":    varArgs,
-	"host":            varHost,
-	"server_name":     varServerName,
-	"server_port":     varServerPort,
-	"server_protocol": varServerProtocol,
-	"scheme":          varScheme,
+	"remote_addr":      varRemoteAddr,
+	"remote_user":      varRemoteUser,
+	"time_local":       varTimeLocal,
+	"time_iso8601":     varTimeISO8601,
+	"msec":             varMsec,
+	"request":          varRequest,
+	"status":           varStatus,
+	"body_bytes_sent":  varBodyBytesSent,
+	"bytes_sent":       varBytesSent,
+	"request_time":     varRequestTime,
+	"request_method":   varRequestMethod,
+	"request_uri":      varRequestURI,
+	"uri":              varURI,
+	"document_uri":     varURI,
+	"args":             varArgs,
+	"query_string":     varArgs,
+	"host":             varHost,
+	"server_name":      varServerName,
+	"server_port":      varServerPort,
+	"server_protocol":  varServerProtocol,
+	"scheme":           varScheme,
+	"https":            varHTTPS,
+	"remote_port":      varRemotePort,
+	"content_type":     varContentType,
+	"content_length":   varContentLength,
+	"hostname":         varHostname,
+	"document_root":    varDocumentRoot,
+	"request_filename": varRequestFilename,
 }
 
 type part struct {
 	lit  string   // varLiteral: the text
 	v    variable // otherwise: which variable
-	name string   // varHTTP: the header name ("X-Forwarded-For")
+	name string   // varHTTP: the header name ("x-forwarded-for"); varArg, varCookie: the name
 }
 
 // VarError is an unknown or malformed variable in a format; Off is the
@@ -143,6 +167,7 @@ func Compile(format string, esc Escape) (*Template, error) {
 			t.parts = append(t.parts, part{lit: format[lit:start]})
 		}
 		t.parts = append(t.parts, p)
+		t.filename = t.filename || p.v == varRequestFilename
 		i, lit = end, end
 	}
 	if lit < len(format) {
@@ -167,6 +192,15 @@ func lookup(name string) (part, bool) {
 		// $http_x_forwarded_for is the X-Forwarded-For field: "_" for
 		// "-", any case (field names are case-insensitive, RFC 9110 §5.1).
 		return part{v: varHTTP, name: strings.ReplaceAll(h, "_", "-")}, true
+	}
+	// $arg_NAME and $cookie_NAME keep the name as written: nginx compares
+	// argument names case-insensitively (argValue does), cookie names
+	// exactly (RFC 6265 §5.4).
+	if len(name) > len("arg_") && strings.EqualFold(name[:len("arg_")], "arg_") {
+		return part{v: varArg, name: name[len("arg_"):]}, true
+	}
+	if len(name) > len("cookie_") && strings.EqualFold(name[:len("cookie_")], "cookie_") {
+		return part{v: varCookie, name: name[len("cookie_"):]}, true
 	}
 	return part{}, false
 }
@@ -244,6 +278,38 @@ func (t *Template) Append(b []byte, e *Entry) []byte {
 				v = e.Header.Get(p.name)
 			}
 			b = t.bytes(b, v)
+		case varArg:
+			b = t.bytes(b, argValue(e.Query, p.name))
+		case varCookie:
+			var v []byte
+			if e.Header != nil {
+				v = cookieValue(e.Header.Get("Cookie"), p.name)
+			}
+			b = t.bytes(b, v)
+		case varHTTPS:
+			if e.TLS {
+				b = append(b, "on"...)
+			} else {
+				b = t.str(b, "")
+			}
+		case varRemotePort:
+			b = t.str(b, port(e.RemoteAddr))
+		case varContentType, varContentLength:
+			var v []byte
+			if e.Header != nil {
+				if p.v == varContentType {
+					v = e.Header.Get("Content-Type")
+				} else {
+					v = e.Header.Get("Content-Length")
+				}
+			}
+			b = t.bytes(b, v)
+		case varHostname:
+			b = t.str(b, hostname())
+		case varDocumentRoot:
+			b = t.str(b, e.DocumentRoot)
+		case varRequestFilename:
+			b = t.bytes(b, e.Filename)
 		}
 	}
 	return append(b, '\n')
@@ -297,6 +363,54 @@ func appendHost(b, host []byte, esc Escape) []byte {
 		b = append(b, c)
 	}
 	return b
+}
+
+// hostname is $hostname, read once: it names the machine, not a request.
+var hostname = sync.OnceValue(func() string {
+	h, _ := os.Hostname()
+	return h
+})
+
+// argValue is $arg_NAME: the raw value of the first query parameter
+// named name (ASCII case-insensitive, as nginx compares), not
+// percent-decoded (nginx leaves $arg_ raw).
+func argValue(q []byte, name string) []byte {
+	for len(q) > 0 {
+		var kv []byte
+		if i := bytes.IndexByte(q, '&'); i >= 0 {
+			kv, q = q[:i], q[i+1:]
+		} else {
+			kv, q = q, nil
+		}
+		k, val := kv, []byte(nil)
+		if i := bytes.IndexByte(kv, '='); i >= 0 {
+			k, val = kv[:i], kv[i+1:]
+		}
+		if len(k) == len(name) && bytes.EqualFold(k, []byte(name)) {
+			return val
+		}
+	}
+	return nil
+}
+
+// cookieValue is $cookie_NAME: the value of the cookie named name (exact:
+// cookie names are case-sensitive, RFC 6265 §5.4) in a Cookie field
+// value. A user agent sends one Cookie field (RFC 6265 §5.4), the one
+// Header.Get returns.
+func cookieValue(v []byte, name string) []byte {
+	for len(v) > 0 {
+		var pair []byte
+		if j := bytes.IndexByte(v, ';'); j >= 0 {
+			pair, v = v[:j], v[j+1:]
+		} else {
+			pair, v = v, nil
+		}
+		pair = bytes.TrimLeft(pair, " \t")
+		if j := bytes.IndexByte(pair, '='); j >= 0 && string(pair[:j]) == name {
+			return pair[j+1:]
+		}
+	}
+	return nil
 }
 
 // port is the port of "ip:port", or "".

@@ -1,6 +1,7 @@
 package accesslog
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -58,6 +59,34 @@ func TestTemplate(t *testing.T) {
 			t.Errorf("%q:\ngot  %q\nwant %q", tt.format, got, tt.want+"\n")
 		}
 	}
+	// The rest of the variables SPEC §2a lists.
+	saved := *e
+	e.Query = []byte("q=1&Page=2&x")
+	e.Header = fields{"Cookie": "a=1; sid=s3cr; SID=up", "Content-Type": "text/plain", "Content-Length": "5"}
+	e.DocumentRoot, e.Filename = "/srv/www", []byte("/srv/www/index.html")
+	h, _ := os.Hostname()
+	for _, tt := range []struct{ format, want string }{
+		{"$arg_page|$arg_x|$arg_none|$cookie_sid|$cookie_SID|$cookie_none", "2|-|-|s3cr|up|-"},
+		{"$https|$remote_port|$content_type|$content_length", "on|5555|text/plain|5"},
+		{"$hostname|$document_root|$request_filename", h + "|/srv/www|/srv/www/index.html"},
+	} {
+		tmpl, err := Compile(tt.format, EscapeDefault)
+		if err != nil {
+			t.Errorf("Compile(%q): %v", tt.format, err)
+			continue
+		}
+		if got := string(tmpl.Append(nil, e)); got != tt.want+"\n" {
+			t.Errorf("%q:\ngot  %q\nwant %q", tt.format, got, tt.want+"\n")
+		}
+	}
+	e.TLS = false
+	if tmpl, err := Compile("$https", EscapeDefault); err != nil || string(tmpl.Append(nil, e)) != "-\n" || tmpl.NeedsFilename() {
+		t.Errorf("$https without TLS: %v", err)
+	}
+	if tmpl, _ := Compile("$request_filename", EscapeDefault); tmpl == nil || !tmpl.NeedsFilename() {
+		t.Error("NeedsFilename is false for $request_filename")
+	}
+	*e = saved
 	// A Host's trailing dot is dropped, as nginx does.
 	e.Host = []byte("Example.COM.")
 	if tmpl, err := Compile("$host", EscapeDefault); err != nil {
@@ -130,7 +159,7 @@ func TestTemplateErrors(t *testing.T) {
 		{"$remote_addr $remtoe_addr", 13, `unknown "$remtoe_addr" variable`},
 		{"a $ b", 2, `invalid variable name: "$" must be followed by a name (write a literal dollar as ${dollar})`},
 		{"${status", 0, `the closing bracket in "status" variable is missing`},
-		{"$cookie_x", 0, `unknown "$cookie_x" variable`},
+		{"$upstream_addr", 0, `unknown "$upstream_addr" variable`},
 	} {
 		_, err := Compile(tt.format, EscapeDefault)
 		ve, ok := err.(*VarError)
@@ -141,13 +170,14 @@ func TestTemplateErrors(t *testing.T) {
 }
 
 func TestTemplateAllocs(t *testing.T) {
-	tmpl, err := Compile(mainFormat+" $request_time $host $server_port", EscapeDefault)
+	tmpl, err := Compile(mainFormat+" $request_time $host $server_port $arg_b $cookie_sid $remote_port $hostname $document_root $request_filename", EscapeDefault)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := entry("curl/8.5.0", "http://a.example/", "/index.html?q=1")
-	e.Header = oneField{"x-forwarded-for", []byte("198.51.100.1")}
+	e.Header = oneField{"cookie", []byte("a=1; sid=x")}
 	e.LocalAddr = "127.0.0.1:80"
+	e.Query, e.DocumentRoot, e.Filename = []byte("a=1&b=2"), "/srv/www", []byte("/srv/www/index.html")
 	buf := make([]byte, 0, 1024)
 	if n := testing.AllocsPerRun(100, func() { buf = tmpl.Append(buf[:0], e) }); n > 0 {
 		t.Errorf("Append allocates %v times, want 0", n)

@@ -83,6 +83,8 @@ func (h *handler) serve() {
 	if hook := testHookServe.Load(); hook != nil {
 		(*hook)(req)
 	}
+	// Before any answer: the access log reads the variables too.
+	h.setVars(req, h.srv.Default, "", nil)
 	if string(req.Path) == "*" {
 		// RFC 9110 §9.3.7: OPTIONS * asks about the server as a whole.
 		h.w.Header().Set("Allow", allowHeader(h.srv.Default))
@@ -90,7 +92,6 @@ func (h *handler) serve() {
 		return
 	}
 	h.bodyReq = req
-	h.setVars(req, h.srv.Default, "", nil)
 	for range maxLocalRedirects {
 		redirect := h.dispatch(req)
 		if h.internal != nil {

@@ -78,6 +78,15 @@ func (c *conn) logRequest(st *state, srv *config.Server, start time.Time, parsed
 		e.Referer, e.UserAgent = req.Get("Referer"), req.Get("User-Agent")
 		if l.tmpl != nil {
 			e.Path, e.Query, e.Host, e.Header = req.Path, req.Query, route.StripPort(req.Host), req
+			// serve set c.vars for this request: the location that
+			// answered and its URI.
+			if v := &c.vars; v.loc != nil {
+				e.DocumentRoot = documentRoot(v.loc)
+				if l.tmpl.NeedsFilename() && v.path != "" {
+					c.varBuf = route.AppendFilePath(c.varBuf[:0], v.loc, v.path)
+					e.Filename = c.varBuf
+				}
+			}
 		}
 	}
 	if l.tmpl != nil {

@@ -103,10 +103,7 @@ func (v *reqVars) AppendVar(dst []byte, x config.Var) []byte {
 	case config.VarCookie:
 		return append(dst, cookieValue(req, x.Name)...)
 	case config.VarDocumentRoot:
-		if v.loc.Alias != "" && v.loc.AliasTmpl == nil {
-			return append(dst, v.loc.Alias...)
-		}
-		return append(dst, v.loc.Root...)
+		return append(dst, documentRoot(v.loc)...)
 	case config.VarRequestFilename:
 		return route.AppendFilePath(dst, v.loc, v.path)
 	case config.VarContentType:
@@ -124,6 +121,15 @@ func (v *reqVars) AppendVar(dst []byte, x config.Var) []byte {
 		}
 	}
 	return dst
+}
+
+// documentRoot is $document_root: the location's root, or its alias
+// once expanded (nginx gives the alias).
+func documentRoot(loc *config.Location) string {
+	if loc.Alias != "" && loc.AliasTmpl == nil {
+		return loc.Alias
+	}
+	return loc.Root
 }
 
 func appendInt(dst []byte, n int) []byte {

@@ -1,0 +1,43 @@
+package server_test
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"webserv/internal/servertest"
+)
+
+// TestLogFormatMoreVars: log_format takes the variables SPEC §2a lists
+// beyond the request line's: $arg_NAME, $cookie_NAME, $https,
+// $remote_port, $content_type, $content_length, $hostname,
+// $document_root and $request_filename.
+func TestLogFormatMoreVars(t *testing.T) {
+	t.Parallel()
+	s := servertest.Start(t, `
+http {
+    log_format vars '$arg_x|$cookie_sid|$https|$remote_port|$content_type|$content_length|$hostname|$document_root|$request_filename';
+    server {
+        listen 127.0.0.1:$PORT0;
+        root www;
+        access_log logs/vars.log vars;
+    }
+}
+`, 1, map[string]string{"www/a.txt": "hello\n", "logs/": ""})
+	conn := s.Dial(t, 0)
+	if _, err := io.WriteString(conn, "GET /a.txt?y=2&x=1 HTTP/1.1\r\nHost: a.test\r\nCookie: a=b; sid=42\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	servertest.ReadResponse(t, bufio.NewReader(conn), "GET")
+	_, port, _ := net.SplitHostPort(conn.LocalAddr().String())
+	h, _ := os.Hostname()
+	root := filepath.Join(s.Dir, "www")
+	want := "1|42|-|" + port + "|text/plain|0|" + h + "|" + root + "|" + filepath.Join(root, "a.txt")
+	if got := strings.TrimSuffix(waitLines(t, filepath.Join(s.Dir, "logs", "vars.log"), 1)[0], "\n"); got != want {
+		t.Errorf("line %q, want %q", got, want)
+	}
+}
