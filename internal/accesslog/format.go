@@ -42,7 +42,8 @@ type Entry struct {
 	// For log_format templates (template.go); the byte slices alias the
 	// request as the ones above do.
 	BytesSent int64  // head and body (nginx's $bytes_sent)
-	Path      []byte // the target's path, as sent ($uri)
+	Path      []byte // the target's path, as sent ($request_uri of an absolute-form target)
+	URI       string // the path decoded and cleaned, as served ($uri)
 	Query     []byte // after "?" ($args)
 	Host      []byte // the Host, lower case without port ($host)
 	LocalAddr string // "ip:port" the connection came in on ($server_port)

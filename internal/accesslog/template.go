@@ -244,9 +244,19 @@ func (t *Template) Append(b []byte, e *Entry) []byte {
 		case varRequestMethod:
 			b = t.bytes(b, e.Method)
 		case varRequestURI:
-			b = t.bytes(b, e.Target)
-		case varURI:
+			// The origin form, as nginx gives it also for an
+			// absolute-form target (RFC 9112 §3.2.2).
+			if len(e.Target) == 0 || e.Target[0] == '/' {
+				b = t.bytes(b, e.Target)
+				break
+			}
 			b = t.bytes(b, e.Path)
+			if len(e.Query) > 0 {
+				b = append(b, '?')
+				b = t.bytes(b, e.Query)
+			}
+		case varURI:
+			b = t.str(b, e.URI)
 		case varArgs:
 			b = t.bytes(b, e.Query)
 		case varHost:

@@ -38,7 +38,7 @@ const mainFormat = `$remote_addr - $remote_user [$time_local] "$request" ` +
 func TestTemplate(t *testing.T) {
 	e := entry("curl/8.5.0", "http://a.example/", "/index.html?q=1")
 	e.Path, e.Query, e.Host, e.LocalAddr, e.BytesSent = []byte("/index.html"), []byte("q=1"), []byte("Example.COM"), "127.0.0.1:8443", 1400
-	e.TLS = true
+	e.TLS, e.URI = true, "/index.html"
 	e.Header = fields{"X-Forwarded-For": "198.51.100.1", "User-Agent": "curl/8.5.0", "Referer": "http://a.example/"}
 	for _, tt := range []struct {
 		format string
@@ -58,6 +58,15 @@ func TestTemplate(t *testing.T) {
 		if got := string(tmpl.Append(nil, e)); got != tt.want+"\n" {
 			t.Errorf("%q:\ngot  %q\nwant %q", tt.format, got, tt.want+"\n")
 		}
+	}
+	// $request_uri is the origin form of an absolute-form target; $request
+	// is the request line as sent.
+	abs := *e
+	abs.Target, abs.Path = []byte("http://Abs.Example:5/a.txt?q=1"), []byte("/a.txt")
+	if tmpl, err := Compile("$request_uri|$request", EscapeDefault); err != nil {
+		t.Error(err)
+	} else if got, want := string(tmpl.Append(nil, &abs)), "/a.txt?q=1|GET http://Abs.Example:5/a.txt?q=1 HTTP/1.1\n"; got != want {
+		t.Errorf("absolute form: got %q, want %q", got, want)
 	}
 	// The rest of the variables SPEC §2a lists.
 	saved := *e

@@ -41,3 +41,43 @@ http {
 		t.Errorf("line %q, want %q", got, want)
 	}
 }
+
+// TestLogFormatURI: in a log line, $uri is the decoded, cleaned path that
+// was served and $request_uri the origin form, as nginx logs them and as
+// the variables of return and add_header are; $request stays the request
+// line as sent.
+func TestLogFormatURI(t *testing.T) {
+	t.Parallel()
+	s := servertest.Start(t, `
+http {
+    log_format uris '$uri|$request_uri|$request';
+    server {
+        listen 127.0.0.1:$PORT0;
+        root www;
+        access_log logs/uris.log uris;
+    }
+}
+`, 1, map[string]string{"www/a.txt": "hello\n", "www/docs/": "", "logs/": ""})
+	reqs := []struct{ target, want string }{
+		{"/docs/../a.txt", "/a.txt|/docs/../a.txt|GET /docs/../a.txt HTTP/1.1"},
+		{"/a%2etxt", "/a.txt|/a%2etxt|GET /a%2etxt HTTP/1.1"},
+		{"http://Abs.Example:5/a.txt?x=1", "/a.txt|/a.txt?x=1|GET http://Abs.Example:5/a.txt?x=1 HTTP/1.1"},
+	}
+	// One connection: each line is logged before the next request is read.
+	conn := s.Dial(t, 0)
+	br := bufio.NewReader(conn)
+	for _, r := range reqs {
+		if _, err := io.WriteString(conn, "GET "+r.target+" HTTP/1.1\r\nHost: a.test\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		if resp := servertest.ReadResponse(t, br, "GET"); resp.StatusCode != 200 {
+			t.Errorf("%s: status %d", r.target, resp.StatusCode)
+		}
+	}
+	lines := waitLines(t, filepath.Join(s.Dir, "logs", "uris.log"), len(reqs))
+	for i, r := range reqs {
+		if got := strings.TrimSuffix(lines[i], "\n"); got != r.want {
+			t.Errorf("%s: line %q, want %q", r.target, got, r.want)
+		}
+	}
+}

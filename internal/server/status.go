@@ -81,7 +81,7 @@ func (c *conn) logRequest(st *state, srv *config.Server, start time.Time, parsed
 			// serve set c.vars for this request: the location that
 			// answered and its URI.
 			if v := &c.vars; v.loc != nil {
-				e.DocumentRoot = documentRoot(v.loc)
+				e.URI, e.DocumentRoot = v.path, documentRoot(v.loc)
 				if l.tmpl.NeedsFilename() && v.path != "" {
 					c.varBuf = route.AppendFilePath(c.varBuf[:0], v.loc, v.path)
 					e.Filename = c.varBuf
