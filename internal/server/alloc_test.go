@@ -263,3 +263,48 @@ func BenchmarkStaticClose(b *testing.B) {
 		c.Close()
 	}
 }
+
+// try_files and add_header with variables (SPEC §2a) on the static path:
+// `try_files $uri $uri/ =404` tests existence with a stat of a path built
+// on the stack, and an add_header value is expanded into the
+// connection's per-request buffer. A hit, the =404 miss and a header
+// with $uri are measured.
+const varsAllocBudget = 0
+
+const varsAllocConf = `
+keepalive_requests 2147483647;
+server {
+    listen 127.0.0.1:$PORT0;
+    root www;
+    location / { try_files $uri $uri/ =404; }
+    location /h/ { alias www/; add_header X-U $uri; }
+}
+`
+
+func TestTryFilesKeepAliveAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are meaningless under -race")
+	}
+	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" && runtime.GOARCH != "arm64" {
+		t.Skip("the stat copies the path on this platform (internal/static/statz_bsd.go, statz_linux_other.go)")
+	}
+	t.Cleanup(static.SetCacheRacyWindow(0))
+	s := servertest.Start(t, varsAllocConf, 1, map[string]string{"www/1k.html": allocFile})
+	s.Level.Set(slog.LevelInfo)
+	for _, c := range []struct {
+		path   string
+		status int
+	}{
+		{"/1k.html", 200},
+		{"/missing.html", 404},
+		{"/h/1k.html", 200},
+	} {
+		k := newKeepAliveClientStatus(t, s, c.path, c.status)
+		for range 10 {
+			k.do(t)
+		}
+		if allocs := testing.AllocsPerRun(200, func() { k.do(t) }); allocs > varsAllocBudget {
+			t.Errorf("%s: got %v allocations per keep-alive request, want %d", c.path, allocs, varsAllocBudget)
+		}
+	}
+}

@@ -85,6 +85,7 @@ type reqState struct {
 	req    http1.Request
 	w      http1.ResponseWriter
 	head   []byte // copy of the request head while a body is read (see readRequest)
+	hdrBuf []byte // add_header values expanded for the current response (vars.go)
 }
 
 var reqStates = sync.Pool{New: func() any { return new(reqState) }}
@@ -109,6 +110,7 @@ func (c *conn) giveReqState() {
 	rs.parser.Reset()
 	rs.req.Reset()
 	rs.head = rs.head[:0]
+	rs.hdrBuf = rs.hdrBuf[:0]
 	reqStates.Put(rs)
 }
 

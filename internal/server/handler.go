@@ -85,6 +85,7 @@ func (h *handler) serve() {
 	}
 	// Before any answer: the access log reads the variables too.
 	h.setVars(req, h.srv.Default, "", nil)
+	h.resetHeaderBuf()
 	if string(req.Path) == "*" {
 		// RFC 9110 §9.3.7: OPTIONS * asks about the server as a whole.
 		h.w.Header().Set("Allow", allowHeader(h.srv.Default))
@@ -527,7 +528,7 @@ func (h *handler) addHeaders(loc *config.Location) {
 	for _, f := range loc.AddHeaders {
 		v := f.Value
 		if f.Tmpl != nil {
-			v = h.expand(f.Tmpl) // never holds CR, LF or NUL (config.Template.Expand)
+			v = h.expandHeader(f.Tmpl) // never holds CR, LF or NUL (config.Template.Expand)
 		}
 		h.w.Header().Add(f.Name, v)
 	}

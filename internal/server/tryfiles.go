@@ -26,8 +26,7 @@ import (
 func (h *handler) tryFiles(req *http1.Request, loc *config.Location, path string) (uri string, done bool) {
 	tf := loc.TryFiles
 	for _, f := range tf.Files {
-		name := string(h.expandBytes(f))
-		h.trimVarBuf()
+		b := h.expandBytes(f)
 		// As in nginx, the argument as written says whether a directory
 		// is tested: `$uri` tests a file even when $uri ends in "/". For
 		// `$uri/` the URI is the value without that final "/": "/docs"
@@ -35,16 +34,22 @@ func (h *handler) tryFiles(req *http1.Request, loc *config.Location, path string
 		// directory, and "/docs/" serves its index.
 		dir := strings.HasSuffix(f.Raw, "/")
 		if dir {
-			name = name[:len(name)-1]
-			if name == "" {
-				name = "/"
+			b = b[:len(b)-1]
+			if len(b) == 0 {
+				b = append(b, '/')
 			}
 		}
+		// The name is a string only when it is not $uri itself, so that
+		// `try_files $uri $uri/ =404` allocates nothing (alloc_test.go).
+		name := path
+		if string(b) != path {
+			name = string(b)
+		}
+		h.trimVarBuf()
 		if !safeURI(name) {
 			continue // a value from the request ($arg_x) must not climb out of the root
 		}
-		fi, err := os.Stat(route.FilePath(loc, name))
-		if err != nil || fi.IsDir() != dir {
+		if !fileExists(loc, name, dir) {
 			continue
 		}
 		h.c.vars.path = name
@@ -89,12 +94,26 @@ func safeURI(name string) bool {
 	if !strings.HasPrefix(name, "/") {
 		return false
 	}
-	for _, seg := range strings.Split(name, "/") {
+	for seg := range strings.SplitSeq(name, "/") {
 		if seg == ".." {
 			return false
 		}
 	}
 	return true
+}
+
+// maxStackPath is the file path length tested without allocating: longer
+// paths (rare) are built on the heap.
+const maxStackPath = 512
+
+// fileExists reports whether the URI name under loc names a directory
+// (dir) or a non-directory (!dir). The path is built NUL-terminated on the
+// stack for static.StatZ: os.Stat allocated four times per candidate.
+func fileExists(loc *config.Location, name string, dir bool) bool {
+	var buf [maxStackPath]byte
+	p := append(route.AppendFilePath(buf[:0], loc, name), 0)
+	ok, isDir := static.StatZ(p)
+	return ok && isDir == dir
 }
 
 // expandAlias returns a copy of loc whose Alias is its template expanded

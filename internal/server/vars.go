@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"webserv/internal/config"
 	"webserv/internal/http1"
@@ -242,6 +243,38 @@ func (h *handler) trimVarBuf() {
 	if cap(h.c.varBuf) > maxVarBuf {
 		h.c.varBuf = nil
 	}
+}
+
+// expandHeader returns t expanded for the current request as a response
+// header value, without allocating: the value is appended to the request
+// state's header buffer and returned as a string that shares its bytes.
+// That is sound because the buffer is only appended to while the
+// response is built (a growing append moves on to a new array and leaves
+// the old bytes as they are) and is reused (resetHeaderBuf) only for the
+// next request, after this response's head went out and its Header was
+// reset; the value must not be kept beyond the response. A string
+// conversion per add_header with a variable was 1 allocation per request
+// (TestTryFilesKeepAliveAllocs, "/h/1k.html": 1 -> 0).
+func (h *handler) expandHeader(t *config.Template) string {
+	rs := h.c.reqState
+	start := len(rs.hdrBuf)
+	rs.hdrBuf = t.Expand(rs.hdrBuf, &h.c.vars)
+	b := rs.hdrBuf[start:]
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// resetHeaderBuf empties the header buffer for a new request (see
+// expandHeader), dropping it when one response made it large.
+func (h *handler) resetHeaderBuf() {
+	rs := h.c.reqState
+	if cap(rs.hdrBuf) > maxVarBuf {
+		rs.hdrBuf = nil
+		return
+	}
+	rs.hdrBuf = rs.hdrBuf[:0]
 }
 
 // setVars points the expansion context at req served by loc for path.
