@@ -63,7 +63,7 @@ server { listen 8443 ssl; listen 443 ssl; listen 8080; ssl_certificate c.pem; ss
 		":8080 http://127.0.0.1:8080/ every",
 		":8081 http://127.0.0.1:8081/ every",
 		"0.0.0.0:8082 http://127.0.0.1:8082/ every",
-		"[::]:8083 http://127.0.0.1:8083/ every",
+		"[::]:8083 http://[::1]:8083/ every",
 		"127.0.0.1:8084 http://127.0.0.1:8084/",
 		"localhost:8085 http://localhost:8085/",
 		"[::1]:8086 http://[::1]:8086/",

@@ -243,8 +243,9 @@ type listenLine struct {
 
 // listenURLs returns a URL to open for each listen address of cfg, once
 // each, in declaration order. A wildcard address (`listen 8080;`,
-// `*:8080`, `0.0.0.0:8080`, `[::]:8080`) is shown as 127.0.0.1, which it
-// includes (Go listens dual-stack on [::]): http://:8080/ opens nothing.
+// `*:8080`, `0.0.0.0:8080`) is shown as 127.0.0.1, which it includes, and
+// `[::]:8080` (IPv6 only, as in nginx) as [::1]: http://:8080/ opens
+// nothing.
 func listenURLs(cfg *config.Config) []listenLine {
 	ssl := make(map[string]bool)
 	for _, srv := range cfg.Servers {
@@ -261,8 +262,10 @@ func listenURLs(cfg *config.Config) []listenLine {
 		}
 		l := listenLine{addr: addr}
 		switch host {
-		case "", "0.0.0.0", "::":
+		case "", "0.0.0.0":
 			host, l.every = "127.0.0.1", true
+		case "::":
+			host, l.every = "::1", true
 		}
 		scheme, def := "http", "80"
 		if ssl[addr] {

@@ -331,10 +331,13 @@ func rlimitNofile(p *parser, lv *level, st *stmt) error {
 //	listen [::]:80 default_server;
 //
 // one socket. nginx opens the first as IPv4 and the second as IPv6 only;
-// Go's ":80" is already both, so a second socket on "[::]:80" could not be
-// bound. A "[::]:PORT" listen beside a ":PORT" one anywhere in the
-// configuration joins it (its parameters added to the server's listen on
-// that address).
+// webserv's ":80" is already both, so a second socket on "[::]:80" could
+// not be bound (nor one on "0.0.0.0:80", which nginx takes as the same
+// address as `listen 80;`). A "[::]:PORT" or "0.0.0.0:PORT" listen beside
+// a ":PORT" one anywhere in the configuration joins it (its parameters
+// added to the server's listen on that address). Without a ":PORT",
+// "0.0.0.0:PORT" is IPv4 only and "[::]:PORT" IPv6 only, sockets side by
+// side as in nginx (server.listenNetwork).
 func (p *parser) mergeDualStack() {
 	wild := map[string]bool{}
 	for _, sb := range p.servers {
@@ -348,7 +351,11 @@ func (p *parser) mergeDualStack() {
 		out := sb.listens[:0]
 		at := map[string]int{}
 		for _, l := range sb.listens {
-			if port, ok := strings.CutPrefix(l.Addr, "[::]:"); ok && wild[port] {
+			port, ok := strings.CutPrefix(l.Addr, "[::]:")
+			if !ok {
+				port, ok = strings.CutPrefix(l.Addr, "0.0.0.0:")
+			}
+			if ok && wild[port] {
 				l.Addr = ":" + port
 			}
 			if i, dup := at[l.Addr]; dup {

@@ -319,7 +319,9 @@ func TestDualStackListen(t *testing.T) {
 	t.Parallel()
 	cfg, errs := parseLines(t, `server { listen 80 default_server; listen [::]:80 default_server; }
 server { listen [::]:80; server_name b; }
-server { listen [::]:81; listen 127.0.0.1:81; }`)
+server { listen [::]:81; listen 127.0.0.1:81; }
+server { listen 0.0.0.0:80; server_name c; }
+server { listen 0.0.0.0:82; listen [::]:82; }`)
 	if errs != nil {
 		t.Fatal(errs)
 	}
@@ -331,7 +333,7 @@ server { listen [::]:81; listen 127.0.0.1:81; }`)
 		}
 		got = append(got, strings.Join(ls, " "))
 	}
-	want := []string{":80/true", ":80/false", "[::]:81/false 127.0.0.1:81/false"}
+	want := []string{":80/true", ":80/false", "[::]:81/false 127.0.0.1:81/false", ":80/false", "0.0.0.0:82/false [::]:82/false"}
 	if strings.Join(got, ", ") != strings.Join(want, ", ") {
 		t.Errorf("listens %q, want %q", got, want)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"syscall"
 
 	"webserv/internal/accesslog"
@@ -205,11 +206,50 @@ func listen(addr string, reusePort bool) (net.Listener, error) {
 			return serr
 		}
 	}
-	ln, err := lc.Listen(context.Background(), "tcp", addr)
+	ln, err := lc.Listen(context.Background(), listenNetwork(addr), addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen %s: %w", addr, unwrapOpError(err))
 	}
 	return ln, nil
+}
+
+// listenNetwork is the network addr is bound in, as nginx binds it: an
+// IPv4 address takes IPv4 only (Go's "tcp" would open "0.0.0.0:80" as a
+// dual-stack IPv6 socket) and an IPv6 address IPv6 only ("tcp6" sets
+// IPV6_V6ONLY, nginx's default ipv6only=on), so that `listen
+// 0.0.0.0:80; listen [::]:80;` and `listen 127.0.0.1:80; listen
+// [::]:80;` are sockets side by side. An address without a host (":80",
+// from `listen 80;`) stays dual-stack, one socket for both families
+// (docs/configuration.md#listen); a host name is whatever it resolves to.
+func listenNetwork(addr string) string {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "tcp"
+	}
+	ip, err := netip.ParseAddr(host)
+	switch {
+	case err != nil:
+		return "tcp"
+	case ip.Is4():
+		return "tcp4"
+	}
+	return "tcp6"
+}
+
+// listenAt is listen with an error that names the first `listen`
+// directive of addr in cfg (FILE:LINE:COL), where the address came from.
+func listenAt(cfg *config.Config, addr string, reusePort bool) (net.Listener, error) {
+	ln, err := listen(addr, reusePort)
+	if err != nil {
+		for _, srv := range cfg.Servers {
+			for _, l := range srv.Listens {
+				if l.Addr == addr && l.Pos.File != "" {
+					return nil, fmt.Errorf("%s: %w", l.Pos, err)
+				}
+			}
+		}
+	}
+	return ln, err
 }
 
 func unwrapOpError(err error) error {
@@ -282,7 +322,7 @@ func (s *Server) reload(cfg *config.Config) error {
 		cur := s.listeners[addr]
 		switch {
 		case cur == nil:
-			ln, err := listen(addr, reuse)
+			ln, err := listenAt(cfg, addr, reuse)
 			if err != nil {
 				undo()
 				return err

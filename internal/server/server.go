@@ -104,7 +104,7 @@ func (s *Server) Listen(pre map[string]net.Listener) error {
 		reuse := st.listens[addr].reusePort
 		ln, ok := pre[addr]
 		if !ok {
-			if ln, err = listen(addr, reuse); err != nil {
+			if ln, err = listenAt(st.cfg, addr, reuse); err != nil {
 				for _, l := range s.listeners {
 					l.ln.Close()
 				}
