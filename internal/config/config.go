@@ -146,8 +146,8 @@ type Server struct {
 	// TLS versions (ssl_protocols): 0 leaves Go's choice (TLS 1.2
 	// and 1.3).
 	TLSMinVersion, TLSMaxVersion uint16
-	// TLSCipherSuites (ssl_ciphers) are TLS 1.2 suite IDs in order of
-	// preference; nil: Go's default.
+	// TLSCipherSuites (ssl_ciphers) are the TLS 1.2 suite IDs enabled
+	// (Go's server ignores their order); nil: Go's default.
 	TLSCipherSuites []uint16
 
 	SSLCertificate    string // absolute path or ""

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -279,9 +280,9 @@ func TestLogFormatErrors(t *testing.T) {
 func TestSSLDirectives(t *testing.T) {
 	t.Parallel()
 	cfg, errs := parseLines(t, `ssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3;
-ssl_ciphers ECDHE-RSA-AES128-GCM-SHA256:HIGH:!aNULL:ECDHE-ECDSA-CHACHA20-POLY1305;
+ssl_ciphers ECDHE-RSA-AES128-GCM-SHA256:DES-CBC3-SHA:ECDHE-ECDSA-CHACHA20-POLY1305;
 server { listen 1; }
-server { listen 2; ssl_protocols TLSv1.3; ssl_ciphers HIGH:!aNULL:!MD5; }
+server { listen 2; ssl_protocols TLSv1.3; ssl_ciphers DES-CBC3-SHA:!aNULL:!MD5; }
 `)
 	if errs != nil {
 		t.Fatal(errs)
@@ -301,8 +302,8 @@ server { listen 2; ssl_protocols TLSv1.3; ssl_ciphers HIGH:!aNULL:!MD5; }
 	}
 	want := []string{
 		"1:15: `ssl_protocols TLSv1 TLSv1.1` is ignored: RFC 8996 deprecates SSL, TLS 1.0 and 1.1; webserv serves TLS 1.2 and 1.3",
-		"2:13: `ssl_ciphers`: HIGH:!aNULL ignored (not a TLS 1.2 suite Go implements as secure)",
-		"4:55: `ssl_ciphers HIGH:!aNULL:!MD5` is ignored: it names none of Go's secure TLS 1.2 suites by its OpenSSL name; Go's default suites are used",
+		"2:13: `ssl_ciphers`: DES-CBC3-SHA ignored (not a TLS 1.2 suite Go implements as secure)",
+		"4:55: `ssl_ciphers DES-CBC3-SHA:!aNULL:!MD5` is ignored: it names none of Go's secure TLS 1.2 suites by its OpenSSL name; Go's default suites are used",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -310,6 +311,47 @@ server { listen 2; ssl_protocols TLSv1.3; ssl_ciphers HIGH:!aNULL:!MD5; }
 	_, errs = parseLines(t, "ssl_protocols TLSv1;\nserver { listen 1; }")
 	if len(errs) != 1 || errs[0] != `1:1: "ssl_protocols" enables no version webserv serves: list "TLSv1.2" or "TLSv1.3"` {
 		t.Errorf("TLSv1 only: %q", errs)
+	}
+}
+
+// TestSSLCiphersKeywords: a keyword (HIGH, DEFAULT, EECDH+AESGCM) selects
+// Go's default suites, which are in OpenSSL's HIGH, so that it never
+// narrows the list to the suites named beside it; "!NAME" removes a
+// suite; a list of names alone is those suites.
+func TestSSLCiphersKeywords(t *testing.T) {
+	t.Parallel()
+	var def []uint16 // Go's default TLS 1.2 suites
+	for _, cs := range tls.CipherSuites() {
+		if slices.Contains(cs.SupportedVersions, tls.VersionTLS12) && !strings.HasPrefix(cs.Name, "TLS_RSA_") {
+			def = append(def, cs.ID)
+		}
+	}
+	without := func(id uint16) []uint16 {
+		return slices.DeleteFunc(slices.Clone(def), func(x uint16) bool { return x == id })
+	}
+	for _, tt := range []struct {
+		list string
+		want []uint16 // nil: Go's default, left to Go
+	}{
+		{"ECDHE-RSA-AES128-SHA:HIGH", nil},
+		{"HIGH:!aNULL:!MD5", nil},
+		{"EECDH+AESGCM:EDH+AESGCM", nil},
+		{"ECDHE-RSA-AES128-SHA:HIGH:!ECDHE-RSA-CHACHA20-POLY1305", without(tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256)},
+		{"ECDHE-RSA-AES128-SHA", []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA}},
+		{"ECDHE-RSA-AES128-SHA:ECDHE-RSA-AES256-SHA:!ECDHE-RSA-AES256-SHA", []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA}},
+	} {
+		cfg, errs := parseLines(t, "ssl_ciphers "+tt.list+";\nserver { listen 1; }")
+		if errs != nil {
+			t.Errorf("%s: %q", tt.list, errs)
+			continue
+		}
+		got := cfg.Servers[0].TLSCipherSuites
+		if tt.want == nil && got != nil || tt.want != nil && !slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(tt.want))) {
+			t.Errorf("%s: suites %x, want %x", tt.list, got, tt.want)
+		}
+		if len(cfg.Warnings) > 0 {
+			t.Errorf("%s: warnings %v", tt.list, cfg.Warnings)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package config
 
 import (
 	"crypto/tls"
+	"slices"
 	"strings"
 )
 
@@ -73,26 +74,64 @@ var openSSLSuites = map[string]string{
 	"AES256-SHA":                    "TLS_RSA_WITH_AES_256_CBC_SHA",
 }
 
-// sslCiphers takes an OpenSSL cipher list ("A:B:C") and keeps, in order,
-// the suites Go implements as secure. Anything else — keywords such as
-// HIGH or !aNULL, TLS 1.3 suites (which Go does not let one choose),
-// suites Go lacks or considers insecure — is ignored with one warning;
-// a list that keeps nothing leaves Go's default.
+// sslCiphers takes an OpenSSL cipher list ("A:B:C"). Its items are
+// suite names, keywords that stand for sets of suites (HIGH, DEFAULT,
+// EECDH+AESGCM, ...), exclusions ("!aNULL", "-x") and ordering commands
+// ("+x", "@STRENGTH"). The suites are the union of what the names and
+// keywords select, minus the exclusions, as in OpenSSL:
+//
+//   - a name of a TLS 1.2 suite Go implements as secure selects it;
+//   - any keyword selects Go's default suites: all of them are in
+//     OpenSSL's HIGH, and a keyword must never narrow the list to the
+//     suites named beside it ("ECDHE-RSA-AES128-SHA:HIGH" keeps the GCM
+//     and ChaCha20 suites);
+//   - "!NAME" and "-NAME" of a suite remove it; other exclusions
+//     ("!aNULL", "!MD5") name suites Go does not offer anyway;
+//   - ordering is left out: Go's server ignores the order of
+//     tls.Config.CipherSuites and picks by client and hardware.
+//
+// Any other name — a TLS 1.3 suite (Go does not let one choose them), a
+// suite Go lacks or considers insecure — is ignored with one warning; a
+// list that selects nothing leaves Go's default.
 func sslCiphers(p *parser, lv *level, st *stmt) error {
 	a := st.args[0]
 	ids := map[string]uint16{}
 	for _, cs := range tls.CipherSuites() {
 		ids[cs.Name] = cs.ID
 	}
-	var suites []uint16
+	var named, excluded []uint16
 	var skipped []string
+	keyword := false
 	for _, name := range strings.FieldsFunc(a.text, func(r rune) bool { return r == ':' || r == ',' || r == ' ' }) {
+		switch {
+		case name[0] == '!' || name[0] == '-':
+			if id, ok := ids[openSSLSuites[name[1:]]]; ok {
+				excluded = append(excluded, id)
+			}
+			continue
+		case name[0] == '+' || name[0] == '@':
+			continue
+		}
 		if id, ok := ids[openSSLSuites[name]]; ok {
-			suites = append(suites, id)
+			named = append(named, id)
+			continue
+		}
+		if isCipherKeyword(name) {
+			keyword = true
 			continue
 		}
 		skipped = append(skipped, name)
 	}
+	var suites []uint16
+	if keyword {
+		suites = goDefaultSuites()
+	}
+	for _, id := range named {
+		if !slices.Contains(suites, id) {
+			suites = append(suites, id)
+		}
+	}
+	suites = slices.DeleteFunc(suites, func(id uint16) bool { return slices.Contains(excluded, id) })
 	switch {
 	case len(suites) == 0:
 		p.warn(a.pos, "`ssl_ciphers %s` is ignored: it names none of Go's secure TLS 1.2 suites by its OpenSSL name; Go's default suites are used", a.text)
@@ -101,6 +140,34 @@ func sslCiphers(p *parser, lv *level, st *stmt) error {
 	case len(skipped) > 0:
 		p.warn(a.pos, "`ssl_ciphers`: %s ignored (not a TLS 1.2 suite Go implements as secure)", strings.Join(skipped, ":"))
 	}
-	lv.srv = append(lv.srv, func(s *Server) { s.TLSCipherSuites = append([]uint16(nil), suites...) })
+	if keyword && len(excluded) == 0 && len(suites) == len(goDefaultSuites()) {
+		// Exactly Go's default: leave it to Go, which updates it.
+		suites = nil
+	}
+	lv.srv = append(lv.srv, func(s *Server) { s.TLSCipherSuites = slices.Clone(suites) })
 	return nil
+}
+
+// isCipherKeyword reports whether an item of an OpenSSL cipher list is a
+// keyword (HIGH, DEFAULT, AESGCM, kEECDH+AESGCM, SECLEVEL=2) rather than
+// a suite name: suite names have "-" (ECDHE-RSA-AES128-SHA) or "_"
+// (TLS_AES_128_GCM_SHA256), keywords neither.
+func isCipherKeyword(name string) bool {
+	return !strings.ContainsAny(name, "-_")
+}
+
+// goDefaultSuites are the TLS 1.2 suites Go's server offers when
+// tls.Config.CipherSuites is nil (crypto/tls defaults.go, Go 1.26):
+// tls.CipherSuites without those using RSA key exchange (removed from
+// the default in Go 1.22) and the CBC-SHA256 ones.
+func goDefaultSuites() []uint16 {
+	var ids []uint16
+	for _, cs := range tls.CipherSuites() {
+		if !slices.Contains(cs.SupportedVersions, tls.VersionTLS12) ||
+			strings.HasPrefix(cs.Name, "TLS_RSA_") || strings.HasSuffix(cs.Name, "_CBC_SHA256") {
+			continue
+		}
+		ids = append(ids, cs.ID)
+	}
+	return ids
 }

@@ -17,6 +17,7 @@ func TestSSLProtocolsCiphers(t *testing.T) {
 	aCert, aKey := ca.issue(t, 10, "a.test")
 	bCert, bKey := ca.issue(t, 20, "b.test")
 	cCert, cKey := ca.issue(t, 30, "c.test")
+	dCert, dKey := ca.issue(t, 40, "d.test")
 	s := servertest.Start(t, `
 server {
     listen 127.0.0.1:$PORT0 ssl default_server;
@@ -39,17 +40,26 @@ server {
     ssl_certificate c.crt;
     ssl_certificate_key c.key;
     ssl_protocols TLSv1.2;
-    ssl_ciphers ECDHE-ECDSA-AES256-GCM-SHA384:HIGH:!aNULL;
+    ssl_ciphers ECDHE-ECDSA-AES256-GCM-SHA384:!aNULL;
     location / { return 200 "c\n"; }
+}
+server {
+    listen 127.0.0.1:$PORT0 ssl;
+    server_name d.test;
+    ssl_certificate d.crt;
+    ssl_certificate_key d.key;
+    ssl_ciphers ECDHE-ECDSA-AES128-SHA:HIGH;
+    location / { return 200 "d\n"; }
 }
 `, 1, map[string]string{
 		"a.crt": string(aCert), "a.key": string(aKey),
 		"b.crt": string(bCert), "b.key": string(bKey),
 		"c.crt": string(cCert), "c.key": string(cKey),
+		"d.crt": string(dCert), "d.key": string(dKey),
 	})
-	dial := func(name string, max uint16) (tls.ConnectionState, error) {
+	dial := func(name string, max uint16, suites []uint16) (tls.ConnectionState, error) {
 		c, err := tls.DialWithDialer(&net.Dialer{Timeout: servertest.IOTimeout}, "tcp", s.Addrs[0],
-			&tls.Config{ServerName: name, InsecureSkipVerify: true, MaxVersion: max})
+			&tls.Config{ServerName: name, InsecureSkipVerify: true, MaxVersion: max, CipherSuites: suites})
 		if err != nil {
 			return tls.ConnectionState{}, err
 		}
@@ -62,14 +72,18 @@ server {
 		ok      bool
 		version uint16
 		suite   uint16 // 0: any
+		offer   []uint16
 	}{
-		{"a.test", tls.VersionTLS12, true, tls.VersionTLS12, 0},
-		{"a.test", 0, true, tls.VersionTLS13, 0},
-		{"b.test", tls.VersionTLS12, false, 0, 0}, // TLS 1.3 only
-		{"b.test", 0, true, tls.VersionTLS13, 0},
-		{"c.test", 0, true, tls.VersionTLS12, tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384}, // at most 1.2, its one suite
+		{"a.test", tls.VersionTLS12, true, tls.VersionTLS12, 0, nil},
+		{"a.test", 0, true, tls.VersionTLS13, 0, nil},
+		{"b.test", tls.VersionTLS12, false, 0, 0, nil}, // TLS 1.3 only
+		{"b.test", 0, true, tls.VersionTLS13, 0, nil},
+		{"c.test", 0, true, tls.VersionTLS12, tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, nil}, // at most 1.2, its one suite
+		{"c.test", 0, false, 0, 0, []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}},
+		// HIGH keeps the GCM suites beside the CBC one named.
+		{"d.test", tls.VersionTLS12, true, tls.VersionTLS12, tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}},
 	} {
-		st, err := dial(tt.name, tt.max)
+		st, err := dial(tt.name, tt.max, tt.offer)
 		if (err == nil) != tt.ok {
 			t.Errorf("%s max %x: err %v, want ok=%v", tt.name, tt.max, err, tt.ok)
 			continue
