@@ -156,11 +156,19 @@ func TestErrorListLimit(t *testing.T) {
 	t.Parallel()
 	conf := "server { listen 1; }\n" + strings.Repeat("frob;\n", 50)
 	_, errs := parseLines(t, conf)
-	if len(errs) != maxErrors {
-		t.Fatalf("got %d errors, want %d", len(errs), maxErrors)
+	if len(errs) != maxErrors+1 {
+		t.Fatalf("got %d errors, want %d and a line saying the reading stopped", len(errs), maxErrors)
 	}
 	if errs[maxErrors-1] != fmt.Sprintf(`%d:1: unknown directive "frob"`, maxErrors+1) {
 		t.Errorf("last error %q", errs[maxErrors-1])
+	}
+	if want := fmt.Sprintf(`%d:1: too many errors: the first %d are shown; the configuration is not read past here`, maxErrors+2, maxErrors); errs[maxErrors] != want {
+		t.Errorf("last line %q, want %q", errs[maxErrors], want)
+	}
+	// Exactly maxErrors errors: all of them, and no such line.
+	_, errs = parseLines(t, "server { listen 1; }\n"+strings.Repeat("frob;\n", maxErrors))
+	if len(errs) != maxErrors || strings.Contains(errs[maxErrors-1], "too many") {
+		t.Errorf("%d errors: got %d lines, last %q", maxErrors, len(errs), errs[len(errs)-1])
 	}
 }
 

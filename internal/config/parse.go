@@ -307,7 +307,10 @@ func (p *parser) abort(err error) error {
 }
 
 // fail records err (an *Error, or a list of them from an included file)
-// and returns errStop once there are maxErrors.
+// and returns errStop once there are more than maxErrors: the first
+// maxErrors are kept, and a last line at the next one's position says
+// that the reading stopped there, so that -t does not present a cut list
+// as the whole.
 func (p *parser) fail(err error) error {
 	var list ErrorList
 	var ce *Error
@@ -319,8 +322,9 @@ func (p *parser) fail(err error) error {
 	default:
 		p.errs = append(p.errs, &Error{Pos: Pos{File: p.name, Line: 1, Col: 1}, Msg: err.Error()})
 	}
-	if len(p.errs) >= maxErrors {
-		p.errs = p.errs[:maxErrors]
+	if len(p.errs) > maxErrors {
+		next := p.errs[maxErrors]
+		p.errs = append(p.errs[:maxErrors], &Error{Pos: next.Pos, Msg: fmt.Sprintf("too many errors: the first %d are shown; the configuration is not read past here", maxErrors)})
 		return errStop
 	}
 	return nil
