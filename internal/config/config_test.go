@@ -285,7 +285,7 @@ func TestDirectives(t *testing.T) {
 		}, ""},
 		{"error_page no codes", "server { listen 1; error_page /x; }", nil, `1:20: invalid number of arguments in "error_page" directive`},
 		{"error_page relative", "server { listen 1; error_page 404 x.html; }", nil, `1:35: invalid value "x.html" in "error_page" directive, it must be a URI starting with "/", a named location "@name" or an http(s):// URL ("/x.html", from the root)`},
-		{"error_page equals", "server { listen 1; error_page 404 =200 /x; }", nil, `1:35: value "=200" must be between 300 and 599`},
+		{"error_page equals", "server { listen 1; error_page 404 =200 /x; }", nil, `1:35: the "=CODE" form of "error_page" (answer with another status) is not supported; the page is sent with the error's status: write "error_page 404 /x;"`},
 		{"error_page 299", "server { listen 1; error_page 299 /x; }", nil, `1:31: value "299" must be between 300 and 599`},
 
 		// sizes

@@ -669,6 +669,9 @@ func errorPageDirective(p *parser, lv *level, st *stmt) error {
 	}
 	var codes []int
 	for _, a := range st.args[:len(st.args)-1] {
+		if strings.HasPrefix(a.text, "=") {
+			return errorPageEquals(a, st)
+		}
 		n, err := strconv.Atoi(a.text)
 		if err != nil || !allDigits(a.text) || n < 300 || n > 599 {
 			return errorf(a.pos, "value %q must be between 300 and 599", a.text)
@@ -696,6 +699,23 @@ func errorPageDirective(p *parser, lv *level, st *stmt) error {
 		}
 	})
 	return nil
+}
+
+// errorPageEquals is the error for nginx's `error_page 404 =200 /x;` and
+// `error_page 404 = @name;`, which change the response's status: webserv
+// answers with the error's status, and says how to write the directive.
+func errorPageEquals(a token, st *stmt) error {
+	var codes []string
+	for _, c := range st.args[:len(st.args)-1] {
+		if !strings.HasPrefix(c.text, "=") {
+			codes = append(codes, c.text)
+		}
+	}
+	form := `"=CODE" form of "error_page" (answer with another status)`
+	if a.text == "=" {
+		form = `"=" form of "error_page" (answer with the page's status)`
+	}
+	return errorf(a.pos, "the %s is not supported; the page is sent with the error's status: write \"error_page %s %s;\"", form, strings.Join(codes, " "), st.args[len(st.args)-1].text)
 }
 
 func maxBodySize(p *parser, lv *level, st *stmt) error {

@@ -446,3 +446,18 @@ func TestNginxParameters(t *testing.T) {
 		t.Errorf("add_header sometimes: %q", errs)
 	}
 }
+
+// TestErrorPageEquals: nginx's `=` and `=CODE` forms of error_page are
+// refused with a hint instead of a range error about "=".
+func TestErrorPageEquals(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ line, err string }{
+		{"error_page 404 = @nm;", `2:16: the "=" form of "error_page" (answer with the page's status) is not supported; the page is sent with the error's status: write "error_page 404 @nm;"`},
+		{"error_page 404 500 =200 /x.html;", `2:20: the "=CODE" form of "error_page" (answer with another status) is not supported; the page is sent with the error's status: write "error_page 404 500 /x.html;"`},
+	} {
+		_, errs := parseLines(t, "server { listen 1; location @nm { return 204; } }\n"+tt.line)
+		if len(errs) != 1 || errs[0] != tt.err {
+			t.Errorf("%s:\ngot  %q\nwant %q", tt.line, errs, tt.err)
+		}
+	}
+}
