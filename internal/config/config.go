@@ -211,6 +211,9 @@ type Location struct {
 	// status; ErrorPages holds their text as written.
 	ErrorPageTmpls map[int]*Template
 	TryFiles       *TryFiles // nil unless `try_files` given
+	// AccessLogOff (`access_log off;` in a location): the server's access
+	// log leaves out the requests this location answers.
+	AccessLogOff bool
 }
 
 // TryFiles is `try_files FILE ... (URI | =CODE);`.

@@ -78,7 +78,7 @@ func init() {
 		"keepalive_requests":     {ctx: ctxMS, min: 1, max: 1, fn: keepaliveRequests},
 		"client_max_uri_length":  {ctx: ctxMS, min: 1, max: 1, fn: srvSize(func(s *Server, n int64) { s.ClientMaxURILength = n })},
 		"client_max_header_size": {ctx: ctxMS, min: 1, max: 1, fn: srvSize(func(s *Server, n int64) { s.ClientMaxHeaderSize = n })},
-		"access_log":             {ctx: ctxMS, min: 1, max: 2, fn: accessLogDirective},
+		"access_log":             {ctx: ctxAny, min: 1, max: 2, fn: accessLogDirective},
 
 		"max_connections":  {ctx: ctxMain, min: 1, max: 1, fn: maxConnections},
 		"shutdown_timeout": {ctx: ctxMain, min: 1, max: 1, fn: shutdownTimeout},
@@ -575,8 +575,17 @@ func accessLogDirective(p *parser, lv *level, st *stmt) error {
 		if len(st.args) > 1 {
 			return errorf(st.args[1].pos, `invalid parameter %q after "off"`, st.args[1].text)
 		}
+		if lv.ctx == ctxLocation {
+			// `location = /favicon.ico { access_log off; }`: the
+			// server's log skips the requests this location answers.
+			lv.loc = append(lv.loc, func(l *Location) { l.AccessLogOff = true })
+			return nil
+		}
 		lv.srv = append(lv.srv, func(s *Server) { s.AccessLog, s.AccessLogFormat, s.LogFormat = "", "combined", nil })
 		return nil
+	}
+	if lv.ctx == ctxLocation {
+		return errorf(a.pos, `a location's "access_log" can only be "off": the log file and format are the server's`)
 	}
 	// "stderr" is the standard error stream, as for error_log (the
 	// embedded demo logs there), not a file beside the configuration.

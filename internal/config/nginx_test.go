@@ -461,3 +461,26 @@ func TestErrorPageEquals(t *testing.T) {
 		}
 	}
 }
+
+// TestAccessLogOffInLocation: `access_log off;` (and log_not_found, with
+// its warning) load in a location, as in the favicon location of many
+// sites; a log file there is refused, the log being the server's.
+func TestAccessLogOffInLocation(t *testing.T) {
+	t.Parallel()
+	cfg, errs := parseLines(t, `server {
+    listen 1;
+    access_log a.log;
+    location = /favicon.ico { access_log off; log_not_found off; }
+}`)
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	s := cfg.Servers[0]
+	if s.AccessLog == "" || s.Default.AccessLogOff || len(s.Locations) != 1 || !s.Locations[0].AccessLogOff {
+		t.Errorf("server log %q, default off %v, favicon off %v", s.AccessLog, s.Default.AccessLogOff, s.Locations[0].AccessLogOff)
+	}
+	_, errs = parseLines(t, "server { listen 1; location / { access_log b.log; } }")
+	if len(errs) != 1 || errs[0] != `1:44: a location's "access_log" can only be "off": the log file and format are the server's` {
+		t.Errorf("a file in a location: %q", errs)
+	}
+}

@@ -81,3 +81,30 @@ http {
 		}
 	}
 }
+
+// TestAccessLogOffLocation: `access_log off;` in a location leaves its
+// requests out of the server's access log.
+func TestAccessLogOffLocation(t *testing.T) {
+	t.Parallel()
+	s := servertest.Start(t, `
+server {
+    listen 127.0.0.1:$PORT0;
+    root www;
+    access_log logs/a.log;
+    location = /favicon.ico { access_log off; log_not_found off; }
+}
+`, 1, map[string]string{"www/a.txt": "a", "logs/": ""})
+	conn := s.Dial(t, 0)
+	br := bufio.NewReader(conn)
+	for _, p := range []string{"/favicon.ico", "/a.txt"} {
+		if _, err := io.WriteString(conn, "GET "+p+" HTTP/1.1\r\nHost: h\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		servertest.ReadResponse(t, br, "GET")
+	}
+	// One connection: the favicon's line, if any, would come first.
+	lines := waitLines(t, filepath.Join(s.Dir, "logs", "a.log"), 1)
+	if !strings.Contains(lines[0], "GET /a.txt ") {
+		t.Errorf("first line %q, want the /a.txt request's (none for /favicon.ico)", lines[0])
+	}
+}

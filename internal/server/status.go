@@ -57,7 +57,7 @@ func (c *conn) logRequest(st *state, srv *config.Server, start time.Time, parsed
 	c.srv.stats.requests[class].Add(1)
 	c.srv.stats.sentBytes.Add(c.w.BytesSent())
 	l, ok := st.logs[srv]
-	if !ok {
+	if !ok || parsed && c.vars.loc != nil && c.vars.loc.AccessLogOff {
 		return
 	}
 	if status == 0 {
