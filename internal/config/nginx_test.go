@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -482,5 +483,37 @@ func TestAccessLogOffInLocation(t *testing.T) {
 	_, errs = parseLines(t, "server { listen 1; location / { access_log b.log; } }")
 	if len(errs) != 1 || errs[0] != `1:44: a location's "access_log" can only be "off": the log file and format are the server's` {
 		t.Errorf("a file in a location: %q", errs)
+	}
+}
+
+// TestIncludedFilesLimit: includes that multiply (each of 9 levels
+// including the next file three times: 29523 reads) stop at
+// maxIncludedFiles with one error at the include that went over.
+func TestIncludedFilesLimit(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	const levels = 9
+	for i := range levels + 1 {
+		body := ""
+		if i < levels {
+			body = strings.Repeat(fmt.Sprintf("include l%d.conf;\n", i+1), 3)
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("l%d.conf", i)), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	main := filepath.Join(dir, "main.conf")
+	if err := os.WriteFile(main, []byte("server { listen 1; }\ninclude l0.conf;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(main)
+	var list ErrorList
+	var ce *Error
+	if errors.As(err, &list) || !errors.As(err, &ce) {
+		t.Fatalf("got %v, want one error", err)
+	}
+	if !strings.HasSuffix(ce.Error(), fmt.Sprintf("more than %d files included in one load (does an include repeat itself?)", maxIncludedFiles)) ||
+		!strings.HasPrefix(ce.Pos.File, dir) || ce.Pos.Line == 0 {
+		t.Errorf("got %q", ce.Error())
 	}
 }
