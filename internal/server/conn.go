@@ -324,7 +324,15 @@ func (c *conn) run(first bool) {
 // instead (park.go): readRequest then returns errParked, and the serve
 // loop resumes in a new goroutine when bytes arrive.
 func (c *conn) readRequest(lim http1.Limits, idle, headerTimeout time.Duration, mayPark bool) error {
-	c.goIdle(mayPark)
+	// A pipelined request already in the read buffer has arrived: the
+	// connection stays active, out of reclaim's reach (reclaim.go), which
+	// could not see those bytes on the socket. Idle means nothing to do.
+	buffered := c.br != nil && c.br.Buffered() > 0
+	if buffered {
+		arrived(c)
+	} else {
+		c.goIdle(mayPark)
+	}
 	if !mayPark && crowded(c.sem) {
 		// Slots are short (reclaim.go): a new connection gets a moment,
 		// not client_header_timeout, to start its request.
@@ -357,7 +365,7 @@ func (c *conn) readRequest(lim http1.Limits, idle, headerTimeout time.Duration, 
 			return err
 		}
 	}
-	if !c.state.CompareAndSwap(stateIdle, stateActive) {
+	if !buffered && !c.state.CompareAndSwap(stateIdle, stateActive) {
 		return errReclaimed // reclaim closed it first
 	}
 	if c.srv.inShutdown.Load() && c.br.Buffered() == 0 {

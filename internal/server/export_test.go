@@ -1,6 +1,7 @@
 package server
 
 import (
+	"sync"
 	"time"
 
 	"webserv/internal/http1"
@@ -42,3 +43,39 @@ func IdleWorkers() int { return int(idleWorkers.Load()) }
 
 // SoReusePort is the socket option reuseport sets (reuseport_*.go).
 const SoReusePort = soReusePort
+
+// ReclaimOnArrival makes s reclaim idle connections, as a shortage of
+// max_connections slots does, each time a request arrives for one of its
+// connections that has served a request, before that connection claims
+// it (reclaim.go, testHookArrived). It returns a function removing s.
+func ReclaimOnArrival(s *Server) (restore func()) {
+	reclaimServers.Store(s, struct{}{})
+	testHookArrived.Store(&reclaimHook)
+	return func() { reclaimServers.Delete(s) }
+}
+
+var (
+	reclaimServers sync.Map // *Server → struct{}: ReclaimOnArrival's
+	reclaimHook    = func(c *conn) {
+		if _, ok := reclaimServers.Load(c.srv); ok && c.nreq > 0 {
+			c.srv.reclaim(c.sem)
+		}
+	}
+)
+
+// ParkedOn reports how many of s's connections are parked (park.go).
+func ParkedOn(s *Server) int {
+	p := getParker()
+	if p == nil {
+		return -1
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for _, c := range p.conns {
+		if c.srv == s {
+			n++
+		}
+	}
+	return n
+}

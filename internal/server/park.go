@@ -63,6 +63,9 @@ func (p *parker) wake(fd int32) {
 	p.mu.Lock()
 	c := p.conns[fd]
 	p.mu.Unlock()
+	if c != nil {
+		arrived(c)
+	}
 	if c != nil && c.unpark() {
 		c.srv.startConn(c, false)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"slices"
+	"sync/atomic"
 	"time"
 )
 
@@ -127,12 +128,17 @@ func (s *Server) reclaim(sem chan struct{}) {
 			break
 		}
 		c := ic.c
+		if c.fd >= 0 && pending(c.fd) {
+			// Its request has arrived: it is about to be busy (a parked
+			// one as soon as the poller wakes it). Bytes already read
+			// are not on the socket, but a connection with some in its
+			// buffer never counts as idle (readRequest) and cannot park
+			// (waitOrPark).
+			continue
+		}
 		if c.parked.Load() {
 			victims = append(victims, victim{c, nil}) // closeParked decides, below
 			continue
-		}
-		if c.fd >= 0 && pending(c.fd) {
-			continue // its request has arrived: it is about to be busy
 		}
 		// The state decides between this and the connection's own
 		// goroutine, which takes it to stateActive when it reads the
@@ -166,6 +172,18 @@ func pending(fd int) bool {
 	var b [1]byte
 	n, err := peek(uintptr(fd), b[:])
 	return err == nil && n > 0
+}
+
+// testHookArrived, when set by a test, runs where a request has arrived for
+// a connection that has not claimed it yet: readRequest with bytes in the
+// read buffer, a parked connection woken by the poller. A shortage of
+// slots striking there must not close the connection.
+var testHookArrived atomic.Pointer[func(*conn)]
+
+func arrived(c *conn) {
+	if hook := testHookArrived.Load(); hook != nil {
+		(*hook)(c)
+	}
 }
 
 // errReclaimed ends a connection that reclaim closed while it was idle.

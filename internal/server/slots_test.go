@@ -155,3 +155,74 @@ server {
 		t.Errorf("got %v, want EOF", err)
 	}
 }
+
+// A shortage of slots never closes a connection a request has arrived
+// for. Pipelined requests the server has already read into its buffer
+// are invisible on the socket, so the connection must not count as idle
+// between them; a parked connection woken by its next request must not
+// be closed either. ReclaimOnArrival runs reclaim at exactly those
+// moments, which a real shortage hits only now and then.
+func TestSlotsNotReclaimedWithRequestArrived(t *testing.T) {
+	t.Parallel()
+	const conf = `
+server {
+    listen 127.0.0.1:$PORT0;
+    root www;
+    keepalive_timeout 75s;
+}
+`
+	// A server each: reclaim closes the longest idle connection first.
+	start := func(t *testing.T) *servertest.Server {
+		s := servertest.Start(t, conf, 1, map[string]string{"www/index.html": "home"})
+		t.Cleanup(server.ReclaimOnArrival(s.Srv))
+		return s
+	}
+
+	t.Run("pipelined", func(t *testing.T) {
+		t.Parallel()
+		s := start(t)
+		c := s.Dial(t, 0)
+		const get = "GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+		io.WriteString(c, get+get+get) // one write: read at once
+		br := bufio.NewReader(c)
+		for i := range 3 {
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Fatalf("pipelined request %d of 3: %v", i+1, err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || string(body) != "home" {
+				t.Fatalf("pipelined request %d: got %d %q", i+1, resp.StatusCode, body)
+			}
+		}
+	})
+
+	t.Run("parked", func(t *testing.T) {
+		t.Parallel()
+		if server.Parked() < 0 {
+			t.Skip("no poller: connections do not park")
+		}
+		s := start(t)
+		c := s.Dial(t, 0)
+		br := bufio.NewReader(c)
+		io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		if r := servertest.ReadResponse(t, br, "GET"); r.StatusCode != 200 || r.Close {
+			t.Fatalf("first request: got %d (close %v)", r.StatusCode, r.Close)
+		}
+		for deadline := time.Now().Add(servertest.IOTimeout); server.ParkedOn(s.Srv) < 1; pollPause() {
+			if time.Now().After(deadline) {
+				t.Fatal("the keep-alive connection did not park")
+			}
+		}
+		io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("request to a parked connection: %v", err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("request to a parked connection: got %d", resp.StatusCode)
+		}
+	})
+}
