@@ -562,7 +562,11 @@ type body struct {
 	err      error
 	until    time.Time   // when set, no read waits past it (draining)
 	finished atomic.Bool // read to its end; atomic for BeforeHead while shared
-	shared   bool        // a CGI program's stdin copy may be reading it (runCGI)
+	// inHand: what is left of a Content-Length body is all in the read
+	// buffer, so discarding it cannot wait for the client. Kept by the
+	// reader (atomic: BeforeHead looks while a CGI program's copy reads).
+	inHand atomic.Bool
+	shared bool // a CGI program's stdin copy may be reading it (runCGI)
 }
 
 func (b *body) reset(c *conn, loc *config.Location) {
@@ -574,6 +578,7 @@ func (b *body) reset(c *conn, loc *config.Location) {
 		b.cr.Reset(c.br)
 	case req.ContentLength > 0:
 		b.remain = req.ContentLength
+		b.inHand.Store(int64(c.br.Buffered()) >= b.remain)
 	default:
 		b.finished.Store(true)
 	}
@@ -622,6 +627,7 @@ func (b *body) Read(p []byte) (int, error) {
 		}
 		n, err = b.c.br.Read(p)
 		b.remain -= int64(n)
+		b.inHand.Store(err == nil && int64(b.c.br.Buffered()) >= b.remain)
 		if b.remain == 0 {
 			b.finished.Store(true)
 			if err == nil {
@@ -679,9 +685,13 @@ func (b *body) BeforeHead(w *http1.ResponseWriter) {
 	if b.shared {
 		// A CGI program's stdin copy may be reading the body right now:
 		// it cannot be drained here, only after cgi.Serve returns
-		// (serveRequest), which keeps within drainLimit for a known
-		// length. An unknown rest (chunked) or a larger one may not be.
-		if b.c.req.Chunked || b.c.req.ContentLength > drainLimit {
+		// (serveRequest), and by then the head has promised a
+		// persistent connection. That promise holds only if the rest is
+		// already in the read buffer: a rest still to come may never
+		// come within drainTime (a client that stalls, or that stopped
+		// sending on seeing the response), and the connection would
+		// close unannounced.
+		if !b.inHand.Load() {
 			w.KeepAlive = false
 		}
 		return

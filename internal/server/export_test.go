@@ -79,3 +79,6 @@ func ParkedOn(s *Server) int {
 	}
 	return n
 }
+
+// DrainTime bounds discarding an unread request body (conn.go).
+const DrainTime = drainTime

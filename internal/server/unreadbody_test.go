@@ -6,10 +6,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"webserv/internal/server"
 	"webserv/internal/servertest"
 )
 
@@ -161,4 +165,84 @@ func mustRequest(t *testing.T, method, url, body string) *http.Request {
 	}
 	req.ContentLength = int64(len(body))
 	return req
+}
+
+// A CGI program that answers without reading its stdin, while the client
+// has sent only part of the body: the rest cannot be discarded before the
+// head goes out (the program's stdin copy is still reading it), so the
+// head must announce the close — unless the rest is already in hand.
+func TestUnreadBodyCGI(t *testing.T) {
+	t.Parallel()
+	const conf = `
+server {
+    listen 127.0.0.1:$PORT0;
+    root www;
+    location /cgi/ {
+        cgi .sh;
+        methods GET POST;
+        cgi_timeout 30s;
+    }
+}
+`
+	s := servertest.Start(t, conf, 1, map[string]string{
+		"www/index.html":    "home",
+		"www/cgi/noread.sh": "#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\nanswered\\n'\n",
+	})
+	if err := os.Chmod(filepath.Join(s.Dir, "www/cgi/noread.sh"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		length int // Content-Length
+		sent   int // body bytes sent
+	}{
+		{"body stalls", 1000, 10},
+		// More than a pipe holds: the program's exit ends the copy to
+		// its stdin (EPIPE), and the server is left to discard the rest.
+		{"body stalls past the pipe", 400 << 10, 200 << 10},
+		{"body whole", 10, 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := s.Dial(t, 0)
+			wrote := make(chan error, 1)
+			go func() {
+				_, err := fmt.Fprintf(c, "POST /cgi/noread.sh HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s", tc.length, strings.Repeat("b", tc.sent))
+				wrote <- err
+			}()
+			br := bufio.NewReader(c)
+			r := servertest.ReadResponse(t, br, "POST")
+			if err := <-wrote; err != nil {
+				t.Fatalf("writing the request: %v", err)
+			}
+			if r.StatusCode != 200 || string(r.Body) != "answered\n" {
+				t.Fatalf("got %d %q, want 200 \"answered\\n\"", r.StatusCode, r.Body)
+			}
+			if r.Close {
+				return // announced: the client opens a new connection
+			}
+			if tc.sent < tc.length {
+				// A slow client sends the rest of the body later than
+				// the server's window for discarding it: a connection
+				// kept must still be there for it. (Waiting shows that
+				// something does not happen; nothing to poll for.)
+				c.SetReadDeadline(time.Now().Add(server.DrainTime + time.Second))
+				if _, err := br.ReadByte(); !os.IsTimeout(err) {
+					t.Fatalf("persistent connection (no Connection: close) closed while the body was owed: %v", err)
+				}
+				c.SetDeadline(time.Now().Add(servertest.IOTimeout))
+				io.WriteString(c, strings.Repeat("b", tc.length-tc.sent))
+			}
+			io.WriteString(c, "GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n")
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Fatalf("persistent connection (no Connection: close) closed after the response: %v", err)
+			}
+			got, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || string(got) != "home" {
+				t.Errorf("second response: got %d %q, want 200 \"home\"", resp.StatusCode, got)
+			}
+		})
+	}
 }
