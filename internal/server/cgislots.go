@@ -41,17 +41,27 @@ const (
 // errCGIBusy answers a request that found no CGI slot in time.
 var errCGIBusy = &http1.StatusError{Status: 503, Msg: "cgi: cgi_max_processes programs running, none ended within the queue wait"}
 
-// cgiMaxProcesses is cfg's cgi_max_processes, or the default: 8 per CPU,
-// at least 16, and no more than the descriptor limit allows.
+// cgiMaxProcesses is cfg's cgi_max_processes, or the default for this
+// machine (defaultCGIProcesses).
 func cgiMaxProcesses(cfg *config.Config) int {
 	if cfg.CGIMaxProcesses > 0 {
 		return cfg.CGIMaxProcesses
 	}
-	n := max(cgiMinProcesses, cgiProcessesPerCPU*runtime.NumCPU())
+	var fds uint64 // 0: unknown
 	var rl syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err == nil {
-		// uint64: Rlimit.Cur is int64 on FreeBSD.
-		if lim := uint64(rl.Cur) / cgiFDsPerProcess; lim < uint64(n) {
+		fds = uint64(rl.Cur) // uint64: Rlimit.Cur is int64 on FreeBSD
+	}
+	return defaultCGIProcesses(runtime.NumCPU(), fds)
+}
+
+// defaultCGIProcesses is the default cgi_max_processes for cpus CPUs and
+// a descriptor limit of fds (0: unknown, no bound from it): 8 per CPU, at
+// least 16, and no more than fds / 8 (at least 1).
+func defaultCGIProcesses(cpus int, fds uint64) int {
+	n := max(cgiMinProcesses, cgiProcessesPerCPU*cpus)
+	if fds > 0 {
+		if lim := fds / cgiFDsPerProcess; lim < uint64(n) {
 			n = max(1, int(lim))
 		}
 	}

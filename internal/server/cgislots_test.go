@@ -1,27 +1,38 @@
 package server
 
 import (
-	"runtime"
-	"syscall"
 	"testing"
 
 	"webserv/internal/config"
 )
 
-// The default bound: 8 per CPU, at least 16, within the descriptor limit;
-// a configured value is taken as is.
+// The default bound: 8 per CPU, at least 16, at most the descriptor
+// limit / 8 (at least 1), as docs/configuration.md says; a configured
+// value is taken as is.
 func TestCGIMaxProcessesDefault(t *testing.T) {
 	t.Parallel()
-	want := max(cgiMinProcesses, cgiProcessesPerCPU*runtime.NumCPU())
-	var rl syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		cpus int
+		fds  uint64
+		want int
+	}{
+		{1, 1024, 16},       // the minimum
+		{2, 1024, 16},       // 8 per CPU meets the minimum
+		{4, 1024, 32},       // 8 per CPU
+		{8, 65536, 64},      // 8 per CPU, far within the descriptors
+		{64, 4096, 512},     // 8 per CPU, exactly the descriptors' share
+		{64, 256, 32},       // the descriptors bound it
+		{2, 64, 8},          // below the minimum too
+		{2, 7, 1},           // never none
+		{128, 0, 1024},      // descriptor limit unknown
+		{2, ^uint64(0), 16}, // RLIM_INFINITY
+	} {
+		if got := defaultCGIProcesses(tc.cpus, tc.fds); got != tc.want {
+			t.Errorf("%d CPUs, %d descriptors: got %d, want %d", tc.cpus, tc.fds, got, tc.want)
+		}
 	}
-	if lim := uint64(rl.Cur) / cgiFDsPerProcess; lim < uint64(want) {
-		want = max(1, int(lim))
-	}
-	if got := cgiMaxProcesses(&config.Config{}); got != want {
-		t.Errorf("default: got %d, want %d (NumCPU %d, RLIMIT_NOFILE %d)", got, want, runtime.NumCPU(), rl.Cur)
+	if got := cgiMaxProcesses(&config.Config{}); got < 1 {
+		t.Errorf("default on this machine: got %d", got)
 	}
 	if got := cgiMaxProcesses(&config.Config{CGIMaxProcesses: 3}); got != 3 {
 		t.Errorf("configured 3: got %d", got)
