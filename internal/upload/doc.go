@@ -26,7 +26,9 @@
 // Every file is written to a temporary file in its final directory, named
 // ".upload-<random>" (a leading dot hides it from autoindex listings and no
 // sanitised name can collide with it), created with O_EXCL, then fsynced
-// and closed. Only then does it get its final name:
+// and closed — a POST's files only once the whole request has been read,
+// so that a request refused half-way costs no fsync for the files it
+// throws away. Only then does it get its final name:
 //
 //   - POST never overwrites. The final name is created with link(2) from
 //     the temporary file, which fails with EEXIST when the name is taken,

@@ -125,3 +125,48 @@ func TestPostPartHeaderLimit(t *testing.T) {
 		})
 	}
 }
+
+// TestPostRefusedCostsNoSync: a multipart POST refused half-way — at its
+// (maxFiles+1)th file — fsyncs none of the files it rolls back (issue 14:
+// 1,000 fsyncs made each such request cost seconds of CPU and disk time,
+// and it can be repeated forever); one that succeeds fsyncs each file it
+// stores, once. Not parallel: it installs a package hook.
+func TestPostRefusedCostsNoSync(t *testing.T) {
+	for _, tc := range []struct {
+		files      int
+		wantStatus int
+		wantSyncs  int64
+	}{
+		{maxFiles + 1, 413, 0},
+		{3, 201, 3},
+	} {
+		t.Run(fmt.Sprint(tc.files, " files"), func(t *testing.T) {
+			loc := newLoc(t)
+			parts := make([]part, tc.files)
+			for i := range parts {
+				parts[i] = part{"f", fmt.Sprintf("p%d.bin", i), "x"}
+			}
+			body, ctype := multipartBody(t, parts...)
+			stop := CountSyncs(loc.UploadStore)
+			req := newReq("POST", "Content-Type", ctype, "Accept", "application/json")
+			resp, _, err := serve(t, req, func(w *http1.ResponseWriter) error {
+				return Post(w, req, bytes.NewReader(body), loc, "/uploads/", nil)
+			})
+			syncs := stop()
+			names := dirNames(t, loc.UploadStore)
+			if tc.wantStatus != 201 {
+				if status(err) != tc.wantStatus {
+					t.Errorf("error %v (status %d), want %d", err, status(err), tc.wantStatus)
+				}
+				if len(names) != 0 {
+					t.Errorf("store holds %d names after a refused upload, first %q", len(names), names[0])
+				}
+			} else if err != nil || resp.StatusCode != 201 || len(names) != tc.files {
+				t.Errorf("error %v, status %v, %d names stored; want 201 and %d", err, resp, len(names), tc.files)
+			}
+			if syncs != tc.wantSyncs {
+				t.Errorf("%d files fsynced, want %d", syncs, tc.wantSyncs)
+			}
+		})
+	}
+}

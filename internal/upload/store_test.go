@@ -30,6 +30,7 @@ func TestStoreErrors(t *testing.T) {
 		{"write ENOSPC", "write", pathErr("write", syscall.ENOSPC), 507, true},
 		{"write EDQUOT", "write", pathErr("write", syscall.EDQUOT), 507, true},
 		{"create ENOSPC", "create", pathErr("open", syscall.ENOSPC), 507, true},
+		{"sync ENOSPC", "sync", pathErr("fsync", syscall.ENOSPC), 507, true},
 		{"open store EMFILE", "open store", pathErr("openat", syscall.EMFILE), 503, false},
 		{"create ENFILE", "create", pathErr("open", syscall.ENFILE), 503, false},
 		{"open store EACCES", "open store", pathErr("openat", syscall.EACCES), 403, true},

@@ -97,11 +97,18 @@ func Post(w *http1.ResponseWriter, req *http1.Request, body io.Reader, loc *conf
 		f, err = s.save(s.body, name)
 		files = append(files, f)
 	}
+	if err == nil {
+		var names []string
+		if names, err = s.commit(); err == nil {
+			for i := range files {
+				files[i].Name = names[i]
+			}
+		}
+	}
 	if err != nil {
 		s.rollback()
 		return err
 	}
-	s.syncDir("")
 
 	prefix := strings.TrimSuffix(loc.Path, "/") + "/"
 	for i := range files {
@@ -119,17 +126,15 @@ type stored struct {
 	URL  string `json:"url"`
 }
 
-// save streams src into the store root under a unique variant of name.
+// save streams src to a temporary file in the store root, to be stored
+// under a unique variant of name when the request commits (store.commit).
 func (s *store) save(src io.Reader, name string) (stored, error) {
-	tmp, n, err := s.writeTemp("", src)
+	tmp, n, err := s.writeTemp("", src, false)
 	if err != nil {
 		return stored{}, err
 	}
-	final, err := s.linkUnique("", tmp, name)
-	if err != nil {
-		return stored{}, err
-	}
-	return stored{Name: final, Size: n}, nil
+	s.written = append(s.written, written{tmp: tmp, name: name})
+	return stored{Name: name, Size: n}, nil
 }
 
 // Put stores the body as the file the path names under the upload store
@@ -191,7 +196,7 @@ func Put(w *http1.ResponseWriter, req *http1.Request, body io.Reader, loc *confi
 		return fsError("stat", err)
 	}
 
-	tmp, n, err := s.writeTemp(parent, s.body)
+	tmp, n, err := s.writeTemp(parent, s.body, true)
 	if err != nil {
 		return err
 	}
