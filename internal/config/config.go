@@ -124,6 +124,10 @@ type Server struct {
 	// location matches (nginx serves such requests from the server's root).
 	// Its Path is "" and Exact is false.
 	Default *Location
+	// CGIExts are the extensions of every `cgi` directive in the server
+	// (at any level, each once, in lower case): a file stored under such
+	// a name could be run by some location, so uploads refuse it (SPEC §5).
+	CGIExts []string
 
 	ClientHeaderTimeout time.Duration // default 10s
 	KeepaliveTimeout    time.Duration // default 75s; 0 disables keep-alive

@@ -351,6 +351,21 @@ func TestDirectives(t *testing.T) {
 		{"cgi duplicate ext", "server { listen 1; cgi .a; cgi .a; }", nil, `1:32: duplicate cgi extension ".a"`},
 		{"cgi missing", "server { listen 1; cgi .php php-cgi-not-installed-here; }", nil, `1:29: cgi interpreter "php-cgi-not-installed-here" not found`},
 		{"cgi not executable", "server { listen 1; cgi .php ./file.txt; }", nil, `1:29: cgi interpreter "./file.txt" is not executable`},
+		// SPEC §5: a location with an upload store runs no CGI.
+		{"cgi with upload_store", "server { listen 1; location /up/ { upload_store up; cgi .sh; } }", nil, `1:53: "cgi" is not allowed where "upload_store" applies: an uploaded file must never run`},
+		{"cgi below upload_store", "server { listen 1; upload_store up; location /x/ { cgi .sh; } }", nil, `1:52: "cgi" is not allowed where "upload_store" applies: an uploaded file must never run`},
+		{"cgi beside upload_store", "server { listen 1; cgi .sh; upload_store up; }", nil, `1:20: "cgi" is not allowed where "upload_store" applies: an uploaded file must never run`},
+		{"cgi not inherited by upload_store", "cgi .PHP; server { listen 1; cgi .cgi sh; location /up/ { upload_store up; } location ~ \\.php$ { cgi .php sh; } }", func(t *testing.T, c *Config) {
+			if l := loc(c, 0).CGI; l != nil {
+				t.Errorf("upload location: cgi %v inherited", l)
+			}
+			if l := loc(c, -1).CGI; len(l) != 1 || l[0].Ext != ".cgi" {
+				t.Errorf("server: got %v", l)
+			}
+			if got, want := c.Servers[0].CGIExts, []string{".cgi", ".php"}; !reflect.DeepEqual(got, want) {
+				t.Errorf("CGIExts = %q, want %q", got, want)
+			}
+		}, ""},
 
 		// timeouts and counts
 		{"durations", "cgi_timeout 1m30s; client_body_timeout 15; shutdown_timeout 0; server { listen 1; keepalive_timeout 0; send_timeout 1h; client_header_timeout 250ms; keepalive_requests 7; }", func(t *testing.T, c *Config) {

@@ -536,6 +536,7 @@ func uploadStore(p *parser, lv *level, st *stmt) error {
 	if err := p.checkAccess(st.args[0], st, path, accessW|accessX, "writable"); err != nil {
 		return err
 	}
+	lv.upload = true
 	lv.loc = append(lv.loc, func(l *Location) { l.UploadStore = path })
 	return nil
 }
@@ -813,6 +814,10 @@ func cgiDirective(p *parser, lv *level, st *stmt) error {
 		return errorf(e.pos, "duplicate cgi extension %q", e.text)
 	}
 	lv.cgiExt[e.text] = true
+	if lv.cgiPos == nil {
+		pos := st.name.pos
+		lv.cgiPos = &pos
+	}
 	c := CGI{Ext: e.text}
 	if len(st.args) == 2 {
 		in := st.args[1]

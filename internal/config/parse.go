@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -110,6 +111,8 @@ type level struct {
 
 	server *serverBlock    // the enclosing server, for server and location levels
 	cgiExt map[string]bool // extensions given to `cgi` at this level
+	cgiPos *Pos            // the first `cgi` at this level, nil if none
+	upload bool            // `upload_store` is given at this level
 
 	locPath string // for a location level, its path (alias checks what it may name)
 
@@ -514,10 +517,18 @@ func (p *parser) build() (*Config, error) {
 		if err := p.checkNamed(sb); err != nil {
 			return nil, err
 		}
-		s.Default = p.location(sb, nil)
-		for _, lb := range sb.locs {
-			s.Locations = append(s.Locations, p.location(sb, lb))
+		var err error
+		if s.Default, err = p.location(sb, nil); err != nil {
+			return nil, err
 		}
+		for _, lb := range sb.locs {
+			l, err := p.location(sb, lb)
+			if err != nil {
+				return nil, err
+			}
+			s.Locations = append(s.Locations, l)
+		}
+		s.CGIExts = p.cgiExts(sb)
 		cfg.Servers = append(cfg.Servers, s)
 
 		// One address, many servers: one default, distinct names.
@@ -552,20 +563,59 @@ func (p *parser) build() (*Config, error) {
 }
 
 // location builds the Location for lb in sb, or sb's Default when lb is nil.
-func (p *parser) location(sb *serverBlock, lb *locationBlock) *Location {
+//
+// A location with an upload store runs no CGI (SPEC §5): what anyone
+// could upload must never become a program. A `cgi` declared where the
+// upload store applies — at the upload_store's level or below it — is an
+// error; one inherited from further out is dropped there.
+func (p *parser) location(sb *serverBlock, lb *locationBlock) (*Location, error) {
 	l := p.newLocation()
 	l.Pos = sb.pos
-	levels := [][]func(*Location){p.main.loc, sb.loc}
+	levels := []*level{&p.main, &sb.level}
 	if lb != nil {
 		l.Pos, l.Path, l.Exact = lb.pos, lb.path, lb.exact
 		l.Regex, l.NoRegex, l.Named = lb.regex, lb.noRegex, lb.named
-		levels = append(levels, lb.loc)
+		levels = append(levels, &lb.level)
 	}
-	for _, fns := range levels {
-		for _, f := range fns {
+	cgiAt, uploadAt := -1, -1
+	for i, lv := range levels {
+		for _, f := range lv.loc {
 			f(l)
 		}
+		if lv.cgiPos != nil {
+			cgiAt = i
+		}
+		if lv.upload {
+			uploadAt = i
+		}
+	}
+	if l.UploadStore != "" && len(l.CGI) > 0 {
+		if cgiAt >= uploadAt {
+			return nil, errorf(*levels[cgiAt].cgiPos, `"cgi" is not allowed where "upload_store" applies: an uploaded file must never run`)
+		}
+		l.CGI = nil
 	}
 	l.Captures = l.Regex != nil && usesCaptures(l)
-	return l
+	return l, nil
+}
+
+// cgiExts lists the extensions of every `cgi` directive of sb and the
+// main level, in lower case, each once.
+func (p *parser) cgiExts(sb *serverBlock) []string {
+	var exts []string
+	add := func(m map[string]bool) {
+		for e := range m {
+			e = strings.ToLower(e)
+			if !slices.Contains(exts, e) {
+				exts = append(exts, e)
+			}
+		}
+	}
+	add(p.main.cgiExt)
+	add(sb.cgiExt)
+	for _, lb := range sb.locs {
+		add(lb.cgiExt)
+	}
+	slices.Sort(exts)
+	return exts
 }

@@ -58,6 +58,8 @@ type store struct {
 	// created are the final names (relative to root) stored by this
 	// request, removed again if the request fails (all-or-nothing).
 	created []string
+	// cgiExts are names save refuses (Env.CGIExts).
+	cgiExts []string
 }
 
 // written is a file written to a temporary name, waiting for commit.

@@ -27,6 +27,33 @@ type Env struct {
 	// Roots shares the open store directories among requests (nil: each
 	// request opens its own).
 	Roots *Roots
+	// CGIExts are the server's cgi extensions in lower case
+	// (config.Server.CGIExts): a file whose name ends in one is refused
+	// with 403, whatever its case, as some location could run it (SPEC
+	// §5: an uploaded file must never become a program).
+	CGIExts []string
+}
+
+// errCGIName refuses a file name that a cgi directive could run.
+var errCGIName = &http1.StatusError{Status: 403, Msg: "upload: file name ends in a cgi extension (it could be run)"}
+
+// runnable reports whether name ends in one of the extensions exts (lower
+// case), compared case-insensitively: on a case-insensitive file system
+// "a.PHP" is a.php, and a `location ~* \.php$` runs it anyway.
+func runnable(name string, exts []string) bool {
+	for _, e := range exts {
+		if len(name) >= len(e) && strings.EqualFold(name[len(name)-len(e):], e) {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *Env) cgiExts() []string {
+	if e == nil {
+		return nil
+	}
+	return e.CGIExts
 }
 
 func (e *Env) roots() *Roots {
@@ -81,6 +108,7 @@ func Post(w *http1.ResponseWriter, req *http1.Request, body io.Reader, loc *conf
 		return err
 	}
 	defer s.close()
+	s.cgiExts = env.cgiExts()
 
 	var files []stored
 	if multi {
@@ -129,6 +157,9 @@ type stored struct {
 // save streams src to a temporary file in the store root, to be stored
 // under a unique variant of name when the request commits (store.commit).
 func (s *store) save(src io.Reader, name string) (stored, error) {
+	if runnable(name, s.cgiExts) {
+		return stored{}, errCGIName
+	}
 	tmp, n, err := s.writeTemp("", src, false)
 	if err != nil {
 		return stored{}, err
@@ -165,6 +196,9 @@ func Put(w *http1.ResponseWriter, req *http1.Request, body io.Reader, loc *confi
 		if clean, ok := Sanitize(seg); !ok || clean != seg {
 			return &http1.StatusError{Status: 400, Msg: "bad file name"}
 		}
+	}
+	if runnable(path.Base(rel), env.cgiExts()) {
+		return errCGIName
 	}
 	s, err := openStore(env.roots(), loc.UploadStore, body)
 	if err != nil {
