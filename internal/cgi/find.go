@@ -117,10 +117,13 @@ func findAliasFile(loc *config.Location, path string) (*Script, error) {
 }
 
 // match returns the cgi directive whose extension ends seg, or nil.
-// Extensions compare case-sensitively, like nginx's `location ~ \.php$`.
+// Extensions compare case-insensitively: "A.PHP" runs as nginx's
+// `location ~* \.php$` runs it, and a script is never sent as a file
+// because of its name's case (SPEC §5; on a case-insensitive file system
+// "/a.PHP" opens a.php).
 func match(loc *config.Location, seg string) *config.CGI {
 	for i := range loc.CGI {
-		if ext := loc.CGI[i].Ext; ext != "" && strings.HasSuffix(seg, ext) {
+		if ext := loc.CGI[i].Ext; ext != "" && len(seg) >= len(ext) && strings.EqualFold(seg[len(seg)-len(ext):], ext) {
 			return &loc.CGI[i]
 		}
 	}

@@ -98,3 +98,123 @@ server {
 		t.Errorf("GET /up/old.cgi: %d, the upload ran: %q", code, body)
 	}
 }
+
+// script is a CGI program for `cgi .php /bin/sh`: run, it answers
+// "RAN-42"; sent as a file, its body holds "SECRET-SOURCE".
+const script = "echo 'Content-Type: text/plain'; echo; echo RAN-$((6*7)) # SECRET-SOURCE\n"
+
+// The review's source disclosures (issue 14, item 2): every way a request
+// can reach a CGI script as a file — try_files, an index served through
+// another location, an @name error page or try_files fallback, an
+// error_page URI, a name in another case — either runs it or refuses it;
+// HEAD and Range too. No response carries the source.
+func TestScriptNeverSent(t *testing.T) {
+	t.Parallel()
+	type req struct {
+		method, path, rng string
+		status            int
+		ran               bool // the script ran (its output, not its source)
+	}
+	files := map[string]string{
+		"www/a.php":         script,
+		"www/A.PHP":         script,
+		"www/ERR.PHP":       script,
+		"www/index.php":     script,
+		"www/sub/index.php": script,
+		"www/pages/e.php":   script,
+		"www/b.txt":         "plain",
+		"www/cache/":        "",
+	}
+	const head = "server {\n    listen 127.0.0.1:$PORT0;\n    root www;\n"
+	for _, tc := range []struct {
+		name string
+		conf string
+		reqs []req
+	}{
+		{"try_files lands on a script", `
+    location / { try_files $uri $uri.php $uri/ =404; }
+    location ~ \.php$ { cgi .php /bin/sh; }`, []req{
+			{"GET", "/a", "", 200, true},
+			{"HEAD", "/a", "", 200, true},
+			{"GET", "/a", "bytes=0-5", 200, true},
+			{"GET", "/b.txt", "", 200, false},
+		}},
+		{"index through an exact or longer prefix location", `
+    index index.php;
+    location / { }
+    location = /index.php { cgi .php /bin/sh; }
+    location /sub/index.php { cgi .php /bin/sh; }`, []req{
+			{"GET", "/", "", 200, true},
+			{"HEAD", "/", "", 200, true},
+			{"GET", "/sub/", "bytes=0-5", 200, true},
+		}},
+		{"@name error page", `
+    error_page 403 404 405 @nf;
+    location ~ \.php$ { cgi .php /bin/sh; }
+    location @nf { root www; }`, []req{
+			{"POST", "/a.php", "", 405, false},
+			{"DELETE", "/a.php", "", 405, false},
+		}},
+		{"@name try_files fallback", `
+    location ~ \.php$ { try_files /cache$uri @nf; cgi .php /bin/sh; }
+    location @nf { root www; }`, []req{
+			{"GET", "/a.php", "", 403, false},
+			{"HEAD", "/a.php", "", 403, false},
+			{"GET", "/a.php", "bytes=0-5", 403, false},
+		}},
+		{"error_page to a script in another case", `
+    location / { error_page 404 /ERR.PHP; }
+    location ~* \.php$ { cgi .php /bin/sh; }`, []req{
+			{"GET", "/missing", "", 404, true},
+		}},
+		{"error_page to a script of the location, routed elsewhere", `
+    location /app/ { cgi .php /bin/sh; error_page 404 /pages/e.php; }
+    location /pages/ { }`, []req{
+			{"GET", "/app/missing", "", 404, false},
+		}},
+		{"name in another case", `
+    location ~* \.php$ { cgi .php /bin/sh; }`, []req{
+			{"GET", "/A.PHP", "", 200, true},
+			{"HEAD", "/A.PHP", "", 200, true},
+			{"GET", "/A.PHP", "bytes=0-5", 200, true},
+			{"GET", "/b.txt", "bytes=0-1", 206, false},
+		}},
+		{"prefix location, name in another case", `
+    location / { cgi .php /bin/sh; }`, []req{
+			{"GET", "/A.PHP", "", 200, true},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := servertest.Start(t, head+tc.conf+"\n}\n", 1, files)
+			c := servertest.Client()
+			for _, r := range tc.reqs {
+				hr, _ := http.NewRequest(r.method, s.URL(0, r.path), nil)
+				if r.rng != "" {
+					hr.Header.Set("Range", r.rng)
+				}
+				resp, err := c.Do(hr)
+				if err != nil {
+					t.Fatalf("%s %s: %v", r.method, r.path, err)
+				}
+				var b bytes.Buffer
+				b.ReadFrom(resp.Body)
+				resp.Body.Close()
+				body, ctype := b.String(), resp.Header.Get("Content-Type")
+				what := r.method + " " + r.path + " " + r.rng
+				if resp.StatusCode != r.status {
+					t.Errorf("%s: status %d, want %d", what, resp.StatusCode, r.status)
+				}
+				if strings.Contains(body, "SECRET-SOURCE") || strings.Contains(body, "echo") || ctype == "application/octet-stream" {
+					t.Errorf("%s: the script was sent: %s %q", what, ctype, body)
+				}
+				switch {
+				case r.ran && r.method == "HEAD" && ctype != "text/plain":
+					t.Errorf("%s: Content-Type %q, want the script's text/plain", what, ctype)
+				case r.ran && r.method != "HEAD" && body != "RAN-42\n":
+					t.Errorf("%s: body %q, want the script's output", what, body)
+				}
+			}
+		})
+	}
+}

@@ -43,6 +43,10 @@ type handler struct {
 	// and named the `location @name` it goes to, if any.
 	internal *http1.Request
 	named    *config.Location
+	// start is the location the current dispatch selected for its path
+	// (before a try_files fallback to @name): a file that it runs is not
+	// sent from elsewhere (sendCheck).
+	start *config.Location
 }
 
 // maxLocalRedirects bounds CGI local redirects (RFC 3875 §6.2.2) per
@@ -133,6 +137,7 @@ func (h *handler) dispatch(req *http1.Request) string {
 		loc, h.named = h.named, nil
 	} else {
 		loc, caps = route.Select(h.srv, path)
+		h.start = loc
 	}
 	if loc.AliasTmpl != nil {
 		l := h.expandAlias(loc, req, path, caps) // tryfiles.go
@@ -221,7 +226,12 @@ func (h *handler) dispatch(req *http1.Request) string {
 			h.w.Header().Add("Content-Security-Policy", "sandbox")
 			h.w.Header().Set("X-Content-Type-Options", "nosniff")
 		}
-		if err := static.Serve(h.w, req, loc, path, 200); err != nil {
+		r2, err := h.serveStatic(req, loc, nil, path, 200) // sendcheck.go
+		if r2 != nil {
+			h.internal = r2 // another location runs it
+			return ""
+		}
+		if err != nil {
 			if h.w.HeadSent() {
 				// A streamed directory listing failed midway: the status
 				// is out, so the connection closes instead.
@@ -584,7 +594,7 @@ func (h *handler) errorPage(loc *config.Location, status int, _ string) {
 			uri = h.expand(t)
 		}
 		if strings.HasPrefix(uri, "@") {
-			if h.namedErrorPage(uri, status) { // tryfiles.go
+			if h.namedErrorPage(loc, uri, status) { // tryfiles.go
 				return
 			}
 			writeBuiltinError(h.w, status, loc)
@@ -613,31 +623,20 @@ func (h *handler) errorPage(loc *config.Location, status int, _ string) {
 				if h.errorCGI(target, script, status, p, q) {
 					return
 				}
-			case cgiName(loc, clean):
-				// A page that is code where the error arose, routed to a
-				// location that would send it as a file: neither.
-				h.c.srv.Log.Warn("error_page is a CGI script of the location but routes to one without that cgi extension; built-in page sent",
-					"status", status, "page", p)
 			default:
-				if err := static.Serve(h.w, h.req, target, clean, status); err == nil {
+				if uri, err := h.sendCheck(target, loc, clean); uri != "" || err != nil { // sendcheck.go
+					// A page that is code where the error arose, or
+					// where it routes, and that target would send as a
+					// file: neither.
+					h.c.srv.Log.Warn("error_page is a CGI script that its location does not run; built-in page sent",
+						"status", status, "page", p)
+				} else if err := static.Serve(h.w, h.req, target, clean, status); err == nil {
 					return
 				}
 			}
 		}
 	}
 	writeBuiltinError(h.w, status, loc)
-}
-
-// cgiName reports whether the last segment of path ends in one of loc's
-// cgi extensions.
-func cgiName(loc *config.Location, path string) bool {
-	name := path[strings.LastIndexByte(path, '/')+1:]
-	for _, c := range loc.CGI {
-		if c.Ext != "" && strings.HasSuffix(name, c.Ext) {
-			return true
-		}
-	}
-	return false
 }
 
 // writeBuiltinError writes the small built-in HTML page for status.

@@ -4,7 +4,6 @@ import (
 	"os"
 	"strings"
 
-	"webserv/internal/cgi"
 	"webserv/internal/config"
 	"webserv/internal/http1"
 	"webserv/internal/route"
@@ -135,8 +134,9 @@ func (h *handler) expandAlias(loc *config.Location, req *http1.Request, path str
 // location's `return` — a redirect as it says, a text with status, as
 // nginx keeps the error's status without `=` — else its files for the
 // request's path, with status. It reports false when that fails (the
-// caller sends the built-in page).
-func (h *handler) namedErrorPage(name string, status int) bool {
+// caller sends the built-in page). from is the location where the error
+// arose.
+func (h *handler) namedErrorPage(from *config.Location, name string, status int) bool {
 	target := route.Named(h.srv, name)
 	if target == nil {
 		return false
@@ -164,22 +164,11 @@ func (h *handler) namedErrorPage(name string, status int) bool {
 	if path == "" {
 		path = "/"
 	}
-	if isScript(target, path) {
+	if uri, err := h.sendCheck(target, from, path); uri != "" || err != nil { // sendcheck.go
+		h.c.srv.Log.Debug("error_page location would send a CGI script; built-in page sent", "status", status, "page", name, "path", path)
 		return false // SPEC §5: never sent as a file
 	}
 	return static.Serve(h.w, h.req, target, path, status) == nil
-}
-
-// isScript reports whether path at loc names a CGI program (or a path
-// below one), which is only ever run. An error from the lookup (a script
-// that cannot be run, a missing file) counts too: then there is nothing
-// to send either.
-func isScript(loc *config.Location, path string) bool {
-	if len(loc.CGI) == 0 {
-		return false
-	}
-	s, err := cgi.Find(loc, path)
-	return s != nil || err != nil
 }
 
 // indexRedirect is nginx's index module where it differs from serving the
@@ -188,10 +177,9 @@ func isScript(loc *config.Location, path string) bool {
 // file, and location selection runs again. With `location / { }` and
 // `location ~ \.php$ { cgi .php php-cgi; }`, "/" then runs index.php
 // instead of sending its source (SPEC §5: a script is only ever run).
-// Only servers with regex locations can differ, so only they pay for the
-// stat; the result is nil when the index is served here.
+// The result is nil when the index is served here.
 func (h *handler) indexRedirect(req *http1.Request, loc *config.Location, path string) *http1.Request {
-	if !strings.HasSuffix(path, "/") || !hasRegex(h.srv) {
+	if !strings.HasSuffix(path, "/") {
 		return nil
 	}
 	for _, name := range loc.Index {
@@ -200,7 +188,10 @@ func (h *handler) indexRedirect(req *http1.Request, loc *config.Location, path s
 		if err != nil || fi.IsDir() {
 			continue
 		}
-		if route.Location(h.srv, uri) == loc {
+		// Exact and longer prefix locations change the location too,
+		// not only regex ones (`location = /index.php { cgi ... }`).
+		// h.start: loc may be its copy with the alias expanded.
+		if t := route.Location(h.srv, uri); t == loc || t == h.start {
 			return nil
 		}
 		r2 := *req
@@ -211,13 +202,4 @@ func (h *handler) indexRedirect(req *http1.Request, loc *config.Location, path s
 		return &r2
 	}
 	return nil
-}
-
-func hasRegex(s *config.Server) bool {
-	for _, l := range s.Locations {
-		if l.Regex != nil {
-			return true
-		}
-	}
-	return false
 }

@@ -151,18 +151,42 @@ const (
 )
 
 // isCGI reports whether the file named name is a CGI program of loc: its
-// name ends in one of loc's `cgi` extensions, compared as package cgi selects
-// scripts. SPEC §5: a script is only ever run, never sent, so the static
-// handler refuses it however it was reached (an error_page, an index
-// entry the CGI handler does not take, such as nginx's "/abs/index.php"
-// form), in case the caller did not route it to CGI first.
+// name ends in one of loc's `cgi` extensions, compared case-insensitively
+// as package cgi selects scripts ("a.PHP" is a.php on a case-insensitive
+// file system). SPEC §5: a script is only ever run, never sent, so the
+// static handler refuses it however it was reached (an error_page, an
+// index entry the CGI handler does not take, such as nginx's
+// "/abs/index.php" form), in case the caller did not route it to CGI
+// first.
 func isCGI(loc *config.Location, name []byte) bool {
 	for _, c := range loc.CGI {
-		if c.Ext != "" && len(name) >= len(c.Ext) && string(name[len(name)-len(c.Ext):]) == c.Ext {
+		if c.Ext != "" && hasSuffixFold(name, c.Ext) {
 			return true
 		}
 	}
 	return false
+}
+
+// hasSuffixFold reports whether name ends in suffix under ASCII case
+// folding, without converting either (the file path allocates nothing).
+func hasSuffixFold(name []byte, suffix string) bool {
+	if len(name) < len(suffix) {
+		return false
+	}
+	tail := name[len(name)-len(suffix):]
+	for i := 0; i < len(suffix); i++ {
+		a, b := tail[i], suffix[i]
+		if 'A' <= a && a <= 'Z' {
+			a += 'a' - 'A'
+		}
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		if a != b {
+			return false
+		}
+	}
+	return true
 }
 
 // The errors of everyday requests are shared values (a 404 allocates

@@ -1,0 +1,136 @@
+package server
+
+import (
+	"os"
+	"strings"
+
+	"webserv/internal/config"
+	"webserv/internal/http1"
+	"webserv/internal/route"
+	"webserv/internal/static"
+)
+
+// SPEC §5: a CGI script is only ever run, never sent as a file — not when
+// reached through error_page, try_files, an index or an internal
+// redirect. sendCheck is the one check in front of every static.Serve;
+// the static handler itself refuses a script of the location it serves
+// from (static.isCGI) as a last line.
+
+// errScriptNotSent refuses to send a file that some location runs.
+var errScriptNotSent = &http1.StatusError{Status: 403, Msg: "a CGI script reached as a file (run, never sent)"}
+
+// sendCheck decides about the file at the clean URL path that loc is
+// about to send (for a path ending in "/", the index file the static
+// handler would pick). The file is a script when its name ends in a cgi
+// extension, compared case-insensitively, of any location that could run
+// it: loc, from (the location the request or error came from, nil if
+// none), the location where this dispatch started (h.start), or the
+// location a request for the file's own URI routes to. Then, when that
+// routed location is another one, runs the file and is not where the
+// request came from (which would loop, as a try_files fallback to @name
+// would), sendCheck returns the file's URI for an internal redirect
+// (nginx's way for an index); otherwise errScriptNotSent. It returns ""
+// and nil when the file may be sent.
+//
+// It allocates nothing for a file whose name ends in no cgi extension of
+// the server (the hot path: alloc_test.go), nor for any file in a server
+// without cgi.
+func (h *handler) sendCheck(loc, from *config.Location, path string) (string, error) {
+	exts := h.srv.CGIExts
+	if len(exts) == 0 {
+		return "", nil
+	}
+	uri := path
+	if strings.HasSuffix(path, "/") {
+		if uri = h.indexFile(loc, path); uri == "" {
+			return "", nil
+		}
+	}
+	if !hasExt(uri, exts) {
+		return "", nil
+	}
+	target := route.Location(h.srv, uri)
+	if !runs(loc, uri) && !runs(from, uri) && !runs(h.start, uri) && !runs(target, uri) {
+		return "", nil
+	}
+	if target != loc && target != from && target != h.start && target.Return == nil && runs(target, uri) {
+		return uri, nil
+	}
+	return "", errScriptNotSent
+}
+
+// indexFile returns the URI of the index file the static handler would
+// send for the directory path at loc — the first of loc's index entries
+// that is a regular file — when one of the entries ends in a cgi
+// extension of the server; else "" (a directory of index.html files
+// costs no stat here).
+func (h *handler) indexFile(loc *config.Location, path string) string {
+	any := false
+	for _, name := range loc.Index {
+		if hasExt(name, h.srv.CGIExts) {
+			any = true
+			break
+		}
+	}
+	if !any {
+		return ""
+	}
+	for _, name := range loc.Index {
+		uri := path + strings.TrimPrefix(name, "/")
+		if fi, err := os.Stat(route.FilePath(loc, uri)); err == nil && fi.Mode().IsRegular() {
+			return uri
+		}
+	}
+	return ""
+}
+
+// runs reports whether the last segment of path ends in one of loc's cgi
+// extensions, compared case-insensitively (loc may be nil).
+func runs(loc *config.Location, path string) bool {
+	if loc == nil {
+		return false
+	}
+	for _, c := range loc.CGI {
+		if c.Ext != "" && hasSuffixFold(path, c.Ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasExt reports whether the last segment of path ends in one of exts
+// (config.Server.CGIExts, lower case), compared case-insensitively.
+func hasExt(path string, exts []string) bool {
+	for _, e := range exts {
+		if hasSuffixFold(path, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasSuffixFold is strings.HasSuffix under ASCII case folding, for a
+// suffix without "/" (a cgi extension), so it looks at the last segment.
+func hasSuffixFold(s, suffix string) bool {
+	return len(s) >= len(suffix) && strings.EqualFold(s[len(s)-len(suffix):], suffix)
+}
+
+// serveStatic sends the file at path under loc with status, after
+// sendCheck. An internal redirect sendCheck asks for is returned as a
+// request for the caller to serve next.
+func (h *handler) serveStatic(req *http1.Request, loc, from *config.Location, path string, status int) (*http1.Request, error) {
+	uri, err := h.sendCheck(loc, from, path)
+	if err != nil {
+		return nil, err
+	}
+	if uri != "" {
+		r2 := *req
+		// dispatch percent-decodes the path again.
+		r2.Path = []byte(strings.ReplaceAll(uri, "%", "%25"))
+		if h.bodyReq == req {
+			h.bodyReq = &r2
+		}
+		return &r2, nil
+	}
+	return nil, static.Serve(h.w, req, loc, path, status)
+}
