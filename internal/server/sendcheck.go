@@ -25,7 +25,8 @@ var errScriptNotSent = &http1.StatusError{Status: 403, Msg: "a CGI script reache
 // extension, compared case-insensitively, of any location that could run
 // it: loc, from (the location the request or error came from, nil if
 // none), the location where this dispatch started (h.start), or the
-// location a request for the file's own URI routes to. Then, when that
+// location a request for the file's own URI routes to (for an alias that
+// names a file, that file's name is the one checked). Then, when that
 // routed location is another one, runs the file and is not where the
 // request came from (which would loop, as a try_files fallback to @name
 // would), sendCheck returns the file's URI for an internal redirect
@@ -46,14 +47,18 @@ func (h *handler) sendCheck(loc, from *config.Location, path string) (string, er
 			return "", nil
 		}
 	}
-	if !hasExt(uri, exts) {
+	name := uri
+	if loc.AliasFile {
+		name = loc.Alias // the file's own name decides, as in cgi.Find
+	}
+	if !hasExt(name, exts) {
 		return "", nil
 	}
 	target := route.Location(h.srv, uri)
-	if !runs(loc, uri) && !runs(from, uri) && !runs(h.start, uri) && !runs(target, uri) {
+	if !runs(loc, name) && !runs(from, name) && !runs(h.start, name) && !runs(target, name) {
 		return "", nil
 	}
-	if target != loc && target != from && target != h.start && target.Return == nil && runs(target, uri) {
+	if target != loc && target != from && target != h.start && target.Return == nil && runs(target, name) {
 		return uri, nil
 	}
 	return "", errScriptNotSent
