@@ -2,14 +2,17 @@ package server_test
 
 import (
 	"bytes"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
 	"webserv/internal/servertest"
+	"webserv/internal/static"
 )
 
 // SPEC §5: a CGI script is only ever run, never sent as a file, and what
@@ -216,5 +219,37 @@ func TestScriptNeverSent(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The check before sending costs a plain file nothing in a server with
+// cgi either: its name ends in no cgi extension (alloc_test.go's budget).
+func TestStaticWithCGIAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are meaningless under -race")
+	}
+	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" && runtime.GOARCH != "arm64" {
+		t.Skip("the cache's stat allocates on this platform (internal/static/statz_*.go)")
+	}
+	t.Cleanup(static.SetCacheRacyWindow(0))
+	s := servertest.Start(t, `
+keepalive_requests 2147483647;
+server {
+    listen 127.0.0.1:$PORT0;
+    root www;
+    cgi .cgi /bin/sh;
+    location ~* \.php$ { cgi .php /bin/sh; }
+    location /app/ { cgi .py /bin/sh; }
+}
+`, 1, map[string]string{"www/1k.html": allocFile, "www/app/1k.html": allocFile})
+	s.Level.Set(slog.LevelInfo)
+	for _, path := range []string{"/1k.html", "/app/1k.html"} {
+		k := newKeepAliveClient(t, s, path)
+		for range 10 {
+			k.do(t)
+		}
+		if allocs := testing.AllocsPerRun(200, func() { k.do(t) }); allocs > staticAllocBudget {
+			t.Errorf("%s: got %v allocations per keep-alive request, want %d", path, allocs, staticAllocBudget)
+		}
 	}
 }
