@@ -177,9 +177,14 @@ func (h *handler) namedErrorPage(from *config.Location, name string, status int)
 // file, and location selection runs again. With `location / { }` and
 // `location ~ \.php$ { cgi .php php-cgi; }`, "/" then runs index.php
 // instead of sending its source (SPEC §5: a script is only ever run).
-// The result is nil when the index is served here.
+// The result is nil when the index is served here. A directory whose
+// index no other location could take, served by its own location, costs
+// no stat (alloc_test.go: "/" through its index).
 func (h *handler) indexRedirect(req *http1.Request, loc *config.Location, path string) *http1.Request {
 	if !strings.HasSuffix(path, "/") {
+		return nil
+	}
+	if !indexMayMove(h.srv, loc, path) && route.Location(h.srv, path) == loc {
 		return nil
 	}
 	for _, name := range loc.Index {
@@ -202,4 +207,27 @@ func (h *handler) indexRedirect(req *http1.Request, loc *config.Location, path s
 		return &r2
 	}
 	return nil
+}
+
+// indexMayMove reports whether a location other than the one serving the
+// directory path could be selected for one of loc's index files: any
+// regex location, or an exact or prefix location that lies below path and
+// begins that file's URI (`location = /index.php`, `location
+// /sub/index.php`). A prefix location no longer than path that matches
+// path+name matches path too, so it cannot differ.
+func indexMayMove(s *config.Server, loc *config.Location, path string) bool {
+	for _, l := range s.Locations {
+		if l.Regex != nil {
+			return true
+		}
+		if l.Named || len(l.Path) <= len(path) || !strings.HasPrefix(l.Path, path) {
+			continue
+		}
+		for _, name := range loc.Index {
+			if strings.HasPrefix(name, l.Path[len(path):]) {
+				return true
+			}
+		}
+	}
+	return false
 }
