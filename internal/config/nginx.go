@@ -243,32 +243,12 @@ func limitExcept(p *parser, lv *level, st *stmt) error {
 	p.entered[&st.name] = true // read here, not by statements
 	denyAll := false
 	for {
-		t, err := st.lx.next()
+		t, args, ok, err := p.blockLine(st, "limit_except")
 		if err != nil {
-			return p.abort(err)
+			return err
 		}
-		if t.eof {
-			return p.abort(errorf(t.pos, `unexpected end of file, expecting "}"`))
-		}
-		if t.is("}") {
+		if !ok {
 			break
-		}
-		var args []token
-		for {
-			a, err := st.lx.next()
-			if err != nil {
-				return p.abort(err)
-			}
-			if a.eof {
-				return p.abort(errorf(a.pos, `unexpected end of file, expecting ";" or "}"`))
-			}
-			if a.is(";") {
-				break
-			}
-			if a.is("{") || a.is("}") {
-				return p.abort(errorf(a.pos, `unexpected %q in "limit_except"`, a.text))
-			}
-			args = append(args, a)
 		}
 		if t.text != "deny" || len(args) != 1 || args[0].text != "all" {
 			if err := p.fail(errorf(t.pos, `only "deny all;" is supported inside "limit_except"`)); err != nil {

@@ -311,6 +311,37 @@ const maxErrors = 20
 // leaves the structure unknown (abort).
 var errStop = errors.New("config: reading stopped")
 
+// blockLine reads one `WORD ARG ... ;` line of a block that its directive
+// reads itself rather than through statements (types, limit_except); name
+// is the directive, for errors. ok is false at the block's closing "}".
+func (p *parser) blockLine(st *stmt, name string) (word token, args []token, ok bool, err error) {
+	word, err = st.lx.next()
+	switch {
+	case err != nil:
+		return word, nil, false, p.abort(err)
+	case word.eof:
+		return word, nil, false, p.abort(errorf(word.pos, `unexpected end of file, expecting "}"`))
+	case word.is("}"):
+		return word, nil, false, nil
+	case word.is(";") || word.is("{"):
+		return word, nil, false, p.abort(errorf(word.pos, "unexpected %q in %q", word.text, name))
+	}
+	for {
+		a, err := st.lx.next()
+		switch {
+		case err != nil:
+			return word, nil, false, p.abort(err)
+		case a.eof:
+			return word, nil, false, p.abort(errorf(a.pos, `unexpected end of file, expecting ";" or "}"`))
+		case a.is(";"):
+			return word, args, true, nil
+		case a.is("{") || a.is("}"):
+			return word, nil, false, p.abort(errorf(a.pos, "unexpected %q in %q", a.text, name))
+		}
+		args = append(args, a)
+	}
+}
+
 // abort records err, after which nothing more of the file can be read
 // with confidence, and returns errStop.
 func (p *parser) abort(err error) error {

@@ -20,18 +20,12 @@ func typesBlock(p *parser, lv *level, st *stmt) error {
 	p.entered[&st.name] = true // read here, not by statements
 	m := map[string]string{}
 	for {
-		t, err := st.lx.next()
+		t, args, ok, err := p.blockLine(st, "types")
 		if err != nil {
-			return p.abort(err)
+			return err
 		}
-		if t.eof {
-			return p.abort(errorf(t.pos, `unexpected end of file, expecting "}"`))
-		}
-		if t.is("}") {
+		if !ok {
 			break
-		}
-		if t.is(";") || t.is("{") {
-			return p.abort(errorf(t.pos, `unexpected %q in "types"`, t.text))
 		}
 		typ := t.text
 		bad := !strings.Contains(typ, "/") || hasCTL(typ)
@@ -40,22 +34,7 @@ func typesBlock(p *parser, lv *level, st *stmt) error {
 				return err
 			}
 		}
-		n := 0
-		for {
-			a, err := st.lx.next()
-			if err != nil {
-				return p.abort(err)
-			}
-			if a.eof {
-				return p.abort(errorf(a.pos, `unexpected end of file, expecting ";" or "}"`))
-			}
-			if a.is(";") {
-				break
-			}
-			if a.is("{") || a.is("}") {
-				return p.abort(errorf(a.pos, `unexpected %q in "types"`, a.text))
-			}
-			n++
+		for _, a := range args {
 			ext := strings.ToLower(a.text)
 			if ext == "" || strings.ContainsAny(ext, "./") || hasCTL(ext) {
 				if err := p.fail(errorf(a.pos, "invalid extension %q in \"types\"", a.text)); err != nil {
@@ -73,7 +52,7 @@ func typesBlock(p *parser, lv *level, st *stmt) error {
 			// (which warns; the stock file has no duplicates).
 			m["."+ext] = typ
 		}
-		if n == 0 {
+		if len(args) == 0 {
 			if err := p.fail(errorf(t.pos, "no extension for MIME type %q in \"types\"", typ)); err != nil {
 				return err
 			}
