@@ -124,9 +124,10 @@ type Server struct {
 	// location matches (nginx serves such requests from the server's root).
 	// Its Path is "" and Exact is false.
 	Default *Location
-	// CGIExts are the extensions of every `cgi` directive in the server
-	// (at any level, each once, in lower case): a file stored under such
-	// a name could be run by some location, so uploads refuse it (SPEC §5).
+	// CGIExts are the extensions of every `cgi` directive in the
+	// configuration (any server, any level, each once, in lower case): a
+	// file stored under such a name could be run by some location, so
+	// uploads refuse it (SPEC §5). Shared by every server; read-only.
 	CGIExts []string
 
 	ClientHeaderTimeout time.Duration // default 10s
@@ -165,9 +166,13 @@ type Location struct {
 	Path  string // "/img" for `location /img`, "/exact" for `location = /exact`
 	Exact bool
 
-	Root        string         // absolute path; default "<confdir>/html"
-	Alias       string         // absolute path or ""; only in a location
-	AliasFile   bool           // Alias names a regular file, not a directory
+	Root      string // absolute path; default "<confdir>/html"
+	Alias     string // absolute path or ""; only in a location
+	AliasFile bool   // Alias names a regular file, not a directory
+	// ScriptExts are the configuration's CGIExts: the static handler
+	// never sends a file whose name ends in one (compared
+	// case-insensitively), whichever location reaches it (SPEC §5).
+	ScriptExts  []string
 	Index       []string       // default ["index.html"]
 	Autoindex   bool           // default false
 	ErrorPages  map[int]string // status -> URI (or absolute URL); nil if none

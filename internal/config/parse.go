@@ -559,7 +559,6 @@ func (p *parser) build() (*Config, error) {
 			}
 			s.Locations = append(s.Locations, l)
 		}
-		s.CGIExts = p.cgiExts(sb)
 		cfg.Servers = append(cfg.Servers, s)
 
 		// One address, many servers: one default, distinct names.
@@ -588,6 +587,19 @@ func (p *parser) build() (*Config, error) {
 			for _, l := range s.Listens {
 				addrs[l.Addr].names[n] = true
 			}
+		}
+	}
+	// SPEC §5: a file that some `cgi` could run is never sent and never
+	// stored by an upload, whichever server or location reaches it — a
+	// file uploaded through one virtual host may lie under another's
+	// root, and an alias or a regex location may reach a script under a
+	// name its own location does not run.
+	exts := p.cgiExts()
+	for _, s := range cfg.Servers {
+		s.CGIExts = exts
+		s.Default.ScriptExts = exts
+		for _, l := range s.Locations {
+			l.ScriptExts = exts
 		}
 	}
 	return cfg, nil
@@ -630,9 +642,10 @@ func (p *parser) location(sb *serverBlock, lb *locationBlock) (*Location, error)
 	return l, nil
 }
 
-// cgiExts lists the extensions of every `cgi` directive of sb and the
-// main level, in lower case, each once.
-func (p *parser) cgiExts(sb *serverBlock) []string {
+// cgiExts lists the extensions of every `cgi` directive of the
+// configuration (main level, every server and location), in lower case,
+// each once.
+func (p *parser) cgiExts() []string {
 	var exts []string
 	add := func(m map[string]bool) {
 		for e := range m {
@@ -643,9 +656,11 @@ func (p *parser) cgiExts(sb *serverBlock) []string {
 		}
 	}
 	add(p.main.cgiExt)
-	add(sb.cgiExt)
-	for _, lb := range sb.locs {
-		add(lb.cgiExt)
+	for _, sb := range p.servers {
+		add(sb.cgiExt)
+		for _, lb := range sb.locs {
+			add(lb.cgiExt)
+		}
 	}
 	slices.Sort(exts)
 	return exts

@@ -253,3 +253,85 @@ server {
 		}
 	}
 }
+
+// The second review's cases: the script check is configuration-wide.
+// A file uploaded through one virtual host may lie under another's root,
+// and an alias (naming a file, or built from a regex's captures) reaches
+// scripts under names that its own location does not run: none is sent,
+// none is stored.
+func TestScriptNeverSentAnyServer(t *testing.T) {
+	t.Parallel()
+	s := servertest.Start(t, `
+server {
+    listen 127.0.0.1:$PORT0;
+    server_name site.test;
+    root www;
+    index index.html index.php;
+    location ~ \.php$ { cgi .php /bin/sh; }
+    location /cgi/ { cgi .sh /bin/sh; }
+    location = /x { alias www/a.php; }
+    location = /y.txt { alias www/cgi/s.sh; }
+    location ~ ^/src/(.+)\.txt$ { alias www/$1.php; }
+    location ~ ^/cap/(.*)$ { alias www/cgi/$1; }
+    location ~ ^/dir/(.*)$ { alias www/$1; }
+    location ^~ /s2/ { alias www/; }
+}
+server {
+    listen 127.0.0.1:$PORT0;
+    server_name upload.test;
+    root www;
+    location /up/ { alias www/up/; upload_store www/up; methods GET HEAD POST PUT; }
+}
+`, 1, map[string]string{
+		"www/a.php":         evilScript,
+		"www/A.PHP":         evilScript,
+		"www/cgi/s.sh":      evilScript,
+		"www/sub/index.php": evilScript,
+		"www/up/":           "",
+	})
+	c := servertest.Client()
+	do := func(method, host, path string, body []byte, hdr ...string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, s.URL(0, path), bytes.NewReader(body))
+		req.Host = host
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s%s: %v", method, host, path, err)
+		}
+		defer resp.Body.Close()
+		var b bytes.Buffer
+		b.ReadFrom(resp.Body)
+		return resp.StatusCode, b.String()
+	}
+	// Uploads through upload.test, which has no cgi, of names site.test runs.
+	for _, path := range []string{"/up/evil.php", "/up/evil.SH"} {
+		if code, _ := do("PUT", "upload.test", path, []byte(evilScript)); code != 403 {
+			t.Errorf("PUT %s on upload.test: %d, want 403", path, code)
+		}
+	}
+	if code, body := do("GET", "site.test", "/up/evil.php", nil); code != 404 || strings.Contains(body, "RAN-") {
+		t.Errorf("GET /up/evil.php on site.test: %d %q, want 404 (never stored)", code, body)
+	}
+	for _, tc := range []struct{ method, path string }{
+		{"GET", "/x"},         // alias naming a.php, location without cgi
+		{"GET", "/y.txt"},     // alias naming a .sh that /cgi/ runs
+		{"GET", "/src/a.txt"}, // regex alias: captures build a.php
+		{"HEAD", "/src/a.txt"},
+		{"GET", "/cap/s.sh"},  // regex alias into the cgi directory
+		{"GET", "/dir/A.PHP"}, // case
+		{"GET", "/dir/sub/"},  // regex alias to a directory: its index.php
+		{"GET", "/s2/a.php"},  // ^~ alias over the root
+	} {
+		code, body := do(tc.method, "site.test", tc.path, nil, "Range", "bytes=0-10")
+		if code == 200 || code == 206 || strings.Contains(body, "RAN-$") {
+			t.Errorf("%s %s: %d %q: a script was sent", tc.method, tc.path, code, body)
+		}
+	}
+	// What the cgi locations run still runs.
+	if code, body := do("GET", "site.test", "/a.php", nil); code != 200 || !strings.Contains(body, "RAN-42") {
+		t.Errorf("GET /a.php: %d %q, want the script's output", code, body)
+	}
+}

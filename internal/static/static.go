@@ -150,15 +150,21 @@ const (
 	byIndex           // the index file of the directory URL path
 )
 
-// isCGI reports whether the file named name is a CGI program of loc: its
-// name ends in one of loc's `cgi` extensions, compared case-insensitively
-// as package cgi selects scripts ("a.PHP" is a.php on a case-insensitive
-// file system). SPEC §5: a script is only ever run, never sent, so the
-// static handler refuses it however it was reached (an error_page, an
-// index entry the CGI handler does not take, such as nginx's
-// "/abs/index.php" form), in case the caller did not route it to CGI
-// first.
+// isCGI reports whether the file named name is a CGI program of the
+// configuration: its name ends, compared case-insensitively ("a.PHP" is
+// a.php on a case-insensitive file system), in a `cgi` extension of any
+// location (loc.ScriptExts) or of loc itself. SPEC §5: a script is only
+// ever run, never sent, so the static handler refuses it however it was
+// reached — an error_page, an index, an alias naming it, a regex
+// location whose captures build its path, a location without `cgi` over
+// a directory that another location runs scripts from — in case the
+// caller did not route it to CGI first.
 func isCGI(loc *config.Location, name []byte) bool {
+	for _, ext := range loc.ScriptExts {
+		if hasSuffixFold(name, ext) {
+			return true
+		}
+	}
 	for _, c := range loc.CGI {
 		if c.Ext != "" && hasSuffixFold(name, c.Ext) {
 			return true
@@ -197,7 +203,7 @@ var (
 	denied     = &http1.StatusError{Status: 403, Msg: "permission denied"}
 	noIndex    = &http1.StatusError{Status: 403, Msg: "directory without an index file (autoindex off)"}
 	notRegular = &http1.StatusError{Status: 403, Msg: "not a regular file"}
-	cgiScript  = &http1.StatusError{Status: 403, Msg: "a CGI script of the location (run, never sent)"}
+	cgiScript  = &http1.StatusError{Status: 403, Msg: "a CGI script (run, never sent)"}
 )
 
 // FileError maps a file system error to the status SPEC §3 names: missing
