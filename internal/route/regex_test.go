@@ -62,8 +62,9 @@ func TestRegexLocation(t *testing.T) {
 	if Named(s, "@fb") != named || Named(s, "@nope") != nil || Named(s, "/") != nil {
 		t.Error("Named")
 	}
-	// A location without captures matches without allocating.
-	if n := testing.AllocsPerRun(100, func() { Select(s, "/a/b/x.php") }); n != 0 {
+	// A location without captures matches without allocating (regexp
+	// keeps its matchers in a sync.Pool, which the race detector drains).
+	if n := testing.AllocsPerRun(100, func() { Select(s, "/a/b/x.php") }); n != 0 && !raceEnabled {
 		t.Errorf("Select allocates %v times for a regex without captures, want 0", n)
 	}
 }
