@@ -123,7 +123,7 @@ func findAliasFile(loc *config.Location, path string) (*Script, error) {
 // "/a.PHP" opens a.php).
 func match(loc *config.Location, seg string) *config.CGI {
 	for i := range loc.CGI {
-		if ext := loc.CGI[i].Ext; ext != "" && len(seg) >= len(ext) && strings.EqualFold(seg[len(seg)-len(ext):], ext) {
+		if ext := loc.CGI[i].Ext; ext != "" && config.HasSuffixFold(seg, ext) {
 			return &loc.CGI[i]
 		}
 	}

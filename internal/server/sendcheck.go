@@ -51,14 +51,14 @@ func (h *handler) sendCheck(loc, from *config.Location, path string) (string, er
 	if loc.AliasFile {
 		name = loc.Alias // the file's own name decides, as in cgi.Find
 	}
-	if !hasExt(name, exts) {
+	if !config.HasAnySuffixFold(name, exts) {
 		return "", nil
 	}
 	target := route.Location(h.srv, uri)
-	if !runs(loc, name) && !runs(from, name) && !runs(h.start, name) && !runs(target, name) {
+	if !config.RunsFold(loc, name) && !config.RunsFold(from, name) && !config.RunsFold(h.start, name) && !config.RunsFold(target, name) {
 		return "", nil
 	}
-	if target != loc && target != from && target != h.start && target.Return == nil && runs(target, name) {
+	if target != loc && target != from && target != h.start && target.Return == nil && config.RunsFold(target, name) {
 		return uri, nil
 	}
 	return "", errScriptNotSent
@@ -72,7 +72,7 @@ func (h *handler) sendCheck(loc, from *config.Location, path string) (string, er
 func (h *handler) indexFile(loc *config.Location, path string) string {
 	any := false
 	for _, name := range loc.Index {
-		if hasExt(name, h.srv.CGIExts) {
+		if config.HasAnySuffixFold(name, h.srv.CGIExts) {
 			any = true
 			break
 		}
@@ -87,37 +87,6 @@ func (h *handler) indexFile(loc *config.Location, path string) string {
 		}
 	}
 	return ""
-}
-
-// runs reports whether the last segment of path ends in one of loc's cgi
-// extensions, compared case-insensitively (loc may be nil).
-func runs(loc *config.Location, path string) bool {
-	if loc == nil {
-		return false
-	}
-	for _, c := range loc.CGI {
-		if c.Ext != "" && hasSuffixFold(path, c.Ext) {
-			return true
-		}
-	}
-	return false
-}
-
-// hasExt reports whether the last segment of path ends in one of exts
-// (config.Server.CGIExts, lower case), compared case-insensitively.
-func hasExt(path string, exts []string) bool {
-	for _, e := range exts {
-		if hasSuffixFold(path, e) {
-			return true
-		}
-	}
-	return false
-}
-
-// hasSuffixFold is strings.HasSuffix under ASCII case folding, for a
-// suffix without "/" (a cgi extension), so it looks at the last segment.
-func hasSuffixFold(s, suffix string) bool {
-	return len(s) >= len(suffix) && strings.EqualFold(s[len(s)-len(suffix):], suffix)
 }
 
 // serveStatic sends the file at path under loc with status, after

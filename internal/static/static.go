@@ -160,39 +160,7 @@ const (
 // a directory that another location runs scripts from — in case the
 // caller did not route it to CGI first.
 func isCGI(loc *config.Location, name []byte) bool {
-	for _, ext := range loc.ScriptExts {
-		if hasSuffixFold(name, ext) {
-			return true
-		}
-	}
-	for _, c := range loc.CGI {
-		if c.Ext != "" && hasSuffixFold(name, c.Ext) {
-			return true
-		}
-	}
-	return false
-}
-
-// hasSuffixFold reports whether name ends in suffix under ASCII case
-// folding, without converting either (the file path allocates nothing).
-func hasSuffixFold(name []byte, suffix string) bool {
-	if len(name) < len(suffix) {
-		return false
-	}
-	tail := name[len(name)-len(suffix):]
-	for i := 0; i < len(suffix); i++ {
-		a, b := tail[i], suffix[i]
-		if 'A' <= a && a <= 'Z' {
-			a += 'a' - 'A'
-		}
-		if 'A' <= b && b <= 'Z' {
-			b += 'a' - 'A'
-		}
-		if a != b {
-			return false
-		}
-	}
-	return true
+	return config.HasAnySuffixFold(name, loc.ScriptExts) || config.RunsFold(loc, name)
 }
 
 // The errors of everyday requests are shared values (a 404 allocates

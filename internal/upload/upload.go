@@ -37,18 +37,6 @@ type Env struct {
 // errCGIName refuses a file name that a cgi directive could run.
 var errCGIName = &http1.StatusError{Status: 403, Msg: "upload: file name ends in a cgi extension (it could be run)"}
 
-// runnable reports whether name ends in one of the extensions exts (lower
-// case), compared case-insensitively: on a case-insensitive file system
-// "a.PHP" is a.php, and a `location ~* \.php$` runs it anyway.
-func runnable(name string, exts []string) bool {
-	for _, e := range exts {
-		if len(name) >= len(e) && strings.EqualFold(name[len(name)-len(e):], e) {
-			return true
-		}
-	}
-	return false
-}
-
 func (e *Env) cgiExts() []string {
 	if e == nil {
 		return nil
@@ -157,7 +145,7 @@ type stored struct {
 // save streams src to a temporary file in the store root, to be stored
 // under a unique variant of name when the request commits (store.commit).
 func (s *store) save(src io.Reader, name string) (stored, error) {
-	if runnable(name, s.cgiExts) {
+	if config.HasAnySuffixFold(name, s.cgiExts) {
 		return stored{}, errCGIName
 	}
 	tmp, n, err := s.writeTemp("", src, false)
@@ -197,7 +185,7 @@ func Put(w *http1.ResponseWriter, req *http1.Request, body io.Reader, loc *confi
 			return &http1.StatusError{Status: 400, Msg: "bad file name"}
 		}
 	}
-	if runnable(path.Base(rel), env.cgiExts()) {
+	if config.HasAnySuffixFold(path.Base(rel), env.cgiExts()) {
 		return errCGIName
 	}
 	s, err := openStore(env.roots(), loc.UploadStore, body)
