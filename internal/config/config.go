@@ -123,13 +123,7 @@ type Server struct {
 	// Default carries the server-level settings and serves requests that no
 	// location matches (nginx serves such requests from the server's root).
 	// Its Path is "" and Exact is false.
-	Default *Location
-	// CGIExts are the extensions of every `cgi` directive in the
-	// configuration (any server, any level, each once, in lower case): a
-	// file stored under such a name could be run by some location, so
-	// uploads refuse it (SPEC §5). Shared by every server; read-only.
-	CGIExts []string
-
+	Default             *Location
 	ClientHeaderTimeout time.Duration // default 10s
 	KeepaliveTimeout    time.Duration // default 75s; 0 disables keep-alive
 	KeepaliveRequests   int           // default 1000
@@ -169,9 +163,12 @@ type Location struct {
 	Root      string // absolute path; default "<confdir>/html"
 	Alias     string // absolute path or ""; only in a location
 	AliasFile bool   // Alias names a regular file, not a directory
-	// ScriptExts are the configuration's CGIExts: the static handler
-	// never sends a file whose name ends in one (compared
-	// case-insensitively), whichever location reaches it (SPEC §5).
+	// ScriptExts are the extensions of every `cgi` directive of the
+	// configuration (any server, any level, each once, in lower case),
+	// shared read-only by every location: a file whose name ends in one
+	// (compared case-insensitively) could be run by some location, so it
+	// is never sent, whichever location reaches it, nor stored by an
+	// upload (SPEC §5).
 	ScriptExts  []string
 	Index       []string       // default ["index.html"]
 	Autoindex   bool           // default false

@@ -362,8 +362,8 @@ func TestDirectives(t *testing.T) {
 			if l := loc(c, -1).CGI; len(l) != 1 || l[0].Ext != ".cgi" {
 				t.Errorf("server: got %v", l)
 			}
-			if got, want := c.Servers[0].CGIExts, []string{".cgi", ".php"}; !reflect.DeepEqual(got, want) {
-				t.Errorf("CGIExts = %q, want %q", got, want)
+			if got, want := c.Servers[0].Default.ScriptExts, []string{".cgi", ".php"}; !reflect.DeepEqual(got, want) {
+				t.Errorf("ScriptExts = %q, want %q", got, want)
 			}
 		}, ""},
 

@@ -596,7 +596,6 @@ func (p *parser) build() (*Config, error) {
 	// name its own location does not run.
 	exts := p.cgiExts()
 	for _, s := range cfg.Servers {
-		s.CGIExts = exts
 		s.Default.ScriptExts = exts
 		for _, l := range s.Locations {
 			l.ScriptExts = exts

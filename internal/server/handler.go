@@ -255,7 +255,7 @@ func (h *handler) dispatch(req *http1.Request) string {
 		}
 		h.addHeaders(loc)
 		var err error
-		env := &upload.Env{MaxPartHeader: h.srv.ClientMaxHeaderSize, Roots: &h.c.srv.uploads, CGIExts: h.srv.CGIExts}
+		env := &upload.Env{MaxPartHeader: h.srv.ClientMaxHeaderSize, Roots: &h.c.srv.uploads}
 		if method == "POST" {
 			err = upload.Post(h.w, req, &h.c.body, loc, path, env)
 		} else {

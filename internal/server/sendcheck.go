@@ -2,6 +2,7 @@ package server
 
 import (
 	"os"
+	"slices"
 	"strings"
 
 	"webserv/internal/config"
@@ -34,10 +35,10 @@ var errScriptNotSent = &http1.StatusError{Status: 403, Msg: "a CGI script reache
 // and nil when the file may be sent.
 //
 // It allocates nothing for a file whose name ends in no cgi extension of
-// the server (the hot path: alloc_test.go), nor for any file in a server
-// without cgi.
+// the configuration (the hot path: alloc_test.go), nor for any file in a
+// configuration without cgi.
 func (h *handler) sendCheck(loc, from *config.Location, path string) (string, error) {
-	exts := h.srv.CGIExts
+	exts := loc.ScriptExts
 	if len(exts) == 0 {
 		return "", nil
 	}
@@ -67,17 +68,10 @@ func (h *handler) sendCheck(loc, from *config.Location, path string) (string, er
 // indexFile returns the URI of the index file the static handler would
 // send for the directory path at loc — the first of loc's index entries
 // that is a regular file — when one of the entries ends in a cgi
-// extension of the server; else "" (a directory of index.html files
+// extension of the configuration; else "" (a directory of index.html files
 // costs no stat here).
 func (h *handler) indexFile(loc *config.Location, path string) string {
-	any := false
-	for _, name := range loc.Index {
-		if config.HasAnySuffixFold(name, h.srv.CGIExts) {
-			any = true
-			break
-		}
-	}
-	if !any {
+	if !slices.ContainsFunc(loc.Index, func(name string) bool { return config.HasAnySuffixFold(name, loc.ScriptExts) }) {
 		return ""
 	}
 	for _, name := range loc.Index {

@@ -58,7 +58,10 @@ type store struct {
 	// created are the final names (relative to root) stored by this
 	// request, removed again if the request fails (all-or-nothing).
 	created []string
-	// cgiExts are names save refuses (Env.CGIExts).
+	// cgiExts are the configuration's cgi extensions
+	// (config.Location.ScriptExts): save refuses a name ending in one,
+	// whatever its case, as some location could run it (SPEC §5: an
+	// uploaded file must never become a program).
 	cgiExts []string
 }
 

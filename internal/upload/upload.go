@@ -27,22 +27,10 @@ type Env struct {
 	// Roots shares the open store directories among requests (nil: each
 	// request opens its own).
 	Roots *Roots
-	// CGIExts are the server's cgi extensions in lower case
-	// (config.Server.CGIExts): a file whose name ends in one is refused
-	// with 403, whatever its case, as some location could run it (SPEC
-	// §5: an uploaded file must never become a program).
-	CGIExts []string
 }
 
 // errCGIName refuses a file name that a cgi directive could run.
 var errCGIName = &http1.StatusError{Status: 403, Msg: "upload: file name ends in a cgi extension (it could be run)"}
-
-func (e *Env) cgiExts() []string {
-	if e == nil {
-		return nil
-	}
-	return e.CGIExts
-}
 
 func (e *Env) roots() *Roots {
 	if e == nil {
@@ -96,7 +84,7 @@ func Post(w *http1.ResponseWriter, req *http1.Request, body io.Reader, loc *conf
 		return err
 	}
 	defer s.close()
-	s.cgiExts = env.cgiExts()
+	s.cgiExts = loc.ScriptExts
 
 	var files []stored
 	if multi {
@@ -185,7 +173,7 @@ func Put(w *http1.ResponseWriter, req *http1.Request, body io.Reader, loc *confi
 			return &http1.StatusError{Status: 400, Msg: "bad file name"}
 		}
 	}
-	if config.HasAnySuffixFold(path.Base(rel), env.cgiExts()) {
+	if config.HasAnySuffixFold(path.Base(rel), loc.ScriptExts) {
 		return errCGIName
 	}
 	s, err := openStore(env.roots(), loc.UploadStore, body)
