@@ -111,12 +111,7 @@ func (w *Writer) Log(f Format, e *Entry) {
 	}
 	bp := linePool.Get().(*[]byte)
 	*bp = Append((*bp)[:0], f, e)
-	select {
-	case w.queue <- bp:
-	default:
-		w.dropped.Add(1)
-		putLine(bp)
-	}
+	w.enqueue(bp)
 }
 
 // LogTemplate queues e's line as t formats it (a log_format); like Log it
@@ -127,6 +122,12 @@ func (w *Writer) LogTemplate(t *Template, e *Entry) {
 	}
 	bp := linePool.Get().(*[]byte)
 	*bp = t.Append((*bp)[:0], e)
+	w.enqueue(bp)
+}
+
+// enqueue hands a formatted line to the writer goroutine, or drops and
+// counts it when the queue is full: a request never waits for the disk.
+func (w *Writer) enqueue(bp *[]byte) {
 	select {
 	case w.queue <- bp:
 	default:
