@@ -69,62 +69,48 @@ func usage() {
 }
 
 func throughput(args []string) error {
-	fs := flag.NewFlagSet("throughput", flag.ExitOnError)
-	rawURL := fs.String("url", "", "URL of the file to fetch")
-	conns := fs.Int("c", 4, "connections")
-	dur := fs.Duration("d", 10*time.Second, "duration")
-	fs.Parse(args)
-	u, err := url.Parse(*rawURL)
-	if err != nil || u.Host == "" {
-		return fmt.Errorf("bad -url %q", *rawURL)
-	}
-	req := []byte("GET " + u.RequestURI() + " HTTP/1.1\r\nHost: " + u.Host + "\r\n\r\n")
-
-	var total atomic.Int64
-	var wg sync.WaitGroup
-	errs := make(chan error, *conns)
-	start := time.Now()
-	end := start.Add(*dur)
-	for range *conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := fetchLoop(u.Host, req, end, &total); err != nil {
-				errs <- err
-			}
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	close(errs)
-	for err := range errs {
+	total, elapsed, err := load("throughput", "GET", 4, 10*time.Second, fetchLoop, args)
+	if err != nil {
 		return err
 	}
-	fmt.Printf("MB/s %.1f\n", float64(total.Load())/elapsed.Seconds()/1e6)
+	fmt.Printf("MB/s %.1f\n", float64(total)/elapsed.Seconds()/1e6)
 	return nil
 }
 
 func head(args []string) error {
-	fs := flag.NewFlagSet("head", flag.ExitOnError)
+	total, elapsed, err := load("head", "HEAD", 50, 5*time.Second, headLoop, args)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("requests %d seconds %.3f\n", total, elapsed.Seconds())
+	return nil
+}
+
+// load parses the -url, -c and -d flags of mode, runs loop on that many
+// connections until the duration is over, each adding to one total (bytes
+// or requests, as loop counts), and returns the total and the time taken.
+func load(mode, method string, conns int, dur time.Duration, loop func(host string, req []byte, end time.Time, total *atomic.Int64) error, args []string) (int64, time.Duration, error) {
+	fs := flag.NewFlagSet(mode, flag.ExitOnError)
 	rawURL := fs.String("url", "", "URL to ask for")
-	conns := fs.Int("c", 50, "connections")
-	dur := fs.Duration("d", 5*time.Second, "duration")
+	c := fs.Int("c", conns, "connections")
+	d := fs.Duration("d", dur, "duration")
 	fs.Parse(args)
 	u, err := url.Parse(*rawURL)
 	if err != nil || u.Host == "" {
-		return fmt.Errorf("bad -url %q", *rawURL)
+		return 0, 0, fmt.Errorf("bad -url %q", *rawURL)
 	}
-	req := []byte("HEAD " + u.RequestURI() + " HTTP/1.1\r\nHost: " + u.Host + "\r\n\r\n")
+	req := []byte(method + " " + u.RequestURI() + " HTTP/1.1\r\nHost: " + u.Host + "\r\n\r\n")
+
 	var total atomic.Int64
 	var wg sync.WaitGroup
-	errs := make(chan error, *conns)
+	errs := make(chan error, *c)
 	start := time.Now()
-	end := start.Add(*dur)
-	for range *conns {
+	end := start.Add(*d)
+	for range *c {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := headLoop(u.Host, req, end, &total); err != nil {
+			if err := loop(u.Host, req, end, &total); err != nil {
 				errs <- err
 			}
 		}()
@@ -133,10 +119,9 @@ func head(args []string) error {
 	elapsed := time.Since(start)
 	close(errs)
 	for err := range errs {
-		return err
+		return 0, 0, err
 	}
-	fmt.Printf("requests %d seconds %.3f\n", total.Load(), elapsed.Seconds())
-	return nil
+	return total.Load(), elapsed, nil
 }
 
 // headLoop sends the HEAD request on one connection until end, counting
