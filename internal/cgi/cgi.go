@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"webserv/internal/http1"
+	"webserv/internal/response"
 )
 
 // Request is one CGI invocation.
@@ -153,14 +154,14 @@ var discardLog = slog.New(slog.DiscardHandler)
 // 502 for a program that fails or answers with a malformed header, 504
 // for one silent for r.Timeout, or the body reader's own error. Any other
 // error means the response is partly sent and the connection must close
-// without completing it: w.KeepAlive is cleared, and the caller must not
+// without completing it: w.CloseAfter is called, and the caller must not
 // call w.Finish, which would end a chunked body as if it were complete.
 // ErrClientGone (r.ClientGone reported the client gone) is such an error,
 // whether or not anything was written.
 //
 // Whatever the outcome, the program's process group has been killed and
 // reaped and every pipe and goroutine is gone when Serve returns.
-func Serve(w *http1.ResponseWriter, r *Request) (localRedirect string, err error) {
+func Serve(w response.Writer, r *Request) (localRedirect string, err error) {
 	log := r.Log
 	if log == nil {
 		log = discardLog
@@ -190,7 +191,7 @@ func Serve(w *http1.ResponseWriter, r *Request) (localRedirect string, err error
 	redirect, err := p.respond(w)
 	if p.gone.Load() {
 		// Whatever the killed program's output looked like.
-		w.KeepAlive = false
+		w.CloseAfter()
 		return "", ErrClientGone
 	}
 	if err == nil {
@@ -206,7 +207,7 @@ func Serve(w *http1.ResponseWriter, r *Request) (localRedirect string, err error
 		err = &http1.StatusError{Status: 502, Msg: "cgi: bad gateway"}
 	}
 	if w.Written() {
-		w.KeepAlive = false
+		w.CloseAfter()
 		if errors.As(err, &se) {
 			err = fmt.Errorf("cgi: response aborted: %w", err)
 		}
@@ -406,7 +407,7 @@ func (s silenceReader) Read(b []byte) (int, error) {
 }
 
 // respond reads the program's header, then writes the response to w.
-func (p *proc) respond(w *http1.ResponseWriter) (string, error) {
+func (p *proc) respond(w response.Writer) (string, error) {
 	h, err := parseHeader(p.br)
 	if err != nil {
 		return "", p.readError(w, err)
@@ -513,7 +514,13 @@ func (p *proc) respond(w *http1.ResponseWriter) (string, error) {
 			commit()
 		}
 		if n > 0 {
-			if _, werr := w.Write(buf[:n]); werr != nil {
+			// Flush: what the program wrote so far goes out now, even
+			// through a writer that buffers (compression).
+			_, werr := w.Write(buf[:n])
+			if werr == nil {
+				werr = w.Flush()
+			}
+			if werr != nil {
 				kill(p.pgid) // the client is gone
 				return "", fmt.Errorf("cgi: writing response: %w", werr)
 			}
@@ -575,7 +582,7 @@ func (p *proc) collect(buf []byte) (n int, eof bool, err error) {
 }
 
 // readError turns a failed read of stdout into Serve's error.
-func (p *proc) readError(w *http1.ResponseWriter, err error) error {
+func (p *proc) readError(w response.Writer, err error) error {
 	kill(p.pgid)
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		p.log.Warn("cgi: program silent too long; killed", "timeout", p.r.Timeout)

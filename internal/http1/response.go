@@ -9,7 +9,12 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"webserv/internal/response"
 )
+
+// The HTTP/1.1 writer is what handlers write to on an HTTP/1.x connection.
+var _ response.Writer = (*ResponseWriter)(nil)
 
 // ServerName is the value of the Server header on every response.
 const ServerName = "webserv"
@@ -23,61 +28,10 @@ var Version = "dev"
 // more bytes than the Content-Length it declared.
 var ErrBodyTooLong = errors.New("http1: body longer than declared Content-Length")
 
-// Header is a response header list. Names are written as given; lookups are
-// ASCII case-insensitive. Server, Date, Content-Length, Transfer-Encoding and
-// Connection are managed by the ResponseWriter and must not be set here.
-type Header struct {
-	kv []headerField
-}
-
-type headerField struct {
-	name, value string
-}
-
-// Set replaces every field named name with one field.
-func (h *Header) Set(name, value string) {
-	for i := range h.kv {
-		if equalFold(h.kv[i].name, name) {
-			h.kv[i].value = value
-			h.delFrom(i+1, name)
-			return
-		}
-	}
-	h.kv = append(h.kv, headerField{name, value})
-}
-
-// Add appends a field, keeping existing ones of the same name.
-func (h *Header) Add(name, value string) { h.kv = append(h.kv, headerField{name, value}) }
-
-// Get returns the first value of name, or "".
-func (h *Header) Get(name string) string {
-	for i := range h.kv {
-		if equalFold(h.kv[i].name, name) {
-			return h.kv[i].value
-		}
-	}
-	return ""
-}
-
-// Del removes every field named name.
-func (h *Header) Del(name string) { h.delFrom(0, name) }
-
-func (h *Header) delFrom(i int, name string) {
-	j := i
-	for ; i < len(h.kv); i++ {
-		if !equalFold(h.kv[i].name, name) {
-			h.kv[j] = h.kv[i]
-			j++
-		}
-	}
-	h.kv = h.kv[:j]
-}
-
-// Reset empties the list, keeping its capacity.
-func (h *Header) Reset() { h.kv = h.kv[:0] }
-
-// Len returns the number of fields.
-func (h *Header) Len() int { return len(h.kv) }
+// Header is the protocol-neutral response header list (response.Header).
+// Server, Date, Content-Length, Transfer-Encoding and Connection are
+// managed by the ResponseWriter and must not be set there.
+type Header = response.Header
 
 // ResponseWriter writes one response on a connection. It decides the
 // framing (RFC 9112 §6): a declared Content-Length, chunked for HTTP/1.1
@@ -179,6 +133,13 @@ func (w *ResponseWriter) Header() *Header { return &w.header }
 
 // SetContentLength declares the body length; -1 means unknown.
 func (w *ResponseWriter) SetContentLength(n int64) { w.contentLength = n }
+
+// CloseAfter ends the connection after this response (Connection: close
+// when the head is still to be sent).
+func (w *ResponseWriter) CloseAfter() { w.KeepAlive = false }
+
+// Flush does nothing: every Write goes to the connection at once.
+func (w *ResponseWriter) Flush() error { return w.err }
 
 // Status returns the status written, or 0.
 func (w *ResponseWriter) Status() int { return w.status }
@@ -294,10 +255,10 @@ func (w *ResponseWriter) appendHead(b []byte) []byte {
 	b = append(b, "\r\nDate: "...)
 	b = append(b, dateBytes()...)
 	b = append(b, "\r\n"...)
-	for _, f := range w.header.kv {
-		b = append(b, f.name...)
+	for _, f := range w.header.Fields() {
+		b = append(b, f.Name...)
 		b = append(b, ": "...)
-		b = append(b, f.value...)
+		b = append(b, f.Value...)
 		b = append(b, "\r\n"...)
 	}
 	switch {

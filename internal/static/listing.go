@@ -13,6 +13,7 @@ import (
 
 	"webserv/internal/config"
 	"webserv/internal/http1"
+	"webserv/internal/response"
 )
 
 // A listing is written while the directory is read, so that its memory
@@ -43,7 +44,7 @@ const (
 // Nothing is written when it returns an error. Once part of a big page
 // has gone out, a failure to read the directory can only cut the response
 // short: the result is then errListingCut.
-func serveListing(w *http1.ResponseWriter, loc *config.Location, dir, urlPath string) error {
+func serveListing(w response.Writer, loc *config.Location, dir, urlPath string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return FileError(err)
@@ -178,7 +179,7 @@ func entryInfo(dir, name string) fs.FileInfo {
 
 // listingPage buffers the page and sends it in pieces of listingFlush.
 type listingPage struct {
-	w    *http1.ResponseWriter
+	w    response.Writer
 	buf  []byte
 	sent bool  // a piece went out: the head is committed, chunked
 	err  error // the first write error: the rest of the page is skipped

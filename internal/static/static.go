@@ -14,6 +14,7 @@ import (
 
 	"webserv/internal/config"
 	"webserv/internal/http1"
+	"webserv/internal/response"
 	"webserv/internal/route"
 )
 
@@ -40,7 +41,7 @@ var mediumBufs = sync.Pool{New: func() any { b := make([]byte, mediumFile); retu
 //
 // For a 200, the request's preconditions (RFC 9110 §13) and Range (§14) are
 // honoured; an error page (status != 200) is sent whole, as nginx does.
-func Serve(w *http1.ResponseWriter, req *http1.Request, loc *config.Location, urlPath string, status int) error {
+func Serve(w response.Writer, req *http1.Request, loc *config.Location, urlPath string, status int) error {
 	if e := cached(loc, urlPath); e != nil {
 		return send(w, req, &e.meta, e.body, nil, status)
 	}
@@ -123,7 +124,7 @@ func Serve(w *http1.ResponseWriter, req *http1.Request, loc *config.Location, ur
 // false, and nothing was written, when the file is no longer one to serve
 // (gone, not regular, out of the root): the caller resolves the
 // directory afresh.
-func serveIndex(w *http1.ResponseWriter, req *http1.Request, loc *config.Location, urlPath string, ie *indexEntry) (served bool, err error) {
+func serveIndex(w response.Writer, req *http1.Request, loc *config.Location, urlPath string, ie *indexEntry) (served bool, err error) {
 	if e := cachedIndexFile(loc, urlPath, ie.fileZ); e != nil {
 		return true, send(w, req, &e.meta, e.body, nil, 200)
 	}
@@ -190,7 +191,7 @@ func FileError(err error) error {
 
 // serveFile sends the regular file f, and closes it. A small file goes
 // into the small-file cache (cache.go) under urlPath as cache says.
-func serveFile(w *http1.ResponseWriter, req *http1.Request, loc *config.Location, urlPath string, f *file, status int, cache cacheKind) error {
+func serveFile(w response.Writer, req *http1.Request, loc *config.Location, urlPath string, f *file, status int, cache cacheKind) error {
 	defer f.close()
 	m := meta{size: f.id.size, mod: f.modTime(), ctype: ContentType(string(f.ext()), loc.Types, loc.DefaultType)}
 	// A strong validator from modification time and size, as nginx builds
@@ -216,7 +217,7 @@ func serveFile(w *http1.ResponseWriter, req *http1.Request, loc *config.Location
 // pread before the head is committed (so that a read error can still
 // become an error page) and sent with it in one writev, a larger one with
 // sendfile after the head.
-func send(w *http1.ResponseWriter, req *http1.Request, m *meta, body []byte, f *file, status int) error {
+func send(w response.Writer, req *http1.Request, m *meta, body []byte, f *file, status int) error {
 	size := m.size
 	h := w.Header()
 	h.Set("Last-Modified", m.lastMod)

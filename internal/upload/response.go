@@ -7,11 +7,12 @@ import (
 	"strings"
 
 	"webserv/internal/http1"
+	"webserv/internal/response"
 )
 
 // writeSummary answers status with a body listing files: JSON when the
 // request's Accept prefers application/json over text/html, else HTML.
-func writeSummary(w *http1.ResponseWriter, req *http1.Request, status int, files []stored) {
+func writeSummary(w response.Writer, req *http1.Request, status int, files []stored) {
 	var body []byte
 	if prefersJSON(string(req.Get("Accept"))) {
 		body, _ = json.Marshal(struct {

@@ -14,6 +14,7 @@ import (
 
 	"webserv/internal/config"
 	"webserv/internal/http1"
+	"webserv/internal/response"
 	"webserv/internal/route"
 )
 
@@ -66,7 +67,7 @@ func (e *Env) maxPartHeader() int64 {
 // Everything that can refuse the request (the store, the Content-Type) is
 // decided before the first Read of body, which is what sends "100
 // Continue" to a client that asked for it.
-func Post(w *http1.ResponseWriter, req *http1.Request, body io.Reader, loc *config.Location, urlPath string, env *Env) (err error) {
+func Post(w response.Writer, req *http1.Request, body io.Reader, loc *config.Location, urlPath string, env *Env) (err error) {
 	defer func() { err = inDir(err, loc.UploadStore) }()
 	if loc.UploadStore == "" {
 		return errors.New("upload: POST to a location without upload_store")
@@ -159,7 +160,7 @@ func (s *store) save(src io.Reader, name string) (stored, error) {
 //   - 409 when the parent directory does not exist (or is not a directory,
 //     or lies outside the store through a symlink), or the target is a
 //     directory.
-func Put(w *http1.ResponseWriter, req *http1.Request, body io.Reader, loc *config.Location, urlPath string, env *Env) (err error) {
+func Put(w response.Writer, req *http1.Request, body io.Reader, loc *config.Location, urlPath string, env *Env) (err error) {
 	defer func() { err = inDir(err, loc.UploadStore) }()
 	if loc.UploadStore == "" {
 		return errors.New("upload: PUT to a location without upload_store")
@@ -240,7 +241,7 @@ func Put(w *http1.ResponseWriter, req *http1.Request, body io.Reader, loc *confi
 // symlink, or when a path ending in "/" names a file; 409 for a directory,
 // the base itself included; 403 for anything else (devices, FIFOs,
 // sockets).
-func Delete(w *http1.ResponseWriter, req *http1.Request, loc *config.Location, urlPath string) (err error) {
+func Delete(w response.Writer, req *http1.Request, loc *config.Location, urlPath string) (err error) {
 	var base, rel string
 	defer func() { err = inDir(err, base) }()
 	if loc.UploadStore != "" {
