@@ -3,10 +3,8 @@ package server
 import (
 	"runtime"
 	"syscall"
-	"time"
 
 	"webserv/internal/config"
-	"webserv/internal/http1"
 )
 
 // The bound on CGI programs running at once (cgi_max_processes). Without
@@ -27,19 +25,7 @@ const (
 	// the exec status pipe. The default takes at most the descriptor
 	// limit over this, leaving the rest to connections and files.
 	cgiFDsPerProcess = 8
-	// cgiQueueWait is the longest a request waits for a slot before its
-	// 503 (cgi_timeout, when shorter, bounds it too: a client would not
-	// wait longer for the program itself). A few seconds ride out a burst
-	// of short programs without holding clients on a server that stays
-	// full.
-	cgiQueueWait = 3 * time.Second
-	// cgiRetryAfter is the Retry-After of that 503, in seconds (RFC 9110
-	// §10.2.3): the same few seconds.
-	cgiRetryAfter = "3"
 )
-
-// errCGIBusy answers a request that found no CGI slot in time.
-var errCGIBusy = &http1.StatusError{Status: 503, Msg: "cgi: cgi_max_processes programs running, none ended within the queue wait"}
 
 // cgiMaxProcesses is cfg's cgi_max_processes, or the default for this
 // machine (defaultCGIProcesses).
@@ -68,39 +54,3 @@ func defaultCGIProcesses(cpus int, fds uint64) int {
 	return n
 }
 
-// acquireCGI takes a CGI slot for a program of loc, waiting up to
-// cgiQueueWait (or loc's cgi_timeout, if shorter). It returns the
-// function that gives the slot back, or errCGIBusy.
-func (h *handler) acquireCGI(loc *config.Location) (release func(), err error) {
-	slots := h.st.cgiSlots
-	release = func() { <-slots }
-	select {
-	case slots <- struct{}{}:
-		return release, nil
-	default:
-	}
-	wait := cgiQueueWait
-	if loc.CGITimeout > 0 {
-		wait = min(wait, loc.CGITimeout)
-	}
-	stats := &h.c.srv.stats
-	stats.cgiWaiting.Add(1)
-	defer stats.cgiWaiting.Add(-1)
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case slots <- struct{}{}:
-		return release, nil
-	case <-t.C:
-	case <-h.c.srv.done: // shutting down: no new programs
-	}
-	stats.cgiRejected.Add(1)
-	return nil, errCGIBusy // logged at error with the other 5xx (logFailure)
-}
-
-// retryAfterCGI marks a 503 for want of a slot with Retry-After.
-func retryAfterCGI(w *http1.ResponseWriter, err error) {
-	if err == errCGIBusy {
-		w.Header().Set("Retry-After", cgiRetryAfter)
-	}
-}

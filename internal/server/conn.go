@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"webserv/internal/config"
+	"webserv/internal/dispatch"
 	"webserv/internal/http1"
 )
 
@@ -57,7 +57,7 @@ type conn struct {
 	linger    bool        // close with a lingering close (unread request bytes)
 	idle      *idleWaiter // nil when the conn has no file descriptor (TLS)
 	*reqState             // nil while parked or closed
-	body      body
+	body      http1.Body
 
 	// The client (the peer, or a PROXY header's source) and the local
 	// address, as "host:port"; made on first use (remote, local), as most
@@ -69,10 +69,9 @@ type conn struct {
 	sem chan struct{} // the max_connections slot set this connection holds one of
 	tls bool          // TLS is established (rwc is a *tls.Conn)
 
-	// Variables (vars.go): the current request's expansion context and a
-	// scratch buffer for expansions, kept across requests.
-	vars   reqVars
-	varBuf []byte
+	// logBuf is the access log's scratch buffer ($request_filename),
+	// kept across requests.
+	logBuf []byte
 }
 
 // reqState is what a connection needs only while it serves requests: the
@@ -85,7 +84,8 @@ type reqState struct {
 	req    http1.Request
 	w      http1.ResponseWriter
 	head   []byte // copy of the request head while a body is read (see readRequest)
-	hdrBuf []byte // add_header values expanded for the current response (vars.go)
+	// x is the request as dispatch sees it, with its scratch buffers.
+	x dispatch.Exchange
 }
 
 var reqStates = sync.Pool{New: func() any { return new(reqState) }}
@@ -105,12 +105,11 @@ func (c *conn) giveReqState() {
 		return
 	}
 	c.reqState = nil
-	c.vars = reqVars{} // it points into the request
+	rs.x.Reset() // it points into the request
 	rs.w.Reset(nil, 1, false, false)
 	rs.parser.Reset()
 	rs.req.Reset()
 	rs.head = rs.head[:0]
-	rs.hdrBuf = rs.hdrBuf[:0]
 	reqStates.Put(rs)
 }
 
@@ -126,20 +125,71 @@ func newConn(s *Server, addr string, rwc net.Conn) *conn {
 	return c
 }
 
-// remote returns the client's address as "host:port".
-func (c *conn) remote() string {
+// Remote returns the client's address as "host:port".
+func (c *conn) Remote() string {
 	if c.remoteAddr == "" {
 		c.remoteAddr = c.rwc.RemoteAddr().String()
 	}
 	return c.remoteAddr
 }
 
-// local returns the address the connection was accepted on.
-func (c *conn) local() string {
+// Local returns the address the connection was accepted on.
+func (c *conn) Local() string {
 	if c.localAddr == "" {
 		c.localAddr = c.rwc.LocalAddr().String()
 	}
 	return c.localAddr
+}
+
+// TLS reports whether TLS is established on the connection.
+func (c *conn) TLS() bool { return c.tls }
+
+// ClientGone blocks until the client closes the connection (true), sends
+// more bytes, or stop is closed (false); cgi.Serve runs it (dispatch.Peer) while a program
+// works, after the request body has been read. It peeks at the socket
+// (recv MSG_PEEK) instead of reading: a pipelined request stays unread,
+// and the read buffer, which the current request's head may alias, is
+// not touched. Like nginx (proxy_ignore_client_abort off), it takes a
+// half-close for a close.
+func (c *conn) ClientGone(stop <-chan struct{}) bool {
+	nc := c.rwc
+	if tc, ok := nc.(interface{ NetConn() net.Conn }); ok {
+		nc = tc.NetConn() // TLS: look at the TCP connection beneath
+	}
+	sc, ok := nc.(syscall.Conn)
+	if !ok || c.br != nil && c.br.Buffered() > 0 {
+		return false
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	// The head and body deadlines no longer apply; stop ends the wait by
+	// setting one in the past. The connection loop sets its own deadline
+	// before its next read.
+	nc.SetReadDeadline(time.Time{})
+	done, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		select {
+		case <-stop:
+			nc.SetReadDeadline(time.Unix(1, 0))
+		case <-done:
+		}
+	}()
+	gone := false
+	var b [1]byte
+	rc.Read(func(fd uintptr) bool {
+		n, err := peek(fd, b[:])
+		if err == syscall.EAGAIN {
+			return false // wait until readable (or the deadline)
+		}
+		gone = n == 0 && err == nil || err == syscall.ECONNRESET
+		return true
+	})
+	close(done)
+	<-stopped // no deadline may be set after this returns
+	return gone
 }
 
 // dropReader gives the read buffer back while the connection is idle.
@@ -271,7 +321,7 @@ func (c *conn) run(first bool) {
 		// serveRequest) must not take the server down either.
 		if v := recover(); v != nil {
 			parked = false
-			c.srv.Log.Error("panic serving connection", "remote", c.remote(), "panic", v, "stack", string(debug.Stack()))
+			c.srv.Log.Error("panic serving connection", "remote", c.Remote(), "panic", v, "stack", string(debug.Stack()))
 		}
 	}()
 	if first && !c.prepare() { // PROXY header, TLS handshake (proxy.go)
@@ -442,14 +492,14 @@ func isTimeout(err error) bool {
 // framing is lost, so the connection closes after it (SPEC §3).
 func (c *conn) sendParseError(st *state, se *http1.StatusError) {
 	status := se.Status
-	if lvl, ok := failureLevel(c.srv.Log, status); ok { // handler.go
-		c.srv.Log.Log(context.Background(), lvl, "request rejected", "status", status, "cause", se.Msg, "remote", c.remote())
+	if lvl, ok := dispatch.FailureLevel(c.srv.Log, status); ok {
+		c.srv.Log.Log(context.Background(), lvl, "request rejected", "status", status, "cause", se.Msg, "remote", c.Remote())
 	}
 	c.w.Reset(c.rwc, 1, false, false)
 	def := st.table.Server(c.addr, nil)
 	c.w.SendTimeout = def.SendTimeout
 	c.w.ServerTokens = def.ServerTokens
-	writeBuiltinError(&c.w, status, def.Default)
+	dispatch.WriteBuiltinError(&c.w, status)
 	c.logRequest(st, def, time.Time{}, false)
 	// The rest of what the client sent is unread; a client that timed
 	// out (408) is not worth waiting for.
@@ -468,25 +518,25 @@ func (c *conn) serveRequest(st *state, count int) (keep bool) {
 	c.w.Reset(c.rwc, req.Minor, string(req.Method) == "HEAD", req.KeepAlive)
 	c.w.SendTimeout = srv.SendTimeout
 	c.w.ServerTokens = srv.ServerTokens
-	c.body.reset(c, srv.Default)
+	c.body.Reset(c.br, c.rwc, &c.w, req, srv.Default.MaxBodySize, srv.Default.BodyTimeout)
 	// An unread body is discarded or the close announced (BeforeHead).
 	c.w.BeforeHead = &c.body
 	defer c.logRequest(st, srv, requestStart(st, srv), true) // status.go; runs after the recover below
 
 	defer func() {
 		if v := recover(); v != nil {
-			c.srv.Log.Error("panic serving request", "remote", c.remote(), "target", string(req.Target), "panic", v, "stack", string(debug.Stack()))
+			c.srv.Log.Error("panic serving request", "remote", c.Remote(), "target", string(req.Target), "panic", v, "stack", string(debug.Stack()))
 			if !c.w.HeadSent() {
 				c.w.Reset(c.rwc, req.Minor, false, false)
-				writeBuiltinError(&c.w, 500, srv.Default)
+				dispatch.WriteBuiltinError(&c.w, 500)
 			}
 			keep = false
 		}
 	}()
 
-	h := handler{c: c, st: st, srv: srv, req: req, w: &c.w}
-	h.serve()
-	if h.abort {
+	x := &c.x
+	x.Req, x.W, x.Body, x.Peer = req, &c.w, &c.body, c
+	if st.dispatch.Serve(x, srv) {
 		// The response was cut short after bytes went out (a CGI program
 		// that failed mid-body, a client gone): finishing it would frame a
 		// truncated body as complete, so the connection just closes.
@@ -499,225 +549,29 @@ func (c *conn) serveRequest(st *state, count int) (keep bool) {
 		// The client may still be sending a body we did not read (413,
 		// 405 on a POST, an error): close gently so it can read the
 		// answer (see lingerClose).
-		c.linger = !c.body.finished.Load()
+		c.linger = !c.body.Finished()
 		return false
 	}
-	if !c.body.drain() {
+	if !c.body.Drain() {
 		c.linger = true
 		return false
 	}
 	return true
 }
 
-// Lingering close (RFC 9112 §9.6): closing a socket whose receive buffer
-// holds unread bytes makes the kernel send a reset, and a reset can
-// destroy the response the client has not read yet — a browser uploading
-// a file over client_max_body_size would see "connection reset" instead
-// of the 413 page. So after such a response the server closes only its
-// writing side and reads and discards what the client still sends, for a
-// bounded time, before closing (nginx's lingering_close).
-const (
-	lingerTotal = 5 * time.Second // at most this long in all (nginx lingering_time: 30s)
-	lingerGap   = 2 * time.Second // per read (nginx lingering_timeout: 5s)
-)
 
-// lingerClose half-closes the connection and discards input until the
-// client closes its side or the time runs out. The connection counts as
-// idle meanwhile, so shutdown may cut it short.
+// testHookServe, when set by a test, runs at the start of every request
+// (dispatch.Dispatcher.OnRequest). It is atomic so that installing it
+// never races with connections.
+var testHookServe atomic.Pointer[func(*http1.Request)]
+
+// lingerClose closes the connection gently after a response that left
+// request bytes unread (http1.Linger). The connection counts as idle
+// meanwhile, so shutdown may cut it short.
 func (c *conn) lingerClose() {
-	type closeWriter interface{ CloseWrite() error }
-	cw, ok := c.rwc.(closeWriter)
-	if !ok || cw.CloseWrite() != nil {
+	if !http1.CloseWrite(c.rwc) {
 		return
 	}
 	c.goIdle(true)
-	var buf [4096]byte
-	end := time.Now().Add(lingerTotal)
-	for time.Now().Before(end) {
-		d := time.Now().Add(lingerGap)
-		if d.After(end) {
-			d = end
-		}
-		c.rwc.SetReadDeadline(d)
-		if _, err := c.rwc.Read(buf[:]); err != nil {
-			return
-		}
-	}
-}
-
-// body is the request body reader handed to handlers: Content-Length or
-// chunked framing, client_body_timeout per read, client_max_body_size, and
-// "100 Continue" sent on the first read only (so a request refused before
-// its body is read gets its final status at once, RFC 9110 §10.1.1).
-type body struct {
-	c        *conn
-	remain   int64 // Content-Length mode: bytes left
-	chunked  bool
-	cr       http1.ChunkedReader
-	limit    int64 // 0: unlimited
-	read     int64
-	timeout  time.Duration
-	expect   bool // 100-continue still to send
-	started  bool
-	err      error
-	until    time.Time   // when set, no read waits past it (draining)
-	finished atomic.Bool // read to its end; atomic for BeforeHead while shared
-	// inHand: what is left of a Content-Length body is all in the read
-	// buffer, so discarding it cannot wait for the client. Kept by the
-	// reader (atomic: BeforeHead looks while a CGI program's copy reads).
-	inHand atomic.Bool
-	shared bool // a CGI program's stdin copy may be reading it (runCGI)
-}
-
-func (b *body) reset(c *conn, loc *config.Location) {
-	*b = body{c: c, limit: loc.MaxBodySize, timeout: loc.BodyTimeout}
-	req := &c.req
-	switch {
-	case req.Chunked:
-		b.chunked = true
-		b.cr.Reset(c.br)
-	case req.ContentLength > 0:
-		b.remain = req.ContentLength
-		b.inHand.Store(int64(c.br.Buffered()) >= b.remain)
-	default:
-		b.finished.Store(true)
-	}
-	b.expect = req.ExpectContinue && !b.finished.Load()
-}
-
-// setLocation applies the selected location's limits before any byte is read.
-func (b *body) setLocation(loc *config.Location) {
-	b.limit = loc.MaxBodySize
-	b.timeout = loc.BodyTimeout
-}
-
-// ErrBodyTooLarge is returned by body reads past client_max_body_size.
-var errBodyTooLarge = &http1.StatusError{Status: 413, Msg: "request body larger than client_max_body_size"}
-
-func (b *body) Read(p []byte) (int, error) {
-	if b.err != nil {
-		return 0, b.err
-	}
-	if b.finished.Load() {
-		return 0, io.EOF
-	}
-	if b.expect {
-		b.expect = false
-		if err := b.c.w.WriteContinue(); err != nil {
-			b.err = err
-			return 0, err
-		}
-	}
-	b.started = true
-	d := deadline(b.timeout)
-	if !b.until.IsZero() && (d.IsZero() || b.until.Before(d)) {
-		d = b.until
-	}
-	b.c.rwc.SetReadDeadline(d)
-	var n int
-	var err error
-	if b.chunked {
-		n, err = b.cr.Read(p)
-		if err == io.EOF {
-			b.finished.Store(true)
-		}
-	} else {
-		if int64(len(p)) > b.remain {
-			p = p[:b.remain]
-		}
-		n, err = b.c.br.Read(p)
-		b.remain -= int64(n)
-		b.inHand.Store(err == nil && int64(b.c.br.Buffered()) >= b.remain)
-		if b.remain == 0 {
-			b.finished.Store(true)
-			if err == nil {
-				err = io.EOF
-			}
-		} else if err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-	}
-	b.read += int64(n)
-	if b.limit > 0 && b.read > b.limit {
-		b.err = errBodyTooLarge
-		return 0, b.err
-	}
-	if err != nil && err != io.EOF {
-		if isTimeout(err) {
-			err = &http1.StatusError{Status: 408, Msg: "request body timed out"}
-		}
-		b.err = err
-	}
-	return n, err
-}
-
-// Discarding an unread body (RFC 9112 §9.3: a persistent connection
-// must read the whole message before the next). A handler may answer
-// without reading the request body (a GET with one, a 405, a 409, an
-// error half-way through an upload), and the connection can only carry
-// another request once the rest of it is read and dropped. Like nginx
-// (which discards a body bounded by lingering_time), the server reads and
-// discards it, bounded in size and time: just before the response head is
-// written (BeforeHead), so that when the body is larger than drainLimit,
-// or does not arrive within drainTime, the head says "Connection: close"
-// — a client told nothing would send its next request on a connection the
-// server then closes, and see it fail (Go's client, curl). Go's net/http
-// decides the same way before its head, with a 256 KiB bound.
-const (
-	// drainLimit is how much of an unread body the server reads and
-	// discards to keep a connection alive; past it, closing is cheaper.
-	// 1 MiB takes a millisecond over loopback and a few seconds on a slow
-	// uplink (then drainTime cuts it short).
-	drainLimit = 1 << 20
-	// drainTime bounds the discarding, all reads together: the response
-	// waits for it.
-	drainTime = 2 * time.Second
-)
-
-// BeforeHead settles the unread rest of the body just before the head of
-// a persistent response goes out: it discards it, or, when it cannot
-// (too large, too slow, broken framing, a client still waiting for 100
-// Continue), makes the head announce the close.
-func (b *body) BeforeHead(w *http1.ResponseWriter) {
-	if b.finished.Load() {
-		return
-	}
-	if b.shared {
-		// A CGI program's stdin copy may be reading the body right now:
-		// it cannot be drained here, only after cgi.Serve returns
-		// (serveRequest), and by then the head has promised a
-		// persistent connection. That promise holds only if the rest is
-		// already in the read buffer: a rest still to come may never
-		// come within drainTime (a client that stalls, or that stopped
-		// sending on seeing the response), and the connection would
-		// close unannounced.
-		if !b.inHand.Load() {
-			w.KeepAlive = false
-		}
-		return
-	}
-	if !b.drain() {
-		w.KeepAlive = false
-	}
-}
-
-// drain discards what the handler left of the body, up to drainLimit bytes
-// and drainTime, and reports whether the connection is still usable for
-// another request.
-func (b *body) drain() bool {
-	if b.finished.Load() {
-		return true
-	}
-	if b.err != nil || b.expect {
-		// A failed body, or a client still waiting for 100 Continue that
-		// was never sent: the framing cannot be trusted.
-		return false
-	}
-	if !b.chunked && b.remain > drainLimit {
-		return false
-	}
-	b.limit = 0
-	b.until = time.Now().Add(drainTime)
-	n, err := io.Copy(io.Discard, io.LimitReader(b, drainLimit+1))
-	return err == nil && n <= drainLimit && b.finished.Load()
+	http1.Linger(c.rwc)
 }

@@ -80,5 +80,5 @@ func ParkedOn(s *Server) int {
 	return n
 }
 
-// DrainTime bounds discarding an unread request body (conn.go).
-const DrainTime = drainTime
+// DrainTime bounds discarding an unread request body (http1.Body).
+const DrainTime = http1.DrainTime

@@ -34,7 +34,7 @@ func (c *conn) prepare() bool {
 		h, err := proxyproto.Read(c.rwc)
 		if err != nil {
 			c.srv.stats.proxyErrors.Add(1)
-			c.srv.Log.Debug("PROXY protocol header rejected", "remote", c.remote(), "addr", c.addr, "err", err)
+			c.srv.Log.Debug("PROXY protocol header rejected", "remote", c.Remote(), "addr", c.addr, "err", err)
 			return false
 		}
 		if !h.Local {
@@ -48,7 +48,7 @@ func (c *conn) prepare() bool {
 		tc.SetDeadline(deadline(def.ClientHeaderTimeout))
 		if err := tc.Handshake(); err != nil {
 			c.srv.stats.tlsErrors.Add(1)
-			c.srv.Log.Debug("TLS handshake failed", "remote", c.remote(), "addr", c.addr, "err", err)
+			c.srv.Log.Debug("TLS handshake failed", "remote", c.Remote(), "addr", c.addr, "err", err)
 			return false
 		}
 		tc.SetDeadline(time.Time{})

@@ -11,6 +11,7 @@ import (
 
 	"webserv/internal/accesslog"
 	"webserv/internal/config"
+	"webserv/internal/dispatch"
 	"webserv/internal/route"
 	"webserv/internal/static"
 )
@@ -41,6 +42,9 @@ type state struct {
 	// (cgi_max_processes, cgi.go). It belongs to this server: two servers
 	// in one process bound their programs separately.
 	cgiSlots chan struct{}
+
+	// dispatch applies this configuration's rules to requests.
+	dispatch *dispatch.Dispatcher
 }
 
 // listenFlags are the listen parameters of one address: the union over
@@ -92,11 +96,25 @@ func newState(cfg *config.Config, old *state) *state {
 	return st
 }
 
+// dispatcher makes the dispatch layer of st, which serves under s.
+func (s *Server) dispatcher(st *state) *dispatch.Dispatcher {
+	return &dispatch.Dispatcher{
+		Log:        s.Log,
+		Uploads:    &s.uploads,
+		CGISlots:   st.cgiSlots,
+		Done:       s.done,
+		Counters:   &s.stats.dispatch,
+		StatusPage: func(b []byte) []byte { return s.appendStatus(st, b) },
+		OnRequest:  &testHookServe,
+	}
+}
+
 // buildState makes the complete state for cfg: certificates are read from
 // disk (a reload picks up renewed ones) and access logs opened, reusing
 // old's writers for paths that stay. On error nothing is left open.
 func (s *Server) buildState(cfg *config.Config, old *state) (*state, error) {
 	st := newState(cfg, old)
+	st.dispatch = s.dispatcher(st)
 	certs, err := loadCertificates(cfg)
 	if err != nil {
 		return nil, err

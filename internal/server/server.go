@@ -63,7 +63,9 @@ func New(cfg *config.Config, log *slog.Logger) *Server {
 	}
 	// Until Listen loads certificates and opens logs, the state has the
 	// routing table only.
-	s.state.Store(newState(cfg, nil))
+	st := newState(cfg, nil)
+	st.dispatch = s.dispatcher(st)
+	s.state.Store(st)
 	return s
 }
 

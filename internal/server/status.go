@@ -7,6 +7,7 @@ import (
 
 	"webserv/internal/accesslog"
 	"webserv/internal/config"
+	"webserv/internal/dispatch"
 	"webserv/internal/route"
 )
 
@@ -21,9 +22,7 @@ type stats struct {
 	sentBytes      atomic.Int64 // response bytes written, heads included
 	reloads        atomic.Int64
 	reloadFailures atomic.Int64
-	cgiRunning     atomic.Int64
-	cgiWaiting     atomic.Int64 // requests waiting for a CGI slot (cgi_max_processes)
-	cgiRejected    atomic.Int64 // requests refused a CGI slot: 503
+	dispatch       dispatch.Counters // CGI programs running, waiting and refused
 	closedLogDrops atomic.Int64 // access log drops of writers already closed
 	tlsErrors      atomic.Int64 // failed TLS handshakes
 	proxyErrors    atomic.Int64 // connections closed for a bad PROXY header
@@ -57,7 +56,12 @@ func (c *conn) logRequest(st *state, srv *config.Server, start time.Time, parsed
 	c.srv.stats.requests[class].Add(1)
 	c.srv.stats.sentBytes.Add(c.w.BytesSent())
 	l, ok := st.logs[srv]
-	if !ok || parsed && c.vars.loc != nil && c.vars.loc.AccessLogOff {
+	var loc *config.Location
+	var uri string
+	if parsed {
+		loc, uri = c.x.Served()
+	}
+	if !ok || loc != nil && loc.AccessLogOff {
 		return
 	}
 	if status == 0 {
@@ -66,10 +70,10 @@ func (c *conn) logRequest(st *state, srv *config.Server, start time.Time, parsed
 	now := time.Now()
 	e := accesslog.Entry{
 		Time:       now,
-		RemoteAddr: c.remote(),
+		RemoteAddr: c.Remote(),
 		Status:     status,
 		BodyBytes:  c.w.BodyBytesSent(),
-		ServerName: serverName(srv),
+		ServerName: dispatch.ServerName(srv),
 	}
 	if parsed {
 		req := &c.req
@@ -78,45 +82,35 @@ func (c *conn) logRequest(st *state, srv *config.Server, start time.Time, parsed
 		e.Referer, e.UserAgent = req.Get("Referer"), req.Get("User-Agent")
 		if l.tmpl != nil {
 			e.Path, e.Query, e.Host, e.Header = req.Path, req.Query, route.StripPort(req.Host), req
-			// serve set c.vars for this request: the location that
-			// answered and its URI.
-			if v := &c.vars; v.loc != nil {
-				e.URI, e.DocumentRoot = v.path, documentRoot(v.loc)
-				if l.tmpl.NeedsFilename() && v.path != "" {
-					c.varBuf = route.AppendFilePath(c.varBuf[:0], v.loc, v.path)
-					e.Filename = c.varBuf
+			// The location that answered and its URI.
+			if loc != nil {
+				e.URI, e.DocumentRoot = uri, dispatch.DocumentRoot(loc)
+				if l.tmpl.NeedsFilename() && uri != "" {
+					c.logBuf = route.AppendFilePath(c.logBuf[:0], loc, uri)
+					e.Filename = c.logBuf
 				}
 			}
 		}
 	}
 	if l.tmpl != nil {
-		e.BytesSent, e.LocalAddr, e.TLS = c.w.BytesSent(), c.local(), c.tls
+		e.BytesSent, e.LocalAddr, e.TLS = c.w.BytesSent(), c.Local(), c.tls
 		l.w.LogTemplate(l.tmpl, &e)
 		return
 	}
 	l.w.Log(l.format, &e)
 }
 
-// serverName is nginx's $server_name: the server's first name.
-func serverName(srv *config.Server) string {
-	if len(srv.Names) > 0 {
-		return srv.Names[0]
-	}
-	return ""
-}
-
-// serveStatus answers a `status;` location: the counters in the Prometheus
-// text exposition format (version 0.0.4), like nginx's stub_status.
-func (h *handler) serveStatus() {
-	s := h.c.srv
+// appendStatus appends the status page (a `status;` location, see
+// dispatch) to b: the counters in the Prometheus text exposition format
+// (version 0.0.4), like nginx's stub_status.
+func (s *Server) appendStatus(st *state, b []byte) []byte {
 	open, waiting := s.connCounts()
 	var drops int64
-	for _, w := range h.st.writers {
+	for _, w := range st.writers {
 		drops += w.Dropped()
 	}
 	drops += s.stats.closedLogDrops.Load()
 
-	b := make([]byte, 0, 2048)
 	metric := func(name, typ, help string, v int64) {
 		b = append(b, "# HELP "+name+" "+help+"\n# TYPE "+name+" "+typ+"\n"+name+" "...)
 		b = strconv.AppendInt(b, v, 10)
@@ -138,17 +132,13 @@ func (h *handler) serveStatus() {
 	metric("webserv_reloads_total", "counter", "Configuration reloads that took effect.", s.stats.reloads.Load())
 	metric("webserv_reload_failures_total", "counter", "Configuration reloads refused (the old configuration kept serving).", s.stats.reloadFailures.Load())
 	metric("webserv_access_log_dropped_total", "counter", "Access log lines dropped because the disk did not keep up.", drops)
-	metric("webserv_cgi_running", "gauge", "CGI programs running now.", s.stats.cgiRunning.Load())
-	metric("webserv_cgi_waiting", "gauge", "Requests waiting for a CGI slot (cgi_max_processes).", s.stats.cgiWaiting.Load())
-	metric("webserv_cgi_rejected_total", "counter", "Requests answered 503 for want of a CGI slot.", s.stats.cgiRejected.Load())
+	metric("webserv_cgi_running", "gauge", "CGI programs running now.", s.stats.dispatch.CGIRunning.Load())
+	metric("webserv_cgi_waiting", "gauge", "Requests waiting for a CGI slot (cgi_max_processes).", s.stats.dispatch.CGIWaiting.Load())
+	metric("webserv_cgi_rejected_total", "counter", "Requests answered 503 for want of a CGI slot.", s.stats.dispatch.CGIRejected.Load())
 	metric("webserv_tls_handshake_errors_total", "counter", "TLS handshakes that failed.", s.stats.tlsErrors.Load())
 	metric("webserv_proxy_protocol_errors_total", "counter", "Connections closed for a missing or invalid PROXY protocol header.", s.stats.proxyErrors.Load())
 
-	h.w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-	h.w.Header().Set("Cache-Control", "no-store")
-	h.w.SetContentLength(int64(len(b)))
-	h.w.WriteHeader(200)
-	h.w.Write(b)
+	return b
 }
 
 // connCounts returns the open connections and how many of them wait for a

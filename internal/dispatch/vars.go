@@ -1,4 +1,4 @@
-package server
+package dispatch
 
 import (
 	"net"
@@ -19,7 +19,7 @@ import (
 // allocates nothing; dispatch refills it for every request and internal
 // redirect.
 type reqVars struct {
-	c    *conn
+	peer Peer
 	srv  *config.Server
 	req  *http1.Request
 	loc  *config.Location
@@ -67,7 +67,7 @@ func (v *reqVars) AppendVar(dst []byte, x config.Var) []byte {
 			h = h[:n-1]
 		}
 		if len(h) == 0 {
-			return append(dst, serverName(v.srv)...)
+			return append(dst, ServerName(v.srv)...)
 		}
 		start := len(dst)
 		dst = append(dst, h...)
@@ -80,23 +80,23 @@ func (v *reqVars) AppendVar(dst []byte, x config.Var) []byte {
 	case config.VarHostname:
 		return append(dst, hostname()...)
 	case config.VarServerName:
-		return append(dst, serverName(v.srv)...)
+		return append(dst, ServerName(v.srv)...)
 	case config.VarServerPort:
-		return append(dst, port(v.c.local())...)
+		return append(dst, port(v.peer.Local())...)
 	case config.VarScheme:
-		if v.c.tls {
+		if v.peer.TLS() {
 			return append(dst, "https"...)
 		}
 		return append(dst, "http"...)
 	case config.VarHTTPS:
-		if v.c.tls {
+		if v.peer.TLS() {
 			return append(dst, "on"...)
 		}
 		return dst
 	case config.VarRemoteAddr:
-		return append(dst, host(v.c.remote())...)
+		return append(dst, host(v.peer.Remote())...)
 	case config.VarRemotePort:
-		return append(dst, port(v.c.remote())...)
+		return append(dst, port(v.peer.Remote())...)
 	case config.VarRequestMethod:
 		return append(dst, req.Method...)
 	case config.VarHTTP:
@@ -104,7 +104,7 @@ func (v *reqVars) AppendVar(dst []byte, x config.Var) []byte {
 	case config.VarCookie:
 		return append(dst, cookieValue(req, x.Name)...)
 	case config.VarDocumentRoot:
-		return append(dst, documentRoot(v.loc)...)
+		return append(dst, DocumentRoot(v.loc)...)
 	case config.VarRequestFilename:
 		return route.AppendFilePath(dst, v.loc, v.path)
 	case config.VarContentType:
@@ -124,9 +124,9 @@ func (v *reqVars) AppendVar(dst []byte, x config.Var) []byte {
 	return dst
 }
 
-// documentRoot is $document_root: the location's root, or its alias
+// DocumentRoot is $document_root: the location's root, or its alias
 // once expanded (nginx gives the alias).
-func documentRoot(loc *config.Location) string {
+func DocumentRoot(loc *config.Location) string {
 	if loc.Alias != "" && loc.AliasTmpl == nil {
 		return loc.Alias
 	}
@@ -235,13 +235,13 @@ func (h *handler) expand(t *config.Template) string {
 // expandBytes expands t into the connection's scratch buffer; the result
 // is valid until the next expansion.
 func (h *handler) expandBytes(t *config.Template) []byte {
-	h.c.varBuf = t.Expand(h.c.varBuf[:0], &h.c.vars)
-	return h.c.varBuf
+	h.x.varBuf = t.Expand(h.x.varBuf[:0], &h.x.vars)
+	return h.x.varBuf
 }
 
 func (h *handler) trimVarBuf() {
-	if cap(h.c.varBuf) > maxVarBuf {
-		h.c.varBuf = nil
+	if cap(h.x.varBuf) > maxVarBuf {
+		h.x.varBuf = nil
 	}
 }
 
@@ -256,10 +256,10 @@ func (h *handler) trimVarBuf() {
 // conversion per add_header with a variable was 1 allocation per request
 // (TestTryFilesKeepAliveAllocs, "/h/1k.html": 1 -> 0).
 func (h *handler) expandHeader(t *config.Template) string {
-	rs := h.c.reqState
-	start := len(rs.hdrBuf)
-	rs.hdrBuf = t.Expand(rs.hdrBuf, &h.c.vars)
-	b := rs.hdrBuf[start:]
+	x := h.x
+	start := len(x.hdrBuf)
+	x.hdrBuf = t.Expand(x.hdrBuf, &x.vars)
+	b := x.hdrBuf[start:]
 	if len(b) == 0 {
 		return ""
 	}
@@ -268,16 +268,23 @@ func (h *handler) expandHeader(t *config.Template) string {
 
 // resetHeaderBuf empties the header buffer for a new request (see
 // expandHeader), dropping it when one response made it large.
-func (h *handler) resetHeaderBuf() {
-	rs := h.c.reqState
-	if cap(rs.hdrBuf) > maxVarBuf {
-		rs.hdrBuf = nil
+func (x *Exchange) resetHeaderBuf() {
+	if cap(x.hdrBuf) > maxVarBuf {
+		x.hdrBuf = nil
 		return
 	}
-	rs.hdrBuf = rs.hdrBuf[:0]
+	x.hdrBuf = x.hdrBuf[:0]
+}
+
+// ServerName is nginx's $server_name: the server's first name.
+func ServerName(srv *config.Server) string {
+	if len(srv.Names) > 0 {
+		return srv.Names[0]
+	}
+	return ""
 }
 
 // setVars points the expansion context at req served by loc for path.
 func (h *handler) setVars(req *http1.Request, loc *config.Location, path string, caps []int) {
-	h.c.vars = reqVars{c: h.c, srv: h.srv, req: req, loc: loc, path: path, caps: caps, capSubject: path}
+	h.x.vars = reqVars{peer: h.x.Peer, srv: h.srv, req: req, loc: loc, path: path, caps: caps, capSubject: path}
 }

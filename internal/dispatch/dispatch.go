@@ -1,4 +1,4 @@
-package server
+package dispatch
 
 import (
 	"context"
@@ -9,13 +9,12 @@ import (
 	"net"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"syscall"
-	"time"
 
 	"webserv/internal/cgi"
 	"webserv/internal/config"
 	"webserv/internal/http1"
+	"webserv/internal/response"
 	"webserv/internal/route"
 	"webserv/internal/static"
 	"webserv/internal/upload"
@@ -25,11 +24,11 @@ import (
 // selection, the location's rules (return, methods, body size), then the
 // content handler. Every error status is rendered in one place, errorPage.
 type handler struct {
-	c   *conn
-	st  *state
+	d   *Dispatcher
+	x   *Exchange
 	srv *config.Server
 	req *http1.Request
-	w   *http1.ResponseWriter
+	w   response.Writer
 	// path is the clean URL path once dispatch has it ("" before): the
 	// file a 403 or 404 is about, for the error log.
 	path string
@@ -78,18 +77,16 @@ func methodString(m []byte) string {
 	return string(m)
 }
 
-// testHookServe, when set by a test, runs at the start of every request.
-// It is atomic so that installing it never races with connections.
-var testHookServe atomic.Pointer[func(*http1.Request)]
-
 func (h *handler) serve() {
 	req := h.req
-	if hook := testHookServe.Load(); hook != nil {
-		(*hook)(req)
+	if h.d.OnRequest != nil {
+		if hook := h.d.OnRequest.Load(); hook != nil {
+			(*hook)(req)
+		}
 	}
 	// Before any answer: the access log reads the variables too.
 	h.setVars(req, h.srv.Default, "", nil)
-	h.resetHeaderBuf()
+	h.x.resetHeaderBuf()
 	if string(req.Path) == "*" {
 		// RFC 9110 §9.3.7: OPTIONS * asks about the server as a whole.
 		h.w.Header().Set("Allow", allowHeader(h.srv.Default))
@@ -149,7 +146,7 @@ func (h *handler) dispatch(req *http1.Request) string {
 		loc = l
 	}
 	h.setVars(req, loc, path, caps)
-	h.c.body.setLocation(loc)
+	h.x.Body.SetLimits(loc.MaxBodySize, loc.BodyTimeout)
 
 	// nginx's rewrite phase (return) runs before its access phase (methods).
 	if loc.Return != nil {
@@ -172,7 +169,7 @@ func (h *handler) dispatch(req *http1.Request) string {
 	}
 	if loc.Status {
 		h.addHeaders(loc)
-		h.serveStatus() // status.go
+		h.serveStatus()
 		return ""
 	}
 	// RFC 9112 §6.3: a request body is delimited by Content-Length or
@@ -184,7 +181,7 @@ func (h *handler) dispatch(req *http1.Request) string {
 		return ""
 	}
 	if loc.MaxBodySize > 0 && req.ContentLength > loc.MaxBodySize {
-		h.w.KeepAlive = false // the body is not read: framing lost
+		h.w.CloseAfter() // the body is not read: framing lost
 		h.logFailure(loc, 413, "Content-Length over client_max_body_size", nil)
 		h.errorPage(loc, 413, path)
 		return ""
@@ -235,7 +232,7 @@ func (h *handler) dispatch(req *http1.Request) string {
 			if h.w.HeadSent() {
 				// A streamed directory listing failed midway: the status
 				// is out, so the connection closes instead.
-				h.c.srv.Log.Error("request failed", "target", string(req.Target), "err", err)
+				h.d.Log.Error("request failed", "target", string(req.Target), "err", err)
 				h.abort = true
 				return ""
 			}
@@ -255,11 +252,11 @@ func (h *handler) dispatch(req *http1.Request) string {
 		}
 		h.addHeaders(loc)
 		var err error
-		env := &upload.Env{MaxPartHeader: h.srv.ClientMaxHeaderSize, Roots: &h.c.srv.uploads}
+		env := &upload.Env{MaxPartHeader: h.srv.ClientMaxHeaderSize, Roots: h.d.Uploads}
 		if method == "POST" {
-			err = upload.Post(h.w, req, &h.c.body, loc, path, env)
+			err = upload.Post(h.w, req, h.x.Body, loc, path, env)
 		} else {
-			err = upload.Put(h.w, req, &h.c.body, loc, path, env)
+			err = upload.Put(h.w, req, h.x.Body, loc, path, env)
 		}
 		if err != nil {
 			h.w.Header().Reset()
@@ -327,11 +324,11 @@ func (h *handler) runCGI(req *http1.Request, loc *config.Location, script *cgi.S
 func (h *handler) execCGI(req *http1.Request, loc *config.Location, script *cgi.Script, status int) (string, error) {
 	var body io.Reader
 	if req == h.bodyReq && (req.ContentLength > 0 || req.Chunked) {
-		body = &h.c.body
+		body = h.x.Body
 		// The program's stdin is fed from another goroutine while the
-		// response head may go out (conn.go, body.BeforeHead).
-		h.c.body.shared = true
-		defer func() { h.c.body.shared = false }()
+		// response head may go out (Body.Share).
+		h.x.Body.Share(true)
+		defer h.x.Body.Share(false)
 	}
 	// SERVER_NAME: the server's first exact name, else the Host.
 	var name string
@@ -345,19 +342,19 @@ func (h *handler) execCGI(req *http1.Request, loc *config.Location, script *cgi.
 		return "", err
 	}
 	defer release()
-	h.c.srv.stats.cgiRunning.Add(1) // for the status page
-	defer h.c.srv.stats.cgiRunning.Add(-1)
+	h.d.Counters.CGIRunning.Add(1) // for the status page
+	defer h.d.Counters.CGIRunning.Add(-1)
 	return cgi.Serve(h.w, &cgi.Request{
 		Req:        req,
 		Body:       body,
 		Script:     script,
-		RemoteAddr: h.c.remote(),
-		LocalAddr:  h.c.local(),
+		RemoteAddr: h.x.Peer.Remote(),
+		LocalAddr:  h.x.Peer.Local(),
 		ServerName: name,
-		HTTPS:      h.c.tls,
+		HTTPS:      h.x.Peer.TLS(),
 		Timeout:    loc.CGITimeout,
-		Log:        h.c.srv.Log,
-		ClientGone: h.c.clientGone,
+		Log:        h.d.Log,
+		ClientGone: h.x.Peer.ClientGone,
 		Status:     status,
 	})
 }
@@ -378,73 +375,23 @@ func (h *handler) errorCGI(target *config.Location, script *cgi.Script, status i
 	r.Path, r.Query = []byte(path), []byte(query)
 	r.ContentLength, r.Chunked, r.ExpectContinue = -1, false, false
 	// Settle the request body the program does not get now, on this
-	// goroutine, rather than just before the head (conn.go, BeforeHead):
-	// by then the program's client watch (clientGone) shares the read
-	// buffer from a goroutine of its own.
-	if h.w.KeepAlive {
-		h.c.body.BeforeHead(h.w)
-	}
+	// goroutine, rather than just before the head: by then the program's
+	// client watch (Peer.ClientGone) may share the read buffer from a
+	// goroutine of its own.
+	h.x.Body.Settle()
 	redirect, err := h.execCGI(&r, target, script, status)
 	switch {
 	case err != nil && (h.w.Written() || errors.Is(err, cgi.ErrClientGone)):
 		h.abort = true
 		return true
 	case err != nil:
-		h.c.srv.Log.Warn("error_page program failed", "status", status, "page", path, "err", err)
+		h.d.Log.Warn("error_page program failed", "status", status, "page", path, "err", err)
 		return false
 	case redirect != "":
-		h.c.srv.Log.Warn("error_page program asked for a local redirect; built-in page sent", "status", status, "page", path)
+		h.d.Log.Warn("error_page program asked for a local redirect; built-in page sent", "status", status, "page", path)
 		return false
 	}
 	return true
-}
-
-// clientGone blocks until the client closes the connection (true), sends
-// more bytes, or stop is closed (false); cgi.Serve runs it while a program
-// works, after the request body has been read. It peeks at the socket
-// (recv MSG_PEEK) instead of reading: a pipelined request stays unread,
-// and the read buffer, which the current request's head may alias, is
-// not touched. Like nginx (proxy_ignore_client_abort off), it takes a
-// half-close for a close.
-func (c *conn) clientGone(stop <-chan struct{}) bool {
-	nc := c.rwc
-	if tc, ok := nc.(interface{ NetConn() net.Conn }); ok {
-		nc = tc.NetConn() // TLS: look at the TCP connection beneath
-	}
-	sc, ok := nc.(syscall.Conn)
-	if !ok || c.br != nil && c.br.Buffered() > 0 {
-		return false
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return false
-	}
-	// The head and body deadlines no longer apply; stop ends the wait by
-	// setting one in the past. The connection loop sets its own deadline
-	// before its next read.
-	nc.SetReadDeadline(time.Time{})
-	done, stopped := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(stopped)
-		select {
-		case <-stop:
-			nc.SetReadDeadline(time.Unix(1, 0))
-		case <-done:
-		}
-	}()
-	gone := false
-	var b [1]byte
-	rc.Read(func(fd uintptr) bool {
-		n, err := peek(fd, b[:])
-		if err == syscall.EAGAIN {
-			return false // wait until readable (or the deadline)
-		}
-		gone = n == 0 && err == nil || err == syscall.ECONNRESET
-		return true
-	})
-	close(done)
-	<-stopped // no deadline may be set after this returns
-	return gone
 }
 
 // fail renders err, which carries a status when it is a *http1.StatusError;
@@ -460,7 +407,7 @@ func (h *handler) fail(loc *config.Location, err error) {
 	}
 	h.logFailure(loc, status, "", err)
 	if status == 400 {
-		h.w.KeepAlive = false
+		h.w.CloseAfter()
 	}
 	h.errorPage(loc, status, "")
 }
@@ -472,8 +419,8 @@ func (h *handler) fail(loc *config.Location, err error) {
 // 403 or 404, the file it is about. The level is checked before anything
 // is built: a 404 at the default level must not allocate (alloc_test.go).
 func (h *handler) logFailure(loc *config.Location, status int, reason string, err error) {
-	log := h.c.srv.Log
-	lvl, ok := failureLevel(log, status)
+	log := h.d.Log
+	lvl, ok := FailureLevel(log, status)
 	wrapped := wrappedStatus(err)
 	if wrapped && lvl < slog.LevelError {
 		lvl, ok = slog.LevelError, log.Enabled(context.Background(), slog.LevelError)
@@ -489,12 +436,12 @@ func (h *handler) logFailure(loc *config.Location, status int, reason string, er
 		cause += ": " + route.FilePath(loc, h.path)
 	}
 	log.Log(context.Background(), lvl, "request failed", "status", status, "cause", cause,
-		"method", methodString(h.req.Method), "target", string(h.req.Target), "remote", h.c.remote())
+		"method", methodString(h.req.Method), "target", string(h.req.Target), "remote", h.x.Peer.Remote())
 }
 
-// failureLevel is the error log level of a response with status, and
+// FailureLevel is the error log level of a response with status, and
 // whether the log takes it.
-func failureLevel(log *slog.Logger, status int) (slog.Level, bool) {
+func FailureLevel(log *slog.Logger, status int) (slog.Level, bool) {
 	var lvl slog.Level
 	switch {
 	case status >= 500:
@@ -587,7 +534,7 @@ func redirectBody(code int, url string) []byte {
 // error_page that itself fails falls back to the built-in page: one level,
 // no loops.
 func (h *handler) errorPage(loc *config.Location, status int, _ string) {
-	h.c.vars.status = status
+	h.x.vars.status = status
 	h.addHeaders(loc)
 	if uri, ok := loc.ErrorPages[status]; ok {
 		if t := loc.ErrorPageTmpls[status]; t != nil {
@@ -597,7 +544,7 @@ func (h *handler) errorPage(loc *config.Location, status int, _ string) {
 			if h.namedErrorPage(loc, uri, status) { // tryfiles.go
 				return
 			}
-			writeBuiltinError(h.w, status, loc)
+			WriteBuiltinError(h.w, status)
 			return
 		}
 		if strings.HasPrefix(uri, "http://") || strings.HasPrefix(uri, "https://") {
@@ -628,7 +575,7 @@ func (h *handler) errorPage(loc *config.Location, status int, _ string) {
 					// A page that is code where the error arose, or
 					// where it routes, and that target would send as a
 					// file: neither.
-					h.c.srv.Log.Warn("error_page is a CGI script that its location does not run; built-in page sent",
+					h.d.Log.Warn("error_page is a CGI script that its location does not run; built-in page sent",
 						"status", status, "page", p)
 				} else if err := static.Serve(h.w, h.req, target, clean, status); err == nil {
 					return
@@ -636,16 +583,16 @@ func (h *handler) errorPage(loc *config.Location, status int, _ string) {
 			}
 		}
 	}
-	writeBuiltinError(h.w, status, loc)
+	WriteBuiltinError(h.w, status)
 }
 
-// writeBuiltinError writes the small built-in HTML page for status.
-func writeBuiltinError(w *http1.ResponseWriter, status int, loc *config.Location) {
+// WriteBuiltinError writes the small built-in HTML page for status.
+func WriteBuiltinError(w response.Writer, status int) {
 	switch status {
 	case 400, 408, 413, 414, 431, 501, 505:
 		// SPEC §3: errors that leave the framing unknown close the
 		// connection.
-		w.KeepAlive = false
+		w.CloseAfter()
 	}
 	body := builtinPage(status)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -678,4 +625,15 @@ func renderBuiltinPage(status int) []byte {
 	title := strconv.Itoa(status) + " " + http1.StatusText(status)
 	return []byte("<!DOCTYPE html>\n<html>\n<head><title>" + title + "</title></head>\n<body>\n<h1>" + title +
 		"</h1>\n<hr><p>" + http1.ServerName + "</p>\n</body>\n</html>\n")
+}
+
+// serveStatus answers a `status;` location with the server's counters
+// (Dispatcher.StatusPage), like nginx's stub_status.
+func (h *handler) serveStatus() {
+	b := h.d.StatusPage(make([]byte, 0, 2048))
+	h.w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	h.w.Header().Set("Cache-Control", "no-store")
+	h.w.SetContentLength(int64(len(b)))
+	h.w.WriteHeader(200)
+	h.w.Write(b)
 }

@@ -1,4 +1,4 @@
-package server
+package dispatch
 
 import (
 	"os"
@@ -51,7 +51,7 @@ func (h *handler) tryFiles(req *http1.Request, loc *config.Location, path string
 		if !fileExists(loc, name, dir) {
 			continue
 		}
-		h.c.vars.path = name
+		h.x.vars.path = name
 		return name, false
 	}
 	if tf.Code != 0 {
@@ -165,7 +165,7 @@ func (h *handler) namedErrorPage(from *config.Location, name string, status int)
 		path = "/"
 	}
 	if uri, err := h.sendCheck(target, from, path); uri != "" || err != nil { // sendcheck.go
-		h.c.srv.Log.Debug("error_page location would send a CGI script; built-in page sent", "status", status, "page", name, "path", path)
+		h.d.Log.Debug("error_page location would send a CGI script; built-in page sent", "status", status, "page", name, "path", path)
 		return false // SPEC §5: never sent as a file
 	}
 	return static.Serve(h.w, h.req, target, path, status) == nil

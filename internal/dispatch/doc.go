@@ -1,0 +1,14 @@
+// Package dispatch applies the nginx rules of a configuration to a
+// request that parsed well, whatever protocol carried it: location
+// selection and variable aliases, `return`, methods and Allow,
+// client_max_body_size, `try_files`, `index` and its internal redirects,
+// error pages (including CGI ones), the CGI local-redirect loop, the
+// never-send-a-script check, add_header, and the status page. It calls
+// every content handler (static files, uploads and deletes, CGI) with the
+// same protocol-neutral response.Writer.
+//
+// The protocol layer (internal/server for HTTP/1.1, internal/h2 for
+// HTTP/2) fills an Exchange — the request, the writer, the request body
+// (Body) and the connection (Peer) — and calls Dispatcher.Serve; a
+// Dispatcher is built with each configuration snapshot.
+package dispatch

@@ -1,0 +1,116 @@
+package dispatch
+
+import (
+	"io"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"webserv/internal/config"
+	"webserv/internal/http1"
+	"webserv/internal/response"
+	"webserv/internal/upload"
+)
+
+// Dispatcher applies one configuration's nginx rules to requests: it is
+// built with each configuration snapshot (a reload builds a new one) and
+// shared by every connection and protocol serving under it.
+type Dispatcher struct {
+	Log     *slog.Logger
+	Uploads *upload.Roots
+	// CGISlots has one slot per CGI program allowed to run at once
+	// (cgi_max_processes).
+	CGISlots chan struct{}
+	// Done is closed when the server shuts down: no new CGI programs.
+	Done <-chan struct{}
+	// Counters are the server's, for its status page.
+	Counters *Counters
+	// StatusPage appends the body of the status page (`status;`
+	// location) to b: the counters belong to the server, the rule that
+	// answers with them here.
+	StatusPage func(b []byte) []byte
+	// OnRequest, when set (tests), runs at the start of every request.
+	OnRequest *atomic.Pointer[func(*http1.Request)]
+}
+
+// Counters are what dispatch counts for the status page; atomics, updated
+// on the request path without locks.
+type Counters struct {
+	CGIRunning  atomic.Int64
+	CGIWaiting  atomic.Int64 // requests waiting for a CGI slot
+	CGIRejected atomic.Int64 // requests refused a CGI slot: 503
+}
+
+// Exchange is one request being answered, as the protocol layer hands it
+// to dispatch: the parsed request, the response writer, the request body
+// and the connection it came on. The protocol layer owns it and reuses it
+// for the requests of a connection (HTTP/1.1) or a stream (HTTP/2), so
+// that its scratch buffers are grown once.
+type Exchange struct {
+	Req  *http1.Request
+	W    response.Writer
+	Body Body
+	Peer Peer
+
+	// Variables (vars.go): the current request's expansion context and
+	// scratch buffers for expansions, kept across requests.
+	vars   reqVars
+	varBuf []byte
+	hdrBuf []byte // add_header values expanded for the current response
+}
+
+// Body is a request body as a protocol carries it: Content-Length or
+// chunked framing on HTTP/1.1, DATA frames under flow control on HTTP/2.
+// A read past the location's client_max_body_size fails with a 413
+// *http1.StatusError; a read that times out, with a 408.
+type Body interface {
+	io.Reader
+	// SetLimits applies the selected location's client_max_body_size
+	// (0: none) and client_body_timeout before any byte is read.
+	SetLimits(max int64, timeout time.Duration)
+	// Share tells the body that another goroutine (a CGI program's stdin
+	// copy) reads it until Share(false): the transport must not settle
+	// it under that reader.
+	Share(shared bool)
+	// Settle deals with what the handler left unread now, on this
+	// goroutine, before a response head (discard it, or plan to end the
+	// exchange).
+	Settle()
+}
+
+// Peer is the connection a request came on.
+type Peer interface {
+	// Remote and Local are the client's (the peer's, or a PROXY header's
+	// source) and the server's addresses, as "host:port".
+	Remote() string
+	Local() string
+	// TLS reports whether the connection is encrypted.
+	TLS() bool
+	// ClientGone blocks until the client goes away (true), or sends
+	// more, or stop is closed (false); CGI runs it while a program works.
+	ClientGone(stop <-chan struct{}) bool
+}
+
+// Reset forgets the request, which the expansion context points into;
+// the scratch buffers are kept unless one response made them large.
+func (x *Exchange) Reset() {
+	x.vars = reqVars{}
+	x.resetHeaderBuf()
+}
+
+// Served returns the location that answered the last request and its URI
+// ($uri), for the access log; loc is nil before dispatch chose one.
+func (x *Exchange) Served() (loc *config.Location, uri string) {
+	return x.vars.loc, x.vars.path
+}
+
+// Serve answers x.Req, a request that parsed well, for srv (the virtual
+// server its Host selected). It reports abort when the response could not
+// be completed after bytes went out (a CGI program that failed mid-body, a
+// client gone): the transport must then end the exchange without
+// finishing the response, which would frame a truncated body as complete.
+func (d *Dispatcher) Serve(x *Exchange, srv *config.Server) (abort bool) {
+	h := handler{d: d, x: x, srv: srv, req: x.Req, w: x.W}
+	h.serve()
+	return h.abort
+}
