@@ -1,24 +1,29 @@
-// Package server owns listeners, the accept loop, the connection lifecycle
-// and request dispatch: one goroutine per connection on Go's netpoller,
-// per-phase deadlines (client_header_timeout → 408, client_body_timeout →
-// 408, keepalive_timeout, send_timeout), keepalive_requests,
-// max_connections (past it, idle connections are closed to make room —
-// reclaim.go — and while all are busy clients wait in the backlog),
-// accept back-off on EMFILE, graceful shutdown, and a recover per
-// connection and per request. Inherited descriptors are marked
+// Package server owns listeners, the accept loop and the connection
+// lifecycle: connections are read on Go's netpoller by a pool of
+// goroutines (workers.go), and a keep-alive connection waiting for its
+// next request gives its goroutine and read buffer back and is parked on
+// the server's own epoll set or kqueue (park.go) until bytes arrive.
+// It enforces the per-phase deadlines (client_header_timeout → 408,
+// client_body_timeout → 408, keepalive_timeout, send_timeout),
+// keepalive_requests, max_connections (past it, idle connections are
+// closed to make room — reclaim.go — and while all are busy clients wait
+// in the backlog), accept back-off on EMFILE, graceful shutdown, and a
+// recover per connection and per request. Inherited descriptors are marked
 // close-on-exec at startup (inherit.go), so CGI programs do not get them.
 //
-// The connection loop is the one place where protocol errors become
-// responses; handlers return errors carrying a status and errorPage renders
-// them (error_page or the built-in page). Persistence follows RFC 9112 §9.3;
-// after an error that loses the framing the connection closes (SPEC §3),
-// and a body the handler left unread is discarded before the response
-// head, or the head announces the close (conn.go, body.BeforeHead).
+// A request that parsed well goes to the configuration's dispatch layer
+// (internal/dispatch) as a dispatch.Exchange; the HTTP/1.1 wire format —
+// parsing, response framing, the request body reader and the lingering
+// close — is internal/http1's. The connection loop is the one place where
+// a head that does not parse becomes a response. Persistence follows RFC
+// 9112 §9.3; after an error that loses the framing the connection closes
+// (SPEC §3).
 //
 // Operations (SPEC §1, §6): reload.go swaps a whole configuration state
-// (routing table, listen flags, certificates, access logs) atomically and
-// keeps the sockets of addresses that stay; tls.go chooses certificates by
-// SNI (RFC 6066 §3); proxy.go reads a PROXY protocol header and performs
-// the TLS handshake before the first request; status.go keeps the lock-free
-// counters, writes access log lines and serves the `status;` page.
+// (routing table, listen flags, certificates, access logs, dispatcher)
+// atomically and keeps the sockets of addresses that stay; tls.go chooses
+// certificates by SNI (RFC 6066 §3); proxy.go reads a PROXY protocol header
+// and performs the TLS handshake before the first request; status.go keeps
+// the lock-free counters, writes access log lines and renders the status
+// page's counters.
 package server
