@@ -17,7 +17,7 @@ type Body struct {
 	br       *bufio.Reader
 	conn     readDeadliner
 	w        *ResponseWriter // for 100 Continue
-	remain   int64 // Content-Length mode: bytes left
+	remain   int64           // Content-Length mode: bytes left
 	chunked  bool
 	cr       ChunkedReader
 	limit    int64 // 0: unlimited

@@ -53,4 +53,3 @@ func defaultCGIProcesses(cpus int, fds uint64) int {
 	}
 	return n
 }
-

@@ -23,10 +23,10 @@ type stats struct {
 	reloads        atomic.Int64
 	reloadFailures atomic.Int64
 	dispatch       dispatch.Counters // CGI programs running, waiting and refused
-	closedLogDrops atomic.Int64 // access log drops of writers already closed
-	tlsErrors      atomic.Int64 // failed TLS handshakes
-	proxyErrors    atomic.Int64 // connections closed for a bad PROXY header
-	reclaimed      atomic.Int64 // idle connections closed for a slot (reclaim.go)
+	closedLogDrops atomic.Int64      // access log drops of writers already closed
+	tlsErrors      atomic.Int64      // failed TLS handshakes
+	proxyErrors    atomic.Int64      // connections closed for a bad PROXY header
+	reclaimed      atomic.Int64      // idle connections closed for a slot (reclaim.go)
 }
 
 // ReloadFailed counts a reload that failed before reaching the server
