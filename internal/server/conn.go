@@ -559,7 +559,6 @@ func (c *conn) serveRequest(st *state, count int) (keep bool) {
 	return true
 }
 
-
 // testHookServe, when set by a test, runs at the start of every request
 // (dispatch.Dispatcher.OnRequest). It is atomic so that installing it
 // never races with connections.
