@@ -194,6 +194,8 @@ type Location struct {
 	// of a location with an UploadStore carry "Content-Security-Policy:
 	// sandbox" and "X-Content-Type-Options: nosniff".
 	UploadSandbox bool
+	// Compress is the response compression (gzip, compress, ...: compress.go).
+	Compress Compress
 
 	// nginx forms (SPEC §2a; vars.go, regex.go, tryfiles.go).
 

@@ -123,6 +123,7 @@ func TestDefaults(t *testing.T) {
 		DefaultType:     "application/octet-stream",
 		DisableSymlinks: true,
 		UploadSandbox:   true,
+		Compress:        Compress{Codings: Gzip, MinLength: 20, Level: 1, Vary: true},
 	}
 	if !reflect.DeepEqual(s.Default, want) {
 		t.Errorf("location defaults:\ngot  %+v\nwant %+v", s.Default, want)

@@ -72,12 +72,10 @@ var ignored = map[string]struct {
 	"resolver_timeout":          {ctxAny, "webserv resolves no names while serving"},
 }
 
-// gzipDirectives belong to response compression, which a later version
-// brings; until then they load with a warning.
-var gzipDirectives = []string{
-	"gzip", "gzip_types", "gzip_min_length", "gzip_comp_level", "gzip_static",
-	"gzip_vary", "gzip_proxied", "gzip_disable", "gzip_http_version", "gzip_buffers",
-}
+// gzipDirectives are the gzip directives that tune nginx's own buffers and
+// old-client workarounds; they load with a warning (compress.go has the
+// others).
+var gzipDirectives = []string{"gzip_http_version", "gzip_buffers"}
 
 // unsupported are nginx directives that would change behaviour and that
 // webserv does not implement: errors, with what to use instead.
@@ -158,8 +156,9 @@ func init() {
 	for name, ig := range ignored {
 		directives[name] = directive{ctx: ig.ctx, max: -1, repeat: true, fn: warnIgnored(ig.why)}
 	}
+	addCompressDirectives() // compress.go
 	for _, name := range gzipDirectives {
-		directives[name] = directive{ctx: ctxAny, max: -1, repeat: true, fn: warnIgnored("compression is not implemented yet")}
+		directives[name] = directive{ctx: ctxAny, max: -1, repeat: true, fn: warnIgnored("webserv sizes its compression buffers itself and compresses for HTTP/1.0 too")}
 	}
 	for name, why := range unsupported {
 		directives[name] = directive{ctx: ctxAny | ctxEvents, max: -1, repeat: true, blockOpt: true, fn: refuse("directive %q is not supported: "+why, name)}

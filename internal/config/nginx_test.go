@@ -64,12 +64,14 @@ http {
 		"10:2: `tcp_nopush` is ignored: webserv sends each response head and body in as few packets as it can",
 		"11:2: `types_hash_max_size` is ignored: webserv's tables have no size to tune",
 		"12:2: `ssl_prefer_server_ciphers` is ignored: Go's TLS orders the cipher suites itself",
-		"13:2: `gzip` is ignored: compression is not implemented yet",
-		"14:2: `gzip_types` is ignored: compression is not implemented yet",
 		"15:21: `sendfile` is ignored: webserv always uses sendfile",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// gzip and gzip_types are implemented now (compress.go).
+	if c := cfg.Servers[0].Default.Compress; !c.On || c.Codings != Gzip || strings.Join(c.Types, " ") != "text/html text/plain text/css" {
+		t.Errorf("got compression %+v, want gzip on for text/html, text/plain and text/css", c)
 	}
 }
 

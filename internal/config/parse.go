@@ -502,6 +502,7 @@ func (p *parser) newLocation() *Location {
 		DefaultType:     defaultType,
 		DisableSymlinks: true,
 		UploadSandbox:   true,
+		Compress:        defaultCompress(), // compress.go
 	}
 }
 
