@@ -47,6 +47,7 @@ type meta struct {
 	mod           time.Time
 	etag, lastMod string
 	ctype         string
+	fid           fileID // the file's identity (compress.go; zero if unknown)
 }
 
 // fileID identifies one version of a file.

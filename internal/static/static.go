@@ -42,6 +42,11 @@ var mediumBufs = sync.Pool{New: func() any { b := make([]byte, mediumFile); retu
 // For a 200, the request's preconditions (RFC 9110 §13) and Range (§14) are
 // honoured; an error page (status != 200) is sent whole, as nginx does.
 func Serve(w response.Writer, req *http1.Request, loc *config.Location, urlPath string, status int) error {
+	if status == 200 && loc.Compress.Static != 0 {
+		if served, err := servePrecompressed(w, req, loc, urlPath); served { // compress.go
+			return err
+		}
+	}
 	if e := cached(loc, urlPath); e != nil {
 		return send(w, req, &e.meta, e.body, nil, status)
 	}
@@ -193,7 +198,7 @@ func FileError(err error) error {
 // into the small-file cache (cache.go) under urlPath as cache says.
 func serveFile(w response.Writer, req *http1.Request, loc *config.Location, urlPath string, f *file, status int, cache cacheKind) error {
 	defer f.close()
-	m := meta{size: f.id.size, mod: f.modTime(), ctype: ContentType(string(f.ext()), loc.Types, loc.DefaultType)}
+	m := meta{size: f.id.size, mod: f.modTime(), ctype: ContentType(string(f.ext()), loc.Types, loc.DefaultType), fid: f.id}
 	// A strong validator from modification time and size, as nginx builds
 	// it (RFC 9110 §8.8.3).
 	m.etag, m.lastMod = validators(m.mod, m.size)
@@ -227,7 +232,7 @@ func send(w response.Writer, req *http1.Request, m *meta, body []byte, f *file, 
 	var rangeBuf [2]byteRange // most requests have one range
 	if status == 200 {
 		h.Set("Accept-Ranges", "bytes")
-		pre := evaluate(req, m.etag, m.mod)
+		pre := evaluateCoded(w, req, m) // compress.go
 		switch pre {
 		case notModified:
 			// RFC 9110 §15.4.5: the validators a 200 would carry, no body.

@@ -1,0 +1,128 @@
+package static
+
+import (
+	"webserv/internal/compress"
+	"webserv/internal/config"
+	"webserv/internal/http1"
+	"webserv/internal/response"
+	"webserv/internal/route"
+)
+
+// Compression (SPEC §7, internal/compress) meets the static handler in two
+// places: the ETag a compressed 200 would carry is the one preconditions
+// are evaluated against (so that If-None-Match matches a coded ETag back),
+// and precompressed files beside the original are served in its place.
+
+// coder is a response writer that compresses (compress.Writer): told
+// about the whole file a response sends, it returns the ETag the response
+// will carry.
+type coder interface {
+	File(etag, ctype string, size int64, id compress.FileID, cacheable bool) string
+}
+
+// evaluateCoded is evaluate (conditional.go) against the representation
+// a 200 would send: when w compresses it, its coded ETag. An If-Range is
+// still compared with the file's own ETag: ranges are only ever sent of
+// the identity representation (a 206 is never compressed).
+func evaluateCoded(w response.Writer, req *http1.Request, m *meta) precondition {
+	c, ok := w.(coder)
+	if !ok {
+		return evaluate(req, m.etag, m.mod)
+	}
+	id := m.fid
+	etag := c.File(m.etag, m.ctype, m.size, compress.FileID{
+		Dev: id.dev, Ino: id.ino, Mode: id.mode, Size: id.size,
+		Mtime: id.mtim.Nano(), Ctime: id.ctim.Nano(),
+	}, id.ino != 0 && settled(&id))
+	pre := evaluate(req, etag, m.mod)
+	if pre == ignoreRanges && etag != m.etag && ifRange(string(req.Get("If-Range")), m.etag, m.mod) {
+		pre = proceed
+	}
+	return pre
+}
+
+// precompressedExt are the names of precompressed files by coding.
+var precompressedExt = [...]struct {
+	c   config.Codings
+	ext string
+}{{config.Zstd, ".zst"}, {config.Br, ".br"}, {config.Gzip, ".gz"}}
+
+// servePrecompressed answers a GET or HEAD for the file at urlPath from
+// FILE.zst, FILE.br or FILE.gz beside it (gzip_static, compress_static),
+// as nginx's gzip_static does: the coding is the one of loc's precompressed
+// codings the request accepts best (compress.Negotiate) whose file exists,
+// is a regular file and is not older than FILE — an older one was made
+// from an earlier FILE. It is sent as FILE's representation in that coding:
+// FILE's Content-Type, the precompressed file's own length and validators
+// (so conditional and range requests work on it as on any file),
+// Content-Encoding and Vary. With `gzip_static always` FILE.gz is sent
+// whatever the request accepts. served is false, with nothing written,
+// when the file is not answered this way: the caller serves FILE.
+//
+// FILE itself must be a regular file that is sent, not run: a script's
+// precompressed copy is not served in its stead.
+func servePrecompressed(w response.Writer, req *http1.Request, loc *config.Location, urlPath string) (served bool, err error) {
+	cfg := &loc.Compress
+	if len(urlPath) == 0 || urlPath[len(urlPath)-1] == '/' {
+		return false, nil
+	}
+	var pb [512]byte
+	pathZ := append(route.AppendFilePath(pb[:0], loc, urlPath), 0)
+	offered := cfg.Static
+	var pf file
+	var orig file
+	opened := false
+	defer func() {
+		if opened {
+			orig.close()
+		}
+	}()
+	for offered != 0 {
+		c := config.Gzip
+		if !cfg.StaticAlways {
+			ch := compress.Negotiate(req, offered)
+			if ch.Coding == compress.Identity {
+				return false, nil
+			}
+			c = ch.Coding
+		}
+		offered &^= c
+		if !opened {
+			var err error
+			if orig, err = open(loc, pathZ); err != nil {
+				return false, nil // FILE's own errors are the caller's to report
+			}
+			opened = true
+			if !orig.isRegular() || isCGI(loc, orig.name()) {
+				return false, nil
+			}
+		}
+		var zb [520]byte
+		z := append(zb[:0], pathZ[:len(pathZ)-1]...)
+		for _, p := range precompressedExt {
+			if p.c == c {
+				z = append(z, p.ext...)
+			}
+		}
+		z = append(z, 0)
+		f, err := open(loc, z)
+		if err != nil {
+			continue
+		}
+		if !f.isRegular() || f.id.mtim.Nano() < orig.id.mtim.Nano() {
+			f.close()
+			continue
+		}
+		pf = f
+		defer pf.close()
+		m := meta{size: pf.id.size, mod: pf.modTime(), ctype: ContentType(string(orig.ext()), loc.Types, loc.DefaultType), fid: pf.id}
+		m.etag, m.lastMod = validators(m.mod, m.size)
+		h := w.Header()
+		h.Set("Content-Encoding", compress.Name(c))
+		if cfg.Vary {
+			h.Add("Vary", "Accept-Encoding")
+		}
+		return true, send(w, req, &m, nil, &pf, 200)
+	}
+	return false, nil
+}
