@@ -492,7 +492,13 @@ func (p *proc) respond(w response.Writer) (string, error) {
 			commit()
 		}
 		if n > 0 {
-			if _, werr := w.Write(buf[:n]); werr != nil {
+			_, werr := w.Write(buf[:n])
+			if werr == nil && !eof {
+				// The program is still at work: what it wrote so far
+				// goes out now, as in the loop below.
+				werr = w.Flush()
+			}
+			if werr != nil {
 				kill(p.pgid) // the client is gone
 				return "", fmt.Errorf("cgi: writing response: %w", werr)
 			}
