@@ -344,7 +344,8 @@ func (h *handler) execCGI(req *http1.Request, loc *config.Location, script *cgi.
 	defer release()
 	h.d.Counters.CGIRunning.Add(1) // for the status page
 	defer h.d.Counters.CGIRunning.Add(-1)
-	return cgi.Serve(h.w, &cgi.Request{
+	w := h.compressing(req, loc) // compress.go
+	redirect, err := cgi.Serve(w, &cgi.Request{
 		Req:        req,
 		Body:       body,
 		Script:     script,
@@ -357,6 +358,8 @@ func (h *handler) execCGI(req *http1.Request, loc *config.Location, script *cgi.
 		ClientGone: h.x.Peer.ClientGone,
 		Status:     status,
 	})
+	h.x.cw.Finish(err != nil || redirect != "")
+	return redirect, err
 }
 
 // errorCGI answers status with script, an error_page that is a CGI

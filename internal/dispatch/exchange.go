@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"webserv/internal/compress"
 	"webserv/internal/config"
 	"webserv/internal/http1"
 	"webserv/internal/response"
@@ -31,6 +32,9 @@ type Dispatcher struct {
 	StatusPage func(b []byte) []byte
 	// OnRequest, when set (tests), runs at the start of every request.
 	OnRequest *atomic.Pointer[func(*http1.Request)]
+	// Variants keeps the compressed variants of small files (nil: none);
+	// the server's, kept across reloads: it is keyed by file identity.
+	Variants *compress.Cache
 }
 
 // Counters are what dispatch counts for the status page; atomics, updated
@@ -57,6 +61,8 @@ type Exchange struct {
 	vars   reqVars
 	varBuf []byte
 	hdrBuf []byte // add_header values expanded for the current response
+
+	cw compress.Writer // W's compressing wrapper, reused (compress.go)
 }
 
 // Body is a request body as a protocol carries it: Content-Length or

@@ -100,5 +100,8 @@ func (h *handler) serveStatic(req *http1.Request, loc, from *config.Location, pa
 		}
 		return &r2, nil
 	}
-	return nil, static.Serve(h.w, req, loc, path, status)
+	w := h.compressing(req, loc) // compress.go
+	err = static.Serve(w, req, loc, path, status)
+	h.x.cw.Finish(err != nil)
+	return nil, err
 }

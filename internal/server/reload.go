@@ -106,6 +106,7 @@ func (s *Server) dispatcher(st *state) *dispatch.Dispatcher {
 		Counters:   &s.stats.dispatch,
 		StatusPage: func(b []byte) []byte { return s.appendStatus(st, b) },
 		OnRequest:  &testHookServe,
+		Variants:   &s.variants,
 	}
 }
 

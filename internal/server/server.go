@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"webserv/internal/cgi"
+	"webserv/internal/compress"
 	"webserv/internal/config"
 	"webserv/internal/static"
 	"webserv/internal/upload"
@@ -47,6 +48,8 @@ type Server struct {
 	stats stats
 
 	uploads upload.Roots // the upload stores open for requests in flight
+
+	variants compress.Cache // compressed variants of small files, for every dispatcher (reload.go)
 }
 
 // New returns a server for cfg. Nothing is opened until Listen.
