@@ -8,11 +8,13 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -410,5 +412,66 @@ func TestCompressCGIStreams(t *testing.T) {
 				t.Fatalf("rest: got %q, %v", rest, err)
 			}
 		})
+	}
+}
+
+// TestCompressVariantAllocs: a file's compressed variant from the variant
+// cache costs no allocation per keep-alive request (issue 19's target),
+// for the small-file cache's sizes, one pread's and sendfile's.
+func TestCompressVariantAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are meaningless under -race")
+	}
+	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" && runtime.GOARCH != "arm64" {
+		t.Skip("the small-file cache's stat allocates on this platform")
+	}
+	s := startCompressServer(t)
+	s.Level.Set(slog.LevelInfo)
+	for _, c := range []struct{ path, coding, body string }{
+		{"/page.html", "gzip", bigPage},
+		{"/page.html", "zstd", bigPage},
+		{"/page.html", "br", bigPage},
+		{"/style.css", "gzip", smallCSS},
+		{"/mid.js", "zstd", midJS},
+		{"/gz/page.html", "gzip", bigPage},
+	} {
+		k := newKeepAliveClientReq(t, s, c.path, "Accept-Encoding: "+c.coding+"\r\n", 200, "")
+		if got := decode(t, c.coding, k.body); string(got) != c.body {
+			t.Fatalf("%s %s: first response decodes to %d bytes, want %d", c.path, c.coding, len(got), len(c.body))
+		}
+		for range 10 {
+			k.do(t)
+		}
+		if allocs := testing.AllocsPerRun(200, func() { k.do(t) }); allocs != 0 {
+			t.Errorf("%s %s: got %v allocations per keep-alive request, want 0", c.path, c.coding, allocs)
+		}
+	}
+}
+
+// TestCompressVariantFresh: a file rewritten in place, even at its own
+// size within the same second, is compressed afresh: the variant cache
+// keys on the file's identity (ctime, inode, ...), not on its ETag.
+func TestCompressVariantFresh(t *testing.T) {
+	s := startCompressServer(t)
+	path := filepath.Join(s.Dir, "www/page.html")
+	for i := range 3 {
+		body := textOf(len(bigPage), uint64(100+i))
+		if i > 0 {
+			if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			// The same modification time (seconds) as before: the ETag
+			// does not change, the identity does.
+			past := time.Now().Add(-time.Hour).Truncate(time.Second)
+			os.Chtimes(path, past, past)
+		} else {
+			body = bigPage
+		}
+		for range 2 { // a miss, then what the cache holds
+			r := zfetch(t, s, "GET", "/page.html", "Accept-Encoding: gzip\r\n")
+			if got := decode(t, "gzip", r.Body); sum(got) != sum([]byte(body)) {
+				t.Fatalf("version %d: got %d bytes of another version", i, len(got))
+			}
+		}
 	}
 }

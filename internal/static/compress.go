@@ -62,43 +62,59 @@ var precompressedExt = [...]struct {
 // FILE itself must be a regular file that is sent, not run: a script's
 // precompressed copy is not served in its stead.
 func servePrecompressed(w response.Writer, req *http1.Request, loc *config.Location, urlPath string) (served bool, err error) {
-	cfg := &loc.Compress
 	if len(urlPath) == 0 || urlPath[len(urlPath)-1] == '/' {
 		return false, nil
 	}
 	var pb [512]byte
 	pathZ := append(route.AppendFilePath(pb[:0], loc, urlPath), 0)
+	orig, err := open(loc, pathZ)
+	if err != nil {
+		return false, nil // FILE's own errors are the caller's to report
+	}
+	ok := orig.isRegular() && !isCGI(loc, orig.name())
+	ctype := ""
+	if ok {
+		ctype = ContentType(string(orig.ext()), loc.Types, loc.DefaultType)
+	}
+	mtime := orig.id.mtim.Nano()
+	orig.close()
+	if !ok {
+		return false, nil
+	}
+	var zb [520]byte // the copy's path, on the stack as FILE's
+	pf, c, found := findPrecompressed(req, loc, pathZ, mtime, zb[:0])
+	if !found {
+		return false, nil
+	}
+	defer pf.close()
+	m := meta{size: pf.id.size, mod: pf.modTime(), ctype: ctype, fid: pf.id}
+	m.etag, m.lastMod = validators(m.mod, m.size)
+	h := w.Header()
+	h.Set("Content-Encoding", compress.Name(c))
+	if loc.Compress.Vary {
+		h.Add("Vary", "Accept-Encoding")
+	}
+	return true, send(w, req, &m, nil, &pf, 200)
+}
+
+// findPrecompressed opens the precompressed copy of the file at pathZ
+// (NUL-terminated), modified at mtime, to send for req: the coding the
+// request accepts best among loc's whose copy is a regular file not
+// older than the file. The copy's path is built in buf.
+func findPrecompressed(req *http1.Request, loc *config.Location, pathZ []byte, mtime int64, buf []byte) (file, config.Codings, bool) {
+	cfg := &loc.Compress
 	offered := cfg.Static
-	var pf file
-	var orig file
-	opened := false
-	defer func() {
-		if opened {
-			orig.close()
-		}
-	}()
 	for offered != 0 {
 		c := config.Gzip
 		if !cfg.StaticAlways {
 			ch := compress.Negotiate(req, offered)
 			if ch.Coding == compress.Identity {
-				return false, nil
+				break
 			}
 			c = ch.Coding
 		}
 		offered &^= c
-		if !opened {
-			var err error
-			if orig, err = open(loc, pathZ); err != nil {
-				return false, nil // FILE's own errors are the caller's to report
-			}
-			opened = true
-			if !orig.isRegular() || isCGI(loc, orig.name()) {
-				return false, nil
-			}
-		}
-		var zb [520]byte
-		z := append(zb[:0], pathZ[:len(pathZ)-1]...)
+		z := append(buf[:0], pathZ[:len(pathZ)-1]...)
 		for _, p := range precompressedExt {
 			if p.c == c {
 				z = append(z, p.ext...)
@@ -109,20 +125,10 @@ func servePrecompressed(w response.Writer, req *http1.Request, loc *config.Locat
 		if err != nil {
 			continue
 		}
-		if !f.isRegular() || f.id.mtim.Nano() < orig.id.mtim.Nano() {
-			f.close()
-			continue
+		if f.isRegular() && f.id.mtim.Nano() >= mtime {
+			return f, c, true
 		}
-		pf = f
-		defer pf.close()
-		m := meta{size: pf.id.size, mod: pf.modTime(), ctype: ContentType(string(orig.ext()), loc.Types, loc.DefaultType), fid: pf.id}
-		m.etag, m.lastMod = validators(m.mod, m.size)
-		h := w.Header()
-		h.Set("Content-Encoding", compress.Name(c))
-		if cfg.Vary {
-			h.Add("Vary", "Accept-Encoding")
-		}
-		return true, send(w, req, &m, nil, &pf, 200)
+		f.close()
 	}
-	return false, nil
+	return file{}, 0, false
 }
