@@ -117,6 +117,40 @@ func TestBrowserDemoSite(t *testing.T) {
 		s.waitTitle("webserv is running")
 	})
 
+	// Issue 19: the demo site goes out compressed to the browser; the page
+	// and its stylesheet decode to their bytes (the page renders) and the
+	// Resource Timing sizes show fewer bytes on the wire than decoded.
+	t.Run("served compressed", func(t *testing.T) {
+		s := s.on(t)
+		s.navigate(base + "/")
+		s.waitTitle("webserv is running")
+		var got []struct {
+			Name     string  `json:"name"`
+			Encoded  float64 `json:"encoded"`
+			Decoded  float64 `json:"decoded"`
+			Encoding string  `json:"encoding"`
+		}
+		// W3C WebDriver §13.2.2 Execute Async Script.
+		s.must("POST", "/execute/async", map[string]any{"args": []any{}, "script": `
+			const done = arguments[arguments.length - 1];
+			const nav = performance.getEntriesByType("navigation")[0];
+			fetch("/style.css", {cache: "no-store"}).then(r => r.text().then(() => {
+				const css = performance.getEntriesByName(new URL("/style.css", location).href).pop();
+				done([
+					{name: "/", encoded: nav.encodedBodySize, decoded: nav.decodedBodySize, encoding: ""},
+					{name: "/style.css", encoded: css ? css.encodedBodySize : 0, decoded: css ? css.decodedBodySize : 0, encoding: r.headers.get("content-encoding") || ""},
+				]);
+			}));`}, &got)
+		for _, e := range got {
+			if e.Decoded == 0 || e.Encoded >= e.Decoded {
+				t.Errorf("%s: %v bytes on the wire for %v decoded, want it compressed", e.Name, e.Encoded, e.Decoded)
+			}
+		}
+		if len(got) != 2 || got[1].Encoding == "" {
+			t.Errorf("fetch(/style.css) from the browser: got %+v, want a Content-Encoding", got)
+		}
+	})
+
 	t.Run("upload two files", func(t *testing.T) {
 		s := s.on(t)
 		s.navigate(base + "/")
