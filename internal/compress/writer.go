@@ -103,6 +103,9 @@ func (w *Writer) Reset(inner response.Writer, req *http1.Request, loc *config.Lo
 	if !loc.Compress.On {
 		return inner
 	}
+	if !loc.Compress.Cache {
+		cache = nil
+	}
 	*w = Writer{inner: inner, cfg: &loc.Compress, cache: cache, buf: w.buf[:0], length: -1}
 	w.sink.w = w
 	w.ch = Negotiate(req, loc.Compress.Codings)

@@ -51,6 +51,9 @@ type Compress struct {
 	// cannot decode it): `Vary: Accept-Encoding` on the responses whose
 	// coding depends on the request.
 	Vary bool
+	// Cache (`compress_cache`, default on): the compressed variants of
+	// small files are kept (internal/compress, Cache).
+	Cache bool
 }
 
 // Compression defaults; nginx's where nginx has the directive.
@@ -76,7 +79,7 @@ var defaultCompressTypes = []string{
 
 // defaultCompress is a new location's Compress: off, as in nginx.
 func defaultCompress() Compress {
-	return Compress{Codings: Gzip, MinLength: defaultMinLength, Level: defaultCompLevel, Vary: true}
+	return Compress{Codings: Gzip, MinLength: defaultMinLength, Level: defaultCompLevel, Vary: true, Cache: true}
 }
 
 // TypeList returns the types compressed: Types, or the default list.
@@ -99,6 +102,7 @@ func addCompressDirectives() {
 		"gzip_static":     {ctx: ctxAny, min: 1, max: 1, fn: staticDirective(Gzip, true)},
 		"compress_static": {ctx: ctxAny, min: 1, max: 1, same: "gzip_static", fn: staticDirective(AllCodings, false)},
 		"gzip_vary":       {ctx: ctxAny, min: 1, max: 1, fn: locFlag(func(l *Location, v bool) { l.Compress.Vary = v })},
+		"compress_cache":  {ctx: ctxAny, min: 1, max: 1, fn: locFlag(func(l *Location, v bool) { l.Compress.Cache = v })},
 		// An origin server has no proxied requests to treat apart: nginx's
 		// gzip_proxied looks at a Via header that only a proxy in front
 		// adds, and webserv compresses for them as for anyone.

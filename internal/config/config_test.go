@@ -123,7 +123,7 @@ func TestDefaults(t *testing.T) {
 		DefaultType:     "application/octet-stream",
 		DisableSymlinks: true,
 		UploadSandbox:   true,
-		Compress:        Compress{Codings: Gzip, MinLength: 20, Level: 1, Vary: true},
+		Compress:        Compress{Codings: Gzip, MinLength: 20, Level: 1, Vary: true, Cache: true},
 	}
 	if !reflect.DeepEqual(s.Default, want) {
 		t.Errorf("location defaults:\ngot  %+v\nwant %+v", s.Default, want)
