@@ -16,7 +16,7 @@
 # Environment: ROUNDS (3), DURATION (seconds per run, 5), WARMUP (seconds,
 # 2), THREADS (wrk threads, 2), IDLE_CONNS (10000), IDLE_SETTLE (seconds
 # from the last idle connection to the RSS reading, 4), SCENARIOS ("1 2 3
-# 4 5 6 7 8"), BASE_PORT (first of 7 consecutive ports, 18480), KEEP_TMP=1
+# 4 5 6 7 8 9"), BASE_PORT (first of 7 consecutive ports, 18480), KEEP_TMP=1
 # to keep the temporary directory (configurations, logs, raw wrk output).
 #
 # Scenarios:
@@ -39,6 +39,11 @@
 #      (bytes=100-1099) of it, and GET / with "Connection: close"
 #   8  TLS keep-alive c50, 1 KiB file: both servers with the same
 #      self-signed ECDSA P-256 certificate, made here with openssl
+#   9  compression: a 100 KiB HTML page with "Accept-Encoding: gzip",
+#      keep-alive c50, webserv "gzip on; gzip_comp_level 1;" against nginx
+#      with the same: from webserv's variant cache (compressed once), and
+#      with "compress_cache off" (compressed on every request, as nginx
+#      does); the bytes of one response on the wire beside req/s
 #
 # Every wrk row records the server's CPU per request (utime+stime from
 # /proc/PID/stat over the run, divided by the requests wrk counted): on 2
@@ -56,7 +61,7 @@ WARMUP=${WARMUP:-2}
 THREADS=${THREADS:-2}
 IDLE_CONNS=${IDLE_CONNS:-10000}
 IDLE_SETTLE=${IDLE_SETTLE:-4}
-SCENARIOS=${SCENARIOS:-"1 2 3 4 5 6 7 8"}
+SCENARIOS=${SCENARIOS:-"1 2 3 4 5 6 7 8 9"}
 BASE_PORT=${BASE_PORT:-18480}
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -173,9 +178,22 @@ make_site() {
 	chmod 755 "$TMP/www" "$TMP/www/cgi-bin" "$TMP/www/cgi-bin/hello.sh"
 	chmod 755 "$TMP/www/sub"
 	chmod 644 "$TMP/www/1k.html" "$TMP/www/1g.bin" "$TMP/www/index.html" "$TMP/www/sub/20k.bin" "$TMP/www/256k.bin"
+	# Scenario 9's page: 100 KiB of HTML, table rows of varied words (it
+	# compresses about as a real page does, several-fold).
+	mkdir -p "$TMP/www/z"
+	awk 'BEGIN {
+		srand(19); split("the a server sends compressed responses to clients that accept them webserv nginx page table row item price stock order date name", w, " ")
+		print "<!DOCTYPE html>\n<html><head><title>Catalogue</title></head><body><table>"
+		while (n < 102400) {
+			line = sprintf("<tr><td class=\"id\">%d</td><td><a href=\"/item/%d\">%s %s %s</a></td><td>%d.%02d</td></tr>", i, i * 7, w[int(rand() * 20) + 1], w[int(rand() * 20) + 1], w[int(rand() * 20) + 1], rand() * 1000, rand() * 100)
+			print line; n += length(line) + 1; i++
+		}
+	}' | head -c 102400 >"$TMP/www/z/page.html"
+	chmod 755 "$TMP/www/z"
+	chmod 644 "$TMP/www/z/page.html"
 	# Older than a second, as on a deployed site: webserv caches nothing
 	# changed in the last second (internal/static/cache.go, racyWindow).
-	touch -d '1 minute ago' "$TMP/www" "$TMP/www/sub" "$TMP/www/index.html" "$TMP/www/1k.html"
+	touch -d '1 minute ago' "$TMP/www" "$TMP/www/sub" "$TMP/www/index.html" "$TMP/www/1k.html" "$TMP/www/z" "$TMP/www/z/page.html"
 }
 
 # webserv_conf PORT FILE
@@ -190,6 +208,8 @@ server {
     listen 127.0.0.1:$1;
     root $TMP/www;
     location /cgi-bin/ { cgi .sh /bin/sh; }
+    location /z/ { gzip on; gzip_comp_level 1; }
+    location /zn/ { alias $TMP/www/z/; gzip on; gzip_comp_level 1; compress_cache off; }
 }
 EOF
 	if [[ $1 == "$PORT_WS" ]] && want 8; then
@@ -231,6 +251,8 @@ http {
     server {
         listen 127.0.0.1:$1;
         root $TMP/www;
+        location /z/ { gzip on; gzip_comp_level 1; }
+        location /zn/ { alias $TMP/www/z/; gzip on; gzip_comp_level 1; }
     }
 $(nginx_tls "$1")
 }
@@ -365,7 +387,7 @@ run_wrk() {
 
 scenario_static() { # round
 	local srv pid url key hdr c path base_ws base_ng
-	for key in s1c50 s1c256 s2c50 s2c256 s3 s7root s7k20 s7k256 s7head s7range s7close s8tls; do
+	for key in s1c50 s1c256 s2c50 s2c256 s3 s7root s7k20 s7k256 s7head s7range s7close s8tls s9cache s9fresh; do
 		base_ws=http://127.0.0.1:$PORT_WS base_ng=http://127.0.0.1:$PORT_NG
 		case $key in
 		s1c50) c=50 hdr=() path=/1k.html ;;
@@ -379,12 +401,14 @@ scenario_static() { # round
 		s7head) c=50 hdr=(head) path=/sub/20k.bin ;;
 		s7range) c=50 hdr=(-H 'Range: bytes=100-1099') path=/sub/20k.bin ;;
 		s7close) c=50 hdr=(-H 'Connection: close') path=/ ;;
+		s9cache) c=50 hdr=(-H 'Accept-Encoding: gzip') path=/z/page.html ;;
+		s9fresh) c=50 hdr=(-H 'Accept-Encoding: gzip') path=/zn/page.html ;;
 		s8tls)
 			c=50 hdr=() path=/1k.html
 			base_ws=https://127.0.0.1:$PORT_WS_TLS base_ng=https://127.0.0.1:$PORT_NG_TLS
 			;;
 		esac
-		case $key in s1*) want 1 || continue ;; s2*) want 2 || continue ;; s3) want 3 || continue ;; s7*) want 7 || continue ;; s8*) want 8 || continue ;; esac
+		case $key in s1*) want 1 || continue ;; s2*) want 2 || continue ;; s3) want 3 || continue ;; s7*) want 7 || continue ;; s8*) want 8 || continue ;; s9*) want 9 || continue ;; esac
 		for srv in webserv nginx; do
 			if [[ $srv == webserv ]]; then pid=$WS_PID url=$base_ws$path; else pid=$NG_PID url=$base_ng$path; fi
 			if [[ ${hdr[*]-} == head ]]; then
@@ -514,8 +538,18 @@ s7close|GET / Connection: close c50
 s2c50|1 KiB Connection: close c50
 s2c256|1 KiB Connection: close c256
 s8tls|TLS 1 KiB c50
+s9cache|gzip 100 KiB c50, variant cache
+s9fresh|gzip 100 KiB c50, no cache
 EOF
 	printf 'ratio = webserv / nginx: higher is better for req/s, lower for CPU.\n'
+	if want 9; then
+		printf '\n%-32s %9s %9s %6s\n' "gzip bytes on the wire" webserv nginx ratio
+		for key in s9cache s9fresh; do
+			ws=$(med "$key|bytes" webserv)
+			rv=$(med "$key|bytes" nginx)
+			printf '%-32s %9s %9s %6s\n' "$key (of 102400)" "${ws:--}" "${rv:--}" "$(ratio "$ws" "$rv")"
+		done
+	fi
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0 && a != "") printf "%.2f", a / b; else print "-" }'; }
@@ -575,6 +609,12 @@ print_table() {
 8 TLS keep-alive 1 KiB c50|s8tls|req/s|nginx|>=1.0
 8 TLS keep-alive 1 KiB c50|s8tls|p99 µs|nginx|
 8 TLS keep-alive 1 KiB c50|s8tls|CPU µs/req|nginx|
+9 gzip 100 KiB c50 cached|s9cache|req/s|nginx|>=2.0
+9 gzip 100 KiB c50 cached|s9cache|CPU µs/req|nginx|
+9 gzip 100 KiB c50 cached|s9cache|bytes|nginx|
+9 gzip 100 KiB c50 no cache|s9fresh|req/s|nginx|>=1.0
+9 gzip 100 KiB c50 no cache|s9fresh|CPU µs/req|nginx|
+9 gzip 100 KiB c50 no cache|s9fresh|bytes|nginx|
 4 1 GiB file c4|s4|MB/s|nginx|>=0.9
 5 idle keep-alive|s5|bytes/conn|nginx|<=4096B
 5 idle keep-alive|s5|RSS at rest KiB|nginx|
@@ -623,6 +663,21 @@ for port in "$PORT_WS" "$PORT_NG"; do
 		check "http://127.0.0.1:$port/sub/20k.bin" 206 -H 'Range: bytes=100-1099'
 	fi
 done
+if want 9; then
+	# Both compress; record the bytes of one response on the wire (the
+	# body as curl downloads it, not decoded).
+	for key in s9cache s9fresh; do
+		path=/z/page.html
+		[[ $key == s9fresh ]] && path=/zn/page.html
+		for port in "$PORT_WS" "$PORT_NG"; do
+			srv=webserv
+			[[ $port == "$PORT_NG" ]] && srv=nginx
+			enc=$(curl -s -o /dev/null -D - -H 'Accept-Encoding: gzip' --max-time 10 "http://127.0.0.1:$port$path" | tr -d '\r' | awk -F': ' 'tolower($1) == "content-encoding" {print $2}')
+			[[ $enc == gzip ]] || die "$srv $path: got Content-Encoding '$enc', want gzip"
+			record "$key|bytes" "$srv" "$(curl -s -o /dev/null -w '%{size_download}' -H 'Accept-Encoding: gzip' --max-time 10 "http://127.0.0.1:$port$path")"
+		done
+	done
+fi
 if want 8; then
 	check "https://127.0.0.1:$PORT_WS_TLS/1k.html" 200
 	check "https://127.0.0.1:$PORT_NG_TLS/1k.html" 200
