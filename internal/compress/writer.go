@@ -364,6 +364,11 @@ func (w *Writer) Finish(failed bool) error {
 	if w.mode != encoding || failed || !w.wroteHeader {
 		return w.err
 	}
+	if w.enc == nil && w.err == nil && w.inner.BodyAllowed(w.status) {
+		// No body bytes came: the coding still needs its (empty) stream,
+		// or the client's decoder fails on nothing.
+		w.enc = getEncoder(w.ch.Coding, w.cfg.Level, &w.sink)
+	}
 	if w.enc != nil && w.err == nil {
 		if err := w.enc.Close(); err != nil {
 			w.err = err

@@ -149,6 +149,7 @@ func startCompressServer(t *testing.T) *servertest.Server {
 		"www/pre/old.js.gz": string(encode(t, "gzip", []byte("stale"))),
 		"www/cgi/ce.sh":     "#!/bin/sh\nprintf 'Content-Type: text/plain\\nContent-Encoding: gzip\\n\\n'\ncat \"$DOCUMENT_ROOT/../ce.gz\"\n",
 		"www/cgi/big.sh":    "#!/bin/sh\nprintf 'Content-Type: text/html\\n\\n'\ncat \"$DOCUMENT_ROOT/page.html\"\n",
+		"www/cgi/empty.sh":  "#!/bin/sh\nprintf 'Content-Type: text/html\\n\\n'\n",
 	})
 	for _, c := range []string{"gzip", "br", "zstd"} {
 		ext := map[string]string{"gzip": ".gz", "br": ".br", "zstd": ".zst"}[c]
@@ -159,7 +160,7 @@ func startCompressServer(t *testing.T) *servertest.Server {
 	if err := os.WriteFile(filepath.Join(s.Dir, "ce.gz"), encode(t, "gzip", []byte(smallCSS)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"www/cgi/ce.sh", "www/cgi/big.sh"} {
+	for _, name := range []string{"www/cgi/ce.sh", "www/cgi/big.sh", "www/cgi/empty.sh"} {
 		os.Chmod(filepath.Join(s.Dir, name), 0o755)
 	}
 	// app.js is older than its copies; old.js.gz older than old.js.
@@ -249,6 +250,7 @@ func TestCompressNegotiation(t *testing.T) {
 		{"range", "/page.html", "Accept-Encoding: gzip\r\nRange: bytes=10-99\r\n", 206, "", true, bigPage[10:100]},
 		{"cgi coded itself", "/cgi/ce.sh", "Accept-Encoding: gzip\r\n", 200, "gzip", false, smallCSS},
 		{"cgi", "/cgi/big.sh", "Accept-Encoding: br\r\n", 200, "br", true, bigPage},
+		{"cgi empty", "/cgi/empty.sh", "Accept-Encoding: gzip\r\n", 200, "", true, ""},
 		{"404", "/missing.html", "Accept-Encoding: gzip\r\n", 404, "", false, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
