@@ -5,5 +5,8 @@
 // head in one writev; large ones with sendfile.
 //
 // Validators and conditional and range requests (RFC 9110 §8.8, §13, §14)
-// build on this package.
+// build on this package. With compression (SPEC §7, internal/compress) it
+// evaluates preconditions against the ETag the compressed response carries
+// and serves precompressed FILE.zst, FILE.br and FILE.gz in FILE's place
+// (compress.go).
 package static
