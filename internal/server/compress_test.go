@@ -40,6 +40,8 @@ server {
     location /nt/ { add_header Cache-Control no-transform; }
     location /off/ { compress off; }
     location /gz/ { gzip on; compress gzip; gzip_comp_level 6; }
+    location /always/ { alias www/pre/; compress off; gzip_static always; }
+    location /gzonly/ { alias www/pre/; compress off; gzip_static on; }
 }
 `
 
@@ -345,6 +347,19 @@ func TestCompressPrecompressed(t *testing.T) {
 		if r.StatusCode != 206 || !bytes.Equal(r.Body, file[5:105]) || r.Header.Get("Content-Encoding") != coding ||
 			r.Header.Get("Content-Range") != fmt.Sprintf("bytes 5-104/%d", len(file)) {
 			t.Errorf("%s range: got %d, %v, %d bytes", coding, r.StatusCode, r.Header, len(r.Body))
+		}
+	}
+	// gzip_static: .gz only, without compression on the fly; "always"
+	// whatever the request accepts, as nginx.
+	gz, _ := os.ReadFile(filepath.Join(s.Dir, "www/pre/app.js.gz"))
+	for _, c := range []struct{ path, ae, coding string }{
+		{"/gzonly/app.js", "br, zstd, gzip;q=0.5", "gzip"},
+		{"/gzonly/app.js", "br", ""},
+		{"/always/app.js", "", "gzip"},
+	} {
+		r := zfetch(t, s, "GET", c.path, "Accept-Encoding: "+c.ae+"\r\n")
+		if ce := r.Header.Get("Content-Encoding"); ce != c.coding || ce == "gzip" && !bytes.Equal(r.Body, gz) || ce == "" && string(r.Body) != appJS {
+			t.Errorf("%s with %q: got Content-Encoding %q and %d bytes, want %q", c.path, c.ae, ce, len(r.Body), c.coding)
 		}
 	}
 	r := zfetch(t, s, "GET", "/pre/old.js", "Accept-Encoding: gzip\r\n")
