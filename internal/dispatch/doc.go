@@ -5,7 +5,9 @@
 // error pages (including CGI ones), the CGI local-redirect loop, the
 // never-send-a-script check, add_header, and the status page. It calls
 // every content handler (static files, uploads and deletes, CGI) with the
-// same protocol-neutral response.Writer.
+// same protocol-neutral response.Writer — for files and CGI output, the
+// exchange's compressing wrapper of it where the location compresses
+// (compress.go, internal/compress).
 //
 // The protocol layer (internal/server for HTTP/1.1, internal/h2 for
 // HTTP/2) fills an Exchange — the request, the writer, the request body
