@@ -418,6 +418,9 @@ server { listen 127.0.0.1:$PORT0; root www; }
 	// One more byte of header past the limit on each: 431 and close.
 	over := strings.Repeat("g", 200)
 	for i, c := range conns {
+		// The deadline from the dial may have passed while the others
+		// were filled (a loaded machine, the race detector).
+		c.SetDeadline(time.Now().Add(servertest.IOTimeout))
 		if _, err := io.WriteString(c, over); err != nil {
 			t.Fatal(err)
 		}
