@@ -437,8 +437,7 @@ func TestCheckNginxConf(t *testing.T) {
 	out, errOut, code := runBinary(t, "-t", warn)
 	wantErr := warn + ":1:1: `user` is ignored: webserv runs as the user that starts it\n" +
 		warn + ":2:10: `worker_connections` is ignored: use `max_connections` in the main context\n" +
-		warn + ":4:3: `sendfile` is ignored: webserv always uses sendfile\n" +
-		warn + ":5:3: `gzip` is ignored: compression is not implemented yet\n"
+		warn + ":4:3: `sendfile` is ignored: webserv always uses sendfile\n"
 	if code != 0 || out != "configuration ok\n" || errOut != wantErr {
 		t.Errorf("-t: exit %d\nstdout %q\nstderr:\n%s\nwant stderr:\n%s", code, out, errOut, wantErr)
 	}

@@ -65,7 +65,6 @@ $C:19:2: ` + "`tcp_nopush`" + ` is ignored: webserv sends each response head and
 $C:20:2: ` + "`types_hash_max_size`" + ` is ignored: webserv's tables have no size to tune
 $C:33:16: ` + "`ssl_protocols TLSv1 TLSv1.1`" + ` is ignored: RFC 8996 deprecates SSL, TLS 1.0 and 1.1; webserv serves TLS 1.2 and 1.3
 $C:34:2: ` + "`ssl_prefer_server_ciphers`" + ` is ignored: Go's TLS orders the cipher suites itself
-$C:46:2: ` + "`gzip`" + ` is ignored: compression is not implemented yet
 `
 
 // TestDebianStockConfig: Debian's stock nginx.conf with its default site
