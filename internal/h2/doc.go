@@ -1,0 +1,33 @@
+// Package h2 is webserv's HTTP/2 engine (RFC 9113): it serves one
+// connection whose client preface has been, or is about to be, read, and
+// runs a Handler on its own goroutine for every request stream.
+//
+// The frame codec is golang.org/x/net/http2's Framer and the header codec
+// golang.org/x/net/http2/hpack (RFC 7541); everything above them is here:
+//
+//   - the connection preface and SETTINGS exchange, with the values the
+//     peer sends validated (RFC 9113 §3.4, §6.5.2);
+//   - stream states and identifiers (§5.1, §5.1.1), MAX_CONCURRENT_STREAMS
+//     with REFUSED_STREAM (§5.1.2), RST_STREAM (§6.4), PING (§6.7), GOAWAY
+//     (§6.8), PRIORITY read and ignored (§5.3.2);
+//   - flow control in both directions (§5.2, §6.9): request bodies are
+//     buffered up to the receive window only, and credit is returned as
+//     the handler reads, so an upload keeps its backpressure and a
+//     stream's memory stays bounded by the window; responses wait for the
+//     client's credit;
+//   - request header validation (§8.2, §8.3): malformed requests end in a
+//     stream error of type PROTOCOL_ERROR; a well-formed request becomes
+//     an *http1.Request, the representation every handler takes;
+//   - one writer goroutine per connection, fed by the streams: control
+//     frames first, then one frame per stream in turn (round robin among
+//     streams with data and window), with everything ready coalesced into
+//     one write;
+//   - the denial-of-service bounds of nginx and Go: rapid reset
+//     (CVE-2023-44487), CONTINUATION floods (CVE-2024-27316), control
+//     frame floods (PING, SETTINGS, PRIORITY, empty frames), bounded HPACK
+//     table and strings, send and idle timeouts (see limits.go).
+//
+// The engine knows nothing about virtual hosts, files or CGI: a Stream is
+// a response.Writer, and the dispatch layer serves it as it serves an
+// HTTP/1.1 request.
+package h2

@@ -1,0 +1,480 @@
+package h2
+
+import (
+	"io"
+	"net"
+	"runtime/debug"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/net/http2"
+
+	"webserv/internal/http1"
+	"webserv/internal/response"
+)
+
+// A Stream is one request and its response. It is a response.Writer; the
+// handler reads the request with Request and Body.
+type Stream struct {
+	c   *Conn
+	id  uint32
+	req http1.Request
+	err error // set by setRequest: served, but as this status error
+
+	// Guarded by c.mu.
+	cond        sync.Cond // body readers and writers wait here
+	gone        chan struct{}
+	goneClosed  bool
+	closed      bool // "closed" state: out of c.streams
+	remoteDone  bool // the client's side ended (END_STREAM or reset)
+	localDone   bool // our side ended: END_STREAM queued or RST_STREAM
+	endSent     bool // END_STREAM written
+	peerReset   bool
+	released    bool // counted out of c.active
+	handlerDone bool
+
+	// Receive side (guarded by c.mu).
+	in            []byte // body bytes received, not read yet: in[inOff:]
+	inOff         int
+	inEOF         bool
+	bodyAbandoned bool // the handler returned: DATA is discarded
+	received      int64
+	recvWindow    int64
+	recvUnacked   int64
+	bodyTimeout   time.Duration
+	bodyTimedOut  bool
+	sendTimedOut  bool
+	continueSent  bool
+
+	// Send side (guarded by c.mu).
+	sendWindow  int64
+	queued      bool         // in c.ready
+	head        *pendingHead // to encode, before any data
+	interim     bool         // 100 Continue to encode first
+	out         []byte       // body bytes to send: out[outOff:]
+	outOff      int
+	endQueued   bool // END_STREAM once out is drained
+	rstAfterEnd bool // RST_STREAM(NO_ERROR) after END_STREAM: the body is not wanted
+	headQueued  bool // the final head was handed to the writer
+
+	// Handler-owned: the response.Writer state.
+	header        response.Header
+	status        int
+	contentLength int64
+	wroteHeader   bool
+	noBody        bool
+	isHead        bool
+	written       int64
+	aborted       bool // CloseAfter once the status was fixed
+	serverTokens  bool
+	scratch       []byte
+}
+
+var _ response.Writer = (*Stream)(nil)
+
+// pendingHead is a response head waiting for the writer.
+type pendingHead struct {
+	status        int
+	fields        []response.Field
+	contentLength int64 // -1: not sent
+	serverTokens  bool
+	endStream     bool
+}
+
+func newStream(c *Conn, id uint32) *Stream {
+	st := &Stream{
+		c:             c,
+		id:            id,
+		gone:          make(chan struct{}),
+		sendWindow:    c.peerInitWindow,
+		recvWindow:    int64(c.cfg.InitialWindowSize),
+		contentLength: -1,
+		bodyTimeout:   c.cfg.BodyTimeout,
+	}
+	if !c.settingsAcked {
+		// The client may use the protocol's default until it has our
+		// SETTINGS (RFC 9113 §6.9.2).
+		st.recvWindow = max(st.recvWindow, 65535)
+	}
+	st.cond.L = &c.mu
+	return st
+}
+
+// goneLocked closes the Gone channel once.
+func (st *Stream) goneLocked() {
+	if !st.goneClosed {
+		st.goneClosed = true
+		close(st.gone)
+	}
+	st.cond.Broadcast()
+}
+
+func (c *Conn) runHandler(st *Stream) {
+	defer c.handlers.Done()
+	st.isHead = string(st.req.Method) == "HEAD"
+	func() {
+		defer func() {
+			if v := recover(); v != nil {
+				c.log.Error("h2: handler panic", "panic", v, "stack", string(debug.Stack()))
+				st.aborted = true
+			}
+		}()
+		c.h.ServeStream(st)
+	}()
+	st.finish()
+}
+
+// finish ends the response after the handler returned: END_STREAM after
+// what is queued, or RST_STREAM(INTERNAL_ERROR) when the response is
+// incomplete (RFC 9113 §8.1).
+func (st *Stream) finish() {
+	c := st.c
+	if !st.wroteHeader {
+		st.WriteHeader(200)
+	}
+	incomplete := st.aborted ||
+		!st.noBody && st.contentLength >= 0 && st.written < st.contentLength
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st.handlerDone = true
+	st.bodyAbandoned = true
+	if n := len(st.in) - st.inOff; n > 0 {
+		c.creditLocked(nil, int64(n))
+		st.in, st.inOff = nil, 0
+	}
+	switch {
+	case st.localDone:
+	case incomplete:
+		c.resetStreamLocked(st.id, http2.ErrCodeInternal)
+	default:
+		if !st.headQueued {
+			cl := st.contentLength
+			if cl < 0 && !st.noBody {
+				cl = st.written // all of it is known now
+			}
+			st.queueHeadLocked(cl, len(st.out) == st.outOff)
+		}
+		st.endQueued = true
+		st.localDone = true
+		c.readyLocked(st)
+		if !st.remoteDone {
+			// RFC 9113 §8.1: the response is complete before the request;
+			// RST_STREAM(NO_ERROR) after it asks the client to stop
+			// sending. Queued behind END_STREAM by the writer.
+			st.rstAfterEnd = true
+		}
+	}
+	c.releaseLocked(st)
+}
+
+// Request returns the request. Its byte slices stay valid for the
+// stream's life. Host is :authority (else the Host field), Path and Query
+// come from :path, cookie crumbs are joined (RFC 9113 §8.2.3),
+// ContentLength is content-length (checked against the DATA received, RFC
+// 9113 §8.1.1) or -1; KeepAlive is true and Minor 1.
+func (st *Stream) Request() *http1.Request { return &st.req }
+
+// Err returns the status error a well-formed request is answered with
+// before any handling (*http1.StatusError: 431 header list too large, 501
+// for CONNECT and unknown methods, 400 without a valid authority), or nil.
+func (st *Stream) Err() error { return st.err }
+
+// ID returns the stream identifier.
+func (st *Stream) ID() uint32 { return st.id }
+
+// NetConn returns the connection the stream is on (remote address, TLS
+// state).
+func (st *Stream) NetConn() net.Conn { return st.c.nc }
+
+// Gone is closed when the stream is reset (by the client or the server)
+// or its connection ends: whatever produces the response may stop.
+func (st *Stream) Gone() <-chan struct{} { return st.gone }
+
+// SetBodyTimeout sets how long a body read waits for the client's next
+// DATA (client_body_timeout of the location); past it the read fails
+// with a 408 StatusError.
+func (st *Stream) SetBodyTimeout(d time.Duration) {
+	st.c.mu.Lock()
+	st.bodyTimeout = d
+	st.c.mu.Unlock()
+}
+
+// SetServerTokens adds webserv's version to the server field
+// (server_tokens on).
+func (st *Stream) SetServerTokens(on bool) { st.serverTokens = on }
+
+// Body returns the request body: its bytes as DATA frames bring them,
+// io.EOF at END_STREAM, ErrStreamClosed if the stream is reset. The
+// client's credit is returned as the body is read.
+func (st *Stream) Body() io.Reader { return bodyReader{st} }
+
+type bodyReader struct{ st *Stream }
+
+var errBodyTimeout = &http1.StatusError{Status: 408, Msg: "request body timed out"}
+
+func (b bodyReader) Read(p []byte) (int, error) {
+	st := b.st
+	c := st.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st.req.ExpectContinue && !st.continueSent {
+		// RFC 9110 §10.1.1: the client waits for 100 before the body,
+		// sent at the first read unless the response has started.
+		st.continueSent = true
+		if !st.headQueued && !st.inEOF && !st.localDone {
+			st.interim = true
+			c.readyLocked(st)
+		}
+	}
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	for st.inOff == len(st.in) && !st.inEOF {
+		if st.closed || c.dead {
+			return 0, ErrStreamClosed
+		}
+		if st.bodyTimedOut {
+			return 0, errBodyTimeout
+		}
+		if len(p) == 0 {
+			return 0, nil
+		}
+		if timer == nil && st.bodyTimeout > 0 {
+			timer = time.AfterFunc(st.bodyTimeout, func() {
+				c.mu.Lock()
+				st.bodyTimedOut = true
+				st.cond.Broadcast()
+				c.mu.Unlock()
+			})
+		}
+		st.cond.Wait()
+	}
+	if st.inOff == len(st.in) {
+		return 0, io.EOF
+	}
+	n := copy(p, st.in[st.inOff:])
+	st.inOff += n
+	if st.inOff == len(st.in) {
+		st.in, st.inOff = st.in[:0], 0
+	}
+	c.creditLocked(st, int64(n))
+	return n, nil
+}
+
+// Header returns the header list to fill before WriteHeader.
+func (st *Stream) Header() *response.Header { return &st.header }
+
+// SetContentLength declares the body length; -1 means unknown.
+func (st *Stream) SetContentLength(n int64) { st.contentLength = n }
+
+// Status returns the status written, or 0.
+func (st *Stream) Status() int { return st.status }
+
+// Written reports whether the status is fixed.
+func (st *Stream) Written() bool { return st.wroteHeader }
+
+// HeadSent reports whether the head has been handed to the connection.
+func (st *Stream) HeadSent() bool { return st.headQueued }
+
+// BodyBytesSent is the number of body bytes written ($body_bytes_sent).
+func (st *Stream) BodyBytesSent() int64 {
+	if st.noBody {
+		return 0
+	}
+	return st.written
+}
+
+// BodyAllowed reports whether a response with status carries a body.
+func (st *Stream) BodyAllowed(status int) bool {
+	return !st.isHead && status >= 200 && status != 204 && status != 304
+}
+
+// CloseAfter marks the response incomplete once its status is fixed: the
+// stream then ends with RST_STREAM(INTERNAL_ERROR). Before that (a request
+// body left unread) it changes nothing: the stream ends normally and the
+// connection stays.
+func (st *Stream) CloseAfter() {
+	if st.wroteHeader {
+		st.aborted = true
+	}
+}
+
+// WriteHeader fixes the status; only the first call counts. The head goes
+// out with the first body bytes or at the end.
+func (st *Stream) WriteHeader(status int) {
+	if st.wroteHeader {
+		return
+	}
+	st.wroteHeader = true
+	st.status = status
+	st.noBody = !st.BodyAllowed(status)
+}
+
+// WriteContinue sends the interim 100 (Continue) response now, unless the
+// final head went out.
+func (st *Stream) WriteContinue() error {
+	c := st.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !st.headQueued && !st.continueSent && !st.localDone {
+		st.continueSent = true
+		st.interim = true
+		c.readyLocked(st)
+	}
+	return nil
+}
+
+// queueHeadLocked hands the final head to the writer; cl is the
+// content-length to send (-1: none).
+func (st *Stream) queueHeadLocked(cl int64, endStream bool) {
+	st.headQueued = true
+	if st.status == 204 || st.status == 304 || st.status < 200 {
+		cl = -1 // RFC 9110 §8.6
+	}
+	fields := make([]response.Field, st.header.Len())
+	copy(fields, st.header.Fields())
+	st.head = &pendingHead{
+		status:        st.status,
+		fields:        fields,
+		contentLength: cl,
+		serverTokens:  st.serverTokens,
+		endStream:     endStream,
+	}
+	if endStream {
+		st.endQueued = true
+		st.localDone = true
+	}
+	st.c.readyLocked(st)
+}
+
+// Write queues body bytes; it waits while the stream holds
+// streamSendBuffer bytes the client has not taken yet, for at most
+// SendTimeout.
+func (st *Stream) Write(p []byte) (int, error) {
+	if !st.wroteHeader {
+		st.WriteHeader(200)
+	}
+	var err error
+	if st.contentLength >= 0 && st.written+int64(len(p)) > st.contentLength {
+		p = p[:st.contentLength-st.written]
+		err = ErrBodyTooLong
+	}
+	st.written += int64(len(p))
+	if st.noBody {
+		// HEAD, 204, 304: counted, and the head goes out at the end with
+		// END_STREAM.
+		return len(p), err
+	}
+	c := st.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	for len(p) > 0 {
+		if st.localDone || st.closed || c.dead {
+			return n, ErrStreamClosed
+		}
+		if st.sendTimedOut {
+			// send_timeout: the client takes nothing; the stream ends.
+			c.resetStreamLocked(st.id, http2.ErrCodeCancel)
+			return n, errSendTimeout
+		}
+		room := streamSendBuffer - (len(st.out) - st.outOff)
+		if room < len(p) && !st.headQueued {
+			// The body does not fit in the stream's buffer: the head goes
+			// now. A body that fits waits for the end, which then knows
+			// its length (content-length), or for Flush.
+			st.queueHeadLocked(st.contentLength, false)
+		}
+		if room <= 0 {
+			if timer == nil {
+				timer = time.AfterFunc(c.cfg.SendTimeout, func() {
+					c.mu.Lock()
+					st.sendTimedOut = true
+					st.cond.Broadcast()
+					c.mu.Unlock()
+				})
+			}
+			st.cond.Wait()
+			continue
+		}
+		if timer != nil {
+			// Progress: the timeout counts from the last byte taken.
+			timer.Reset(c.cfg.SendTimeout)
+		}
+		if st.outOff > 0 && st.outOff >= len(st.out)/2 {
+			st.out = st.out[:copy(st.out, st.out[st.outOff:])]
+			st.outOff = 0
+		}
+		m := min(room, len(p))
+		st.out = append(st.out, p[:m]...)
+		p = p[m:]
+		n += m
+		if st.headQueued {
+			c.readyLocked(st)
+		}
+	}
+	return n, err
+}
+
+// SendFile sends n bytes of fd from off, read with pread in frame-sized
+// slices (the file's offset is not used, so fd may be shared).
+func (st *Stream) SendFile(fd int, off, n int64) (int64, error) {
+	if !st.wroteHeader {
+		st.WriteHeader(200)
+	}
+	if st.noBody {
+		st.written += n
+		return n, nil
+	}
+	if st.scratch == nil {
+		st.scratch = make([]byte, 16<<10)
+	}
+	var done int64
+	for done < n {
+		b := st.scratch[:min(int64(len(st.scratch)), n-done)]
+		m, err := syscall.Pread(fd, b, off+done)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return done, err
+		}
+		if m == 0 {
+			return done, nil // the file ended early
+		}
+		w, err := st.Write(b[:m])
+		done += int64(w)
+		if err != nil {
+			return done, err
+		}
+	}
+	return done, nil
+}
+
+// Flush makes what was written available to the connection's writer,
+// which sends it as the window allows: nothing waits in the stream.
+func (st *Stream) Flush() error {
+	c := st.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !st.wroteHeader {
+		return nil
+	}
+	if !st.headQueued && !st.localDone && !st.noBody {
+		st.queueHeadLocked(st.contentLength, false)
+	}
+	if c.dead || st.closed && !st.endSent {
+		return ErrStreamClosed
+	}
+	return nil
+}
