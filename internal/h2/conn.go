@@ -697,6 +697,14 @@ func (c *Conn) processData(f *http2.DataFrame) error {
 	}
 	if st.bodyAbandoned {
 		c.creditLocked(nil, int64(len(data)))
+		if len(data) > 0 && !f.StreamEnded() {
+			// A body after the response: stop it (RFC 9113 §8.1).
+			if st.endSent {
+				c.resetStreamLocked(id, http2.ErrCodeNo)
+				return nil
+			}
+			st.rstAfterEnd = true
+		}
 	} else if len(data) > 0 {
 		st.in = append(st.in, data...)
 		st.cond.Broadcast()

@@ -139,7 +139,9 @@ func (st *Stream) finish() {
 	defer c.mu.Unlock()
 	st.handlerDone = true
 	st.bodyAbandoned = true
+	unread := false // DATA arriving later decides (processData)
 	if n := len(st.in) - st.inOff; n > 0 {
+		unread = true
 		c.creditLocked(nil, int64(n))
 		st.in, st.inOff = nil, 0
 	}
@@ -158,10 +160,11 @@ func (st *Stream) finish() {
 		st.endQueued = true
 		st.localDone = true
 		c.readyLocked(st)
-		if !st.remoteDone {
-			// RFC 9113 §8.1: the response is complete before the request;
-			// RST_STREAM(NO_ERROR) after it asks the client to stop
-			// sending. Queued behind END_STREAM by the writer.
+		if !st.remoteDone && unread {
+			// RFC 9113 §8.1: the response is complete before the request
+			// body nobody reads; RST_STREAM(NO_ERROR) after END_STREAM
+			// asks the client to stop sending. (A stream whose client
+			// sends nothing more stays half-closed until it ends it.)
 			st.rstAfterEnd = true
 		}
 	}
