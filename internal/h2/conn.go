@@ -303,6 +303,14 @@ func (c *Conn) Serve(buffered []byte) error {
 	err := c.readLoop()
 
 	c.mu.Lock()
+	final := c.closeNow
+	c.mu.Unlock()
+	if final {
+		// Let the writer put the GOAWAY out (its write is bounded by
+		// SendTimeout).
+		<-c.writerDone
+	}
+	c.mu.Lock()
 	if c.err == nil {
 		c.err = err
 	}
@@ -409,6 +417,8 @@ func (c *Conn) readLoop() error {
 		}
 		c.mu.Unlock()
 		draining = true
+		c.rd.err = nil
+		c.nc.SetReadDeadline(time.Now().Add(goAwayLinger + c.cfg.SendTimeout))
 	}
 }
 

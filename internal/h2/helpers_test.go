@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -26,6 +27,7 @@ import (
 	"golang.org/x/net/http2/hpack"
 
 	"webserv/internal/h2"
+	"webserv/internal/http1"
 	"webserv/internal/servertest"
 )
 
@@ -45,6 +47,7 @@ type testHandler struct {
 	file    *os.File
 	release chan struct{}
 	started chan struct{} // one value per /slow request
+	gone    chan struct{} // one value per /slow request that saw Gone
 }
 
 func newTestHandler(t testing.TB) *testHandler {
@@ -54,7 +57,7 @@ func newTestHandler(t testing.TB) *testHandler {
 	}
 	f.Write(pattern(100000))
 	t.Cleanup(func() { f.Close() })
-	return &testHandler{file: f, release: make(chan struct{}), started: make(chan struct{}, 1000)}
+	return &testHandler{file: f, release: make(chan struct{}), started: make(chan struct{}, 1000), gone: make(chan struct{}, 1000)}
 }
 
 func pattern(n int) []byte {
@@ -68,7 +71,7 @@ func pattern(n int) []byte {
 func (th *testHandler) ServeStream(s *h2.Stream) {
 	r := s.Request()
 	if err := s.Err(); err != nil {
-		s.WriteHeader(400)
+		s.WriteHeader(http1.StatusOf(err).Status)
 		return
 	}
 	h := s.Header()
@@ -114,9 +117,18 @@ func (th *testHandler) ServeStream(s *h2.Stream) {
 		th.started <- struct{}{}
 		select {
 		case <-s.Gone():
+			th.gone <- struct{}{}
 		case <-th.release:
 			s.Write([]byte("released"))
 		}
+	case "/bighead":
+		h.Set("X-Big", strings.Repeat("b", 40000)) // past the 16 KiB frame: CONTINUATION
+		s.Write([]byte("ok"))
+	case "/flush":
+		s.Write([]byte("first"))
+		s.Flush()
+		<-th.release
+		s.Write([]byte(" second"))
 	case "/abort":
 		s.SetContentLength(100)
 		s.Write([]byte("0123456789"))
@@ -134,10 +146,11 @@ func (th *testHandler) ServeStream(s *h2.Stream) {
 
 // testServer is an engine on a loopback listener.
 type testServer struct {
-	addr string
-	tls  *tls.Config // nil: h2c
-	mu   sync.Mutex
-	errs []error
+	addr  string
+	tls   *tls.Config // nil: h2c
+	mu    sync.Mutex
+	errs  []error
+	conns chan *h2.Conn // the connections served, as they come
 }
 
 func startServer(t testing.TB, cfg *h2.Config, h h2.Handler, useTLS bool) *testServer {
@@ -146,7 +159,7 @@ func startServer(t testing.TB, cfg *h2.Config, h h2.Handler, useTLS bool) *testS
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := &testServer{addr: ln.Addr().String()}
+	ts := &testServer{addr: ln.Addr().String(), conns: make(chan *h2.Conn, 100)}
 	if useTLS {
 		ts.tls = testTLSConfig(t)
 	}
@@ -178,7 +191,12 @@ func startServer(t testing.TB, cfg *h2.Config, h h2.Handler, useTLS bool) *testS
 					}
 					tc.SetDeadline(time.Time{})
 				}
-				err := h2.ServeConn(nc, cfg, h, nil)
+				hc := h2.NewConn(nc, cfg, h)
+				select {
+				case ts.conns <- hc:
+				default:
+				}
+				err := hc.Serve(nil)
 				ts.mu.Lock()
 				ts.errs = append(ts.errs, err)
 				ts.mu.Unlock()
@@ -273,6 +291,8 @@ type rawConn struct {
 	fr   *http2.Framer
 	enc  *hpack.Encoder
 	hbuf bytes.Buffer
+
+	streams map[uint32]*streamResp // responses read, by stream
 }
 
 // dialRaw connects to ts (h2c), sends the preface and SETTINGS, and
@@ -362,35 +382,54 @@ func (rc *rawConn) rst(id uint32) http2.ErrCode {
 	return f.(*http2.RSTStreamFrame).ErrCode
 }
 
-// response reads one stream's response: status and body.
+// streamResp is what the client read for one stream.
+type streamResp struct {
+	status string
+	body   []byte
+	fields []hpack.HeaderField
+	done   bool
+	rst    http2.ErrCode
+	reset  bool
+}
+
+// response reads one stream's response: status and body. Frames of other
+// streams read meanwhile are kept for their own response call.
 func (rc *rawConn) response(id uint32) (status string, body []byte, fields []hpack.HeaderField) {
 	rc.t.Helper()
+	if rc.streams == nil {
+		rc.streams = make(map[uint32]*streamResp)
+	}
+	get := func(id uint32) *streamResp {
+		r := rc.streams[id]
+		if r == nil {
+			r = &streamResp{}
+			rc.streams[id] = r
+		}
+		return r
+	}
 	for {
-		f := rc.read()
-		switch f := f.(type) {
+		r := get(id)
+		if r.reset {
+			rc.t.Fatalf("stream %d reset: %v", id, r.rst)
+		}
+		if r.done {
+			return r.status, r.body, r.fields
+		}
+		switch f := rc.read().(type) {
 		case *http2.MetaHeadersFrame:
-			if f.StreamID != id {
-				continue
-			}
+			r := get(f.StreamID)
 			if s := f.PseudoValue("status"); s != "" && s[0] != '1' {
-				status = s
-				fields = f.Fields
+				r.status = s
+				r.fields = f.Fields
 			}
-			if f.StreamEnded() {
-				return
-			}
+			r.done = f.StreamEnded()
 		case *http2.DataFrame:
-			if f.StreamID != id {
-				continue
-			}
-			body = append(body, f.Data()...)
-			if f.StreamEnded() {
-				return
-			}
+			r := get(f.StreamID)
+			r.body = append(r.body, f.Data()...)
+			r.done = f.StreamEnded()
 		case *http2.RSTStreamFrame:
-			if f.StreamID == id {
-				rc.t.Fatalf("stream %d reset: %v", id, f.ErrCode)
-			}
+			r := get(f.StreamID)
+			r.reset, r.rst = true, f.ErrCode
 		case *http2.GoAwayFrame:
 			rc.t.Fatalf("GOAWAY %v waiting for stream %d", f.ErrCode, id)
 		}
