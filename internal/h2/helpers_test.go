@@ -87,7 +87,11 @@ func (th *testHandler) ServeStream(s *h2.Stream) {
 		body, err := io.ReadAll(s.Body())
 		if err != nil {
 			s.CloseAfter()
-			s.WriteHeader(500)
+			if se := http1.StatusOf(err); se != nil {
+				s.WriteHeader(se.Status)
+			} else {
+				s.WriteHeader(500)
+			}
 			return
 		}
 		h.Set("Content-Type", "application/octet-stream")
@@ -114,10 +118,10 @@ func (th *testHandler) ServeStream(s *h2.Stream) {
 		s.SetContentLength(n)
 		s.SendFile(int(th.file.Fd()), off, n)
 	case "/slow":
-		th.started <- struct{}{}
+		signal(th.started)
 		select {
 		case <-s.Gone():
-			th.gone <- struct{}{}
+			signal(th.gone)
 		case <-th.release:
 			s.Write([]byte("released"))
 		}
@@ -127,7 +131,11 @@ func (th *testHandler) ServeStream(s *h2.Stream) {
 	case "/flush":
 		s.Write([]byte("first"))
 		s.Flush()
-		<-th.release
+		select {
+		case <-s.Gone():
+			return
+		case <-th.release:
+		}
 		s.Write([]byte(" second"))
 	case "/abort":
 		s.SetContentLength(100)
@@ -141,6 +149,15 @@ func (th *testHandler) ServeStream(s *h2.Stream) {
 	default:
 		b := bytes.Repeat([]byte("hello h2\n"), 114)
 		s.Write(b)
+	}
+}
+
+// signal sends on ch without waiting (the fuzz target runs the handler
+// without end).
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
 	}
 }
 

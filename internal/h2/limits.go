@@ -68,6 +68,10 @@ const (
 	// before one write to the socket.
 	writeBatch = 64 << 10
 
+	// idleWriteBuffer: a write buffer grown past this is dropped once the
+	// writer has nothing more to send, so idle connections stay small.
+	idleWriteBuffer = 16 << 10
+
 	// maxControlQueue bounds the control frames (SETTINGS and PING acks,
 	// RST_STREAM, WINDOW_UPDATE) waiting to be written: a client that
 	// makes the server answer without reading the answers is cut (Go's

@@ -66,6 +66,18 @@ func TestProtocolErrors(t *testing.T) {
 		{name: "bad hpack", send: func(rc *rawConn) {
 			rc.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: []byte{0xff, 0xff, 0xff, 0xff}, EndStream: true, EndHeaders: true})
 		}, goAway: http2.ErrCodeCompression},
+		{name: "hpack string too long", send: func(rc *rawConn) {
+			blk := rc.block(append(get, "x-long", strings.Repeat("v", 40000))...)
+			rc.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: blk[:16000], EndStream: true})
+			rc.fr.WriteContinuation(1, false, blk[16000:32000])
+			rc.fr.WriteContinuation(1, true, blk[32000:])
+		}, goAway: http2.ErrCodeCompression},
+		{name: "hpack table past 4096", send: func(rc *rawConn) {
+			// RFC 7541 §6.3: a dynamic table size update above the
+			// SETTINGS_HEADER_TABLE_SIZE in force (4096).
+			blk := append([]byte{0x3f, 0xe1, 0x3f}, rc.block(get...)...) // size 8192
+			rc.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: blk, EndStream: true, EndHeaders: true})
+		}, goAway: http2.ErrCodeCompression},
 		{name: "push promise", send: func(rc *rawConn) {
 			rc.nc.Write(rawFrame(http2.FramePushPromise, http2.FlagPushPromiseEndHeaders, 1, []byte{0, 0, 0, 2}))
 		}, goAway: http2.ErrCodeProtocol},
@@ -418,5 +430,19 @@ func TestBadPreface(t *testing.T) {
 	cl := &http.Client{Timeout: ioTimeout}
 	if _, err := cl.Get("http://" + ts.addr + "/"); err == nil {
 		t.Fatal("an HTTP/1.1 request got a response")
+	}
+}
+
+// TestBodyTimeout: a client that stops sending its body has the read fail
+// with 408 after BodyTimeout.
+func TestBodyTimeout(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, &h2.Config{BodyTimeout: 200 * time.Millisecond}, newTestHandler(t), false)
+	rc := dialRaw(t, ts)
+	rc.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, EndHeaders: true, BlockFragment: rc.block(
+		":method", "POST", ":scheme", "http", ":authority", "a", ":path", "/echo")})
+	rc.fr.WriteData(1, false, []byte("part"))
+	if status, _, _ := rc.response(1); status != "408" {
+		t.Fatalf("status %s, want 408", status)
 	}
 }

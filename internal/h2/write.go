@@ -129,6 +129,11 @@ func (c *Conn) writeLoop() {
 				return
 			}
 		}
+		if cap(c.wbuf.b) > idleWriteBuffer && len(c.ready) == 0 {
+			// Nothing more to send for now: an idle connection does not
+			// keep a batch-sized buffer.
+			c.wbuf.b = nil
+		}
 		if final {
 			// RFC 9113 §6.8: the GOAWAY is out; half-close so that the
 			// client reads it before the connection goes, and let the
@@ -261,6 +266,9 @@ func (c *Conn) appendDataLocked(id uint32, data []byte, end bool) {
 // client's side is done, or is reset with NO_ERROR when the client is
 // still sending a body nobody reads (RFC 9113 §8.1).
 func (c *Conn) endSentLocked(st *Stream) {
+	if c.resetTokens < resetBudgetFactor*int(c.cfg.MaxConcurrentStreams) {
+		c.resetTokens++ // a stream served to its end earns a reset back
+	}
 	st.endSent = true
 	st.localDone = true
 	st.endQueued = false
