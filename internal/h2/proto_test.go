@@ -446,3 +446,29 @@ func TestBodyTimeout(t *testing.T) {
 		t.Fatalf("status %s, want 408", status)
 	}
 }
+
+// TestResetBudgetRefills: a client that cancels some streams among many
+// it lets finish (a browser navigating) is not taken for a rapid reset
+// attack: every stream served to its end earns a reset back.
+func TestResetBudgetRefills(t *testing.T) {
+	t.Parallel()
+	th := newTestHandler(t)
+	ts := startServer(t, &h2.Config{MaxConcurrentStreams: 5}, th, false) // budget: 10 resets
+	rc := dialRaw(t, ts)
+	id := uint32(1)
+	for i := 0; i < 40; i++ {
+		rc.request(id, "/", true)
+		if status, _, _ := rc.response(id); status != "200" {
+			t.Fatalf("round %d: %s", i, status)
+		}
+		rc.request(id+2, "/slow", true)
+		<-th.started
+		rc.fr.WriteRSTStream(id+2, http2.ErrCodeCancel)
+		<-th.gone
+		id += 4
+	}
+	rc.request(id, "/", true)
+	if status, _, _ := rc.response(id); status != "200" {
+		t.Fatalf("after 40 cancels among 40 served streams: %s", status)
+	}
+}
