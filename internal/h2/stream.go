@@ -45,6 +45,8 @@ type Stream struct {
 	bodyTimeout   time.Duration
 	bodyTimedOut  bool
 	sendTimedOut  bool
+	bodyGen       uint64 // invalidates a body timer that fires late
+	sendGen       uint64 // the same for the send timer
 	continueSent  bool
 
 	// Send side (guarded by c.mu).
@@ -231,11 +233,7 @@ func (b bodyReader) Read(p []byte) (int, error) {
 		}
 	}
 	var timer *time.Timer
-	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
-	}()
+	defer func() { st.stopTimerLocked(timer, &st.bodyGen) }()
 	for st.inOff == len(st.in) && !st.inEOF {
 		if st.closed || c.dead {
 			return 0, ErrStreamClosed
@@ -247,12 +245,7 @@ func (b bodyReader) Read(p []byte) (int, error) {
 			return 0, nil
 		}
 		if timer == nil && st.bodyTimeout > 0 {
-			timer = time.AfterFunc(st.bodyTimeout, func() {
-				c.mu.Lock()
-				st.bodyTimedOut = true
-				st.cond.Broadcast()
-				c.mu.Unlock()
-			})
+			timer = st.startTimerLocked(st.bodyTimeout, &st.bodyTimedOut, &st.bodyGen)
 		}
 		st.cond.Wait()
 	}
@@ -377,11 +370,7 @@ func (st *Stream) Write(p []byte) (int, error) {
 	defer c.mu.Unlock()
 	n := 0
 	var timer *time.Timer
-	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
-	}()
+	defer func() { st.stopTimerLocked(timer, &st.sendGen) }()
 	for len(p) > 0 {
 		if st.localDone || st.closed || c.dead {
 			return n, ErrStreamClosed
@@ -400,20 +389,14 @@ func (st *Stream) Write(p []byte) (int, error) {
 		}
 		if room <= 0 {
 			if timer == nil {
-				timer = time.AfterFunc(c.cfg.SendTimeout, func() {
-					c.mu.Lock()
-					st.sendTimedOut = true
-					st.cond.Broadcast()
-					c.mu.Unlock()
-				})
+				timer = st.startTimerLocked(c.cfg.SendTimeout, &st.sendTimedOut, &st.sendGen)
 			}
 			st.cond.Wait()
 			continue
 		}
-		if timer != nil {
-			// Progress: the timeout counts from the last byte taken.
-			timer.Reset(c.cfg.SendTimeout)
-		}
+		// Progress: the timeout counts again from the next wait.
+		st.stopTimerLocked(timer, &st.sendGen)
+		timer = nil
 		if st.outOff > 0 && st.outOff >= len(st.out)/2 {
 			st.out = st.out[:copy(st.out, st.out[st.outOff:])]
 			st.outOff = 0
@@ -480,4 +463,28 @@ func (st *Stream) Flush() error {
 		return ErrStreamClosed
 	}
 	return nil
+}
+
+// startTimerLocked sets *flag (and wakes the stream's waiters) once d has
+// passed, unless stopTimerLocked comes first: a timer that fires while
+// being stopped finds *gen moved on and does nothing.
+func (st *Stream) startTimerLocked(d time.Duration, flag *bool, gen *uint64) *time.Timer {
+	*gen++
+	g := *gen
+	c := st.c
+	return time.AfterFunc(d, func() {
+		c.mu.Lock()
+		if *gen == g {
+			*flag = true
+			st.cond.Broadcast()
+		}
+		c.mu.Unlock()
+	})
+}
+
+func (st *Stream) stopTimerLocked(t *time.Timer, gen *uint64) {
+	if t != nil {
+		t.Stop()
+		*gen++
+	}
 }
