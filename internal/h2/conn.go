@@ -271,7 +271,7 @@ func ServeConn(nc net.Conn, cfg *Config, h Handler, buffered []byte) error {
 // be called on it meanwhile).
 func (c *Conn) Serve(buffered []byte) error {
 	c.rd.r = &prefixReader{buf: buffered, r: c.nc}
-	br := bufio.NewReaderSize(&c.rd, 16<<10)
+	br := bufio.NewReaderSize(&c.rd, readBuffer)
 	c.nc.SetReadDeadline(time.Now().Add(c.cfg.PrefaceTimeout))
 	var pre [len(http2.ClientPreface)]byte
 	if _, err := io.ReadFull(br, pre[:]); err != nil || string(pre[:]) != http2.ClientPreface {

@@ -68,9 +68,14 @@ const (
 	// before one write to the socket.
 	writeBatch = 64 << 10
 
+	// readBuffer is the connection's read buffer: small, since a frame
+	// payload at least this large is read past it straight into the
+	// Framer's buffer, and an idle connection keeps it.
+	readBuffer = 4 << 10
+
 	// idleWriteBuffer: a write buffer grown past this is dropped once the
 	// writer has nothing more to send, so idle connections stay small.
-	idleWriteBuffer = 16 << 10
+	idleWriteBuffer = 4 << 10
 
 	// maxControlQueue bounds the control frames (SETTINGS and PING acks,
 	// RST_STREAM, WINDOW_UPDATE) waiting to be written: a client that
