@@ -181,6 +181,8 @@ type Conn struct {
 	closing    bool   // no new streams; close once every stream is done
 	closeNow   bool   // the writer's last batch: flush and close the write side
 	lingering  bool   // the writer is done; the reader drains until goAwayLinger
+	serving    bool   // the preface is read: the writer runs
+	shutdown   bool   // Shutdown came before the preface
 	dead       bool   // the connection is gone: every wait ends
 	err        error  // why the connection ends
 
@@ -292,6 +294,12 @@ func (c *Conn) Serve(buffered []byte) error {
 
 	// RFC 9113 §3.4: the server preface is a SETTINGS frame, sent at once.
 	c.mu.Lock()
+	if c.shutdown {
+		c.mu.Unlock()
+		c.nc.Close()
+		return nil
+	}
+	c.serving = true
 	c.ctl = append(c.ctl, ctlFrame{kind: ctlSettings})
 	if connWindow > 65535 {
 		c.ctl = append(c.ctl, ctlFrame{kind: ctlWindowUpdate, val: connWindow - 65535})
@@ -336,10 +344,16 @@ func (c *Conn) Serve(buffered []byte) error {
 
 // Shutdown stops the connection gracefully (graceful stop, reload):
 // GOAWAY with the last stream ID taken (RFC 9113 §6.8), streams already
-// open are served to their end, then the connection closes.
+// open are served to their end, then the connection closes. Before the
+// client's preface has been read, it just closes.
 func (c *Conn) Shutdown() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if !c.serving {
+		c.shutdown = true
+		c.nc.Close()
+		return
+	}
 	c.goAwayLocked(http2.ErrCodeNo, false)
 }
 
@@ -366,7 +380,6 @@ func (c *Conn) goAwayLocked(code http2.ErrCode, immediate bool) {
 func (c *Conn) readLoop() error {
 	draining := false // a GOAWAY ended the connection: read until the client closes
 	for {
-		c.armReadDeadline(draining)
 		fh, err := c.fr.ReadFrameHeader()
 		var f http2.Frame
 		if err == nil {
@@ -422,25 +435,11 @@ func (c *Conn) readLoop() error {
 	}
 }
 
-// armReadDeadline sets the read deadline for the next frame: the preface
-// timeout for the first SETTINGS, the idle timeout while no stream is
-// open, none while streams are (their body and send timeouts watch them).
-func (c *Conn) armReadDeadline(draining bool) {
-	if draining || !c.sawFirst {
-		// Draining: the writer arms goAwayLinger once the GOAWAY is out.
-		return
-	}
-	c.mu.Lock()
-	idle, lingering := c.active == 0, c.lingering
-	c.mu.Unlock()
-	switch {
-	case lingering:
-	case idle:
-		c.nc.SetReadDeadline(time.Now().Add(c.cfg.IdleTimeout))
-	default:
-		c.nc.SetReadDeadline(time.Time{})
-	}
-}
+// The read deadline: the preface timeout until the client's SETTINGS,
+// then the idle timeout while no stream is active (armed when the last
+// one is released, so that PINGs do not keep an idle connection), none
+// while streams are (their body and send timeouts watch them), and
+// goAwayLinger once a GOAWAY ends the connection.
 
 func isTimeout(err error) bool {
 	var ne net.Error
@@ -509,6 +508,11 @@ func (c *Conn) processFrame(f http2.Frame) error {
 			return connErr(http2.ErrCodeProtocol, "client preface without SETTINGS")
 		}
 		c.sawFirst = true
+		c.mu.Lock()
+		if c.active == 0 && !c.lingering {
+			c.nc.SetReadDeadline(time.Now().Add(c.cfg.IdleTimeout))
+		}
+		c.mu.Unlock()
 	}
 	if c.hframe.id != 0 && fh.Type != http2.FrameContinuation {
 		// The Framer checks this order already; keep the invariant here.

@@ -3,6 +3,7 @@ package h2
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/net/http/httpguts"
 	"golang.org/x/net/http2"
@@ -139,7 +140,9 @@ func (c *Conn) endHeaderBlock() error {
 		return nil
 	}
 	c.streams[id] = st
-	c.active++
+	if c.active++; c.active == 1 {
+		c.nc.SetReadDeadline(time.Time{}) // no idle timeout while streams are active
+	}
 	if hs.endStream {
 		st.remoteDone = true
 		st.inEOF = true

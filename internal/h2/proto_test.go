@@ -3,6 +3,7 @@ package h2_test
 import (
 	"bytes"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -470,5 +471,22 @@ func TestResetBudgetRefills(t *testing.T) {
 	rc.request(id, "/", true)
 	if status, _, _ := rc.response(id); status != "200" {
 		t.Fatalf("after 40 cancels among 40 served streams: %s", status)
+	}
+}
+
+// TestShutdownBeforePreface: a connection stopped before the client's
+// preface closes at once (no GOAWAY before SETTINGS).
+func TestShutdownBeforePreface(t *testing.T) {
+	t.Parallel()
+	cli, srv := net.Pipe()
+	defer cli.Close()
+	hc := h2.NewConn(srv, nil, newTestHandler(t))
+	done := make(chan error, 1)
+	go func() { done <- hc.Serve(nil) }()
+	hc.Shutdown()
+	select {
+	case <-done:
+	case <-time.After(ioTimeout):
+		t.Fatal("Serve did not return")
 	}
 }
