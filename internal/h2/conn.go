@@ -159,7 +159,7 @@ type Conn struct {
 	// recentlyClosed remembers the last closed stream IDs, and whether
 	// the server reset them: frames that were in flight are then told
 	// apart from frames on streams never opened (RFC 9113 §5.1).
-	recentlyClosed [32]closedStream
+	recentlyClosed [recentlyClosedStreams]closedStream
 	closedNext     int
 	maxClientID    uint32 // highest stream ID the client opened (§5.1.1)
 	active         int    // streams open, or whose handler still runs

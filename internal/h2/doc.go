@@ -30,4 +30,34 @@
 // The engine knows nothing about virtual hosts, files or CGI: a Stream is
 // a response.Writer, and the dispatch layer serves it as it serves an
 // HTTP/1.1 request.
+//
+// # Serving a connection
+//
+// A server hands a connection to the engine when TLS negotiated "h2" by
+// ALPN (RFC 9113 §3.2), or when a plain listener where h2c is enabled
+// reads ClientPreface as the first bytes (prior knowledge, §3.3; the
+// bytes read while sniffing are passed as buffered):
+//
+//	hc := h2.NewConn(nc, &h2.Config{...}, handler) // keep hc for Shutdown
+//	err := hc.Serve(sniffed)                        // returns when all handlers have
+//
+// Shutdown (graceful stop, reload) sends GOAWAY and lets open streams
+// finish; Close ends the connection at once.
+//
+// The Handler's ServeStream runs on its own goroutine per stream:
+//
+//   - st.Err() first: a *http1.StatusError (400, 431, 501) to render as
+//     the HTTP/1.1 parser's errors are;
+//   - st.Request() is the *http1.Request (Minor 1, KeepAlive true: the
+//     access log must say HTTP/2.0 itself), st.NetConn() the connection
+//     (remote address, TLS state for SNI checks);
+//   - st.Body() is the request body, to wrap with the location's size
+//     limit; st.SetBodyTimeout sets client_body_timeout for it; the first
+//     read sends 100 (Continue) when the request expects it;
+//   - st is the response.Writer; st.SetServerTokens follows server_tokens;
+//     st.Status and st.BodyBytesSent feed the access log; st.Gone tells a
+//     CGI program's runner that the client went away.
+//
+// When ServeStream returns the response ends: END_STREAM, or
+// RST_STREAM(INTERNAL_ERROR) when it is incomplete.
 package h2

@@ -83,8 +83,8 @@ func (c *Conn) endHeaderBlock() error {
 	if err == nil {
 		err = c.hdec.Close()
 	}
-	if len(c.hblock) > 64<<10 {
-		c.hblock = nil // do not keep a huge block's buffer
+	if cap(c.hblock) > idleWriteBuffer {
+		c.hblock = nil // do not keep a large block's buffer for the next one
 	}
 	if err != nil {
 		// RFC 9113 §4.3: a decoding error is a COMPRESSION_ERROR.

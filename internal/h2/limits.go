@@ -68,6 +68,17 @@ const (
 	// before one write to the socket.
 	writeBatch = 64 << 10
 
+	// sendFileChunk is the slice SendFile reads with pread: one default
+	// DATA frame's worth.
+	sendFileChunk = 16 << 10
+
+	// recentlyClosedStreams is how many closed stream IDs a connection
+	// remembers to tell frames still in flight on them (STREAM_CLOSED, or
+	// ignored after our RST_STREAM) from frames on IDs never opened
+	// (PROTOCOL_ERROR). More than the frames a client has in flight when
+	// a stream closes.
+	recentlyClosedStreams = 32
+
 	// readBuffer is the connection's read buffer: small, since a frame
 	// payload at least this large is read past it straight into the
 	// Framer's buffer, and an idle connection keeps it.

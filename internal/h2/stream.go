@@ -423,7 +423,7 @@ func (st *Stream) SendFile(fd int, off, n int64) (int64, error) {
 		return n, nil
 	}
 	if st.scratch == nil {
-		st.scratch = make([]byte, 16<<10)
+		st.scratch = make([]byte, sendFileChunk)
 	}
 	var done int64
 	for done < n {
