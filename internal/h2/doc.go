@@ -50,13 +50,14 @@
 //     the HTTP/1.1 parser's errors are;
 //   - st.Request() is the *http1.Request (Minor 1, KeepAlive true: the
 //     access log must say HTTP/2.0 itself), st.NetConn() the connection
-//     (remote address, TLS state for SNI checks);
-//   - st.Body() is the request body, to wrap with the location's size
-//     limit; st.SetBodyTimeout sets client_body_timeout for it; the first
-//     read sends 100 (Continue) when the request expects it;
-//   - st is the response.Writer; st.SetServerTokens follows server_tokens;
-//     st.Status and st.BodyBytesSent feed the access log; st.Gone tells a
-//     CGI program's runner that the client went away.
+//     (TLS state for the SNI and :authority check of RFC 9113 §9.1.1);
+//   - a dispatch.Exchange is {Req: st.Request(), W: st, Body: st.Body(),
+//     Peer: st}: the body takes the location's limits by SetLimits, and
+//     its first read sends 100 (Continue) when the request expects it;
+//     the stream is the Peer (ClientGone returns when it is reset);
+//   - st.SetServerTokens follows server_tokens; st.Status and
+//     st.BodyBytesSent feed the access log; when dispatch reports abort,
+//     st.CloseAfter() makes the stream end with RST_STREAM.
 //
 // When ServeStream returns the response ends: END_STREAM, or
 // RST_STREAM(INTERNAL_ERROR) when it is incomplete.

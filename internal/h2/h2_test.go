@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"webserv/internal/dispatch"
 	"webserv/internal/h2"
 )
 
@@ -184,3 +185,9 @@ func TestCurl(t *testing.T) {
 }
 
 var _ h2.Handler = (*testHandler)(nil)
+
+// The engine's stream and body are what dispatch takes.
+var (
+	_ dispatch.Body = (*h2.RequestBody)(nil)
+	_ dispatch.Peer = (*h2.Stream)(nil)
+)

@@ -84,6 +84,10 @@ func (th *testHandler) ServeStream(s *h2.Stream) {
 	q := string(r.Query)
 	switch string(r.Path) {
 	case "/echo":
+		if strings.HasPrefix(q, "max=") {
+			max, _ := strconv.ParseInt(q[len("max="):], 10, 64)
+			s.Body().SetLimits(max, 0)
+		}
 		body, err := io.ReadAll(s.Body())
 		if err != nil {
 			s.CloseAfter()

@@ -490,3 +490,29 @@ func TestShutdownBeforePreface(t *testing.T) {
 		t.Fatal("Serve did not return")
 	}
 }
+
+// TestBodyLimit: client_max_body_size (Body.SetLimits) fails the read
+// with 413, from content-length before any DATA or from the DATA read.
+func TestBodyLimit(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, nil, newTestHandler(t), false)
+	rc := dialRaw(t, ts)
+	post := func(id uint32, extra ...string) {
+		rc.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, EndHeaders: true, BlockFragment: rc.block(append([]string{
+			":method", "POST", ":scheme", "http", ":authority", "a", ":path", "/echo?max=3"}, extra...)...)})
+	}
+	post(1, "content-length", "5")
+	if status, _, _ := rc.response(1); status != "413" {
+		t.Fatalf("declared 5 past 3: %s, want 413", status)
+	}
+	post(3)
+	rc.fr.WriteData(3, true, []byte("12345"))
+	if status, _, _ := rc.response(3); status != "413" {
+		t.Fatalf("sent 5 past 3: %s, want 413", status)
+	}
+	post(5)
+	rc.fr.WriteData(5, true, []byte("123"))
+	if status, body, _ := rc.response(5); status != "200" || string(body) != "123" {
+		t.Fatalf("3 of 3: %s %q", status, body)
+	}
+}

@@ -1,6 +1,7 @@
 package h2
 
 import (
+	"crypto/tls"
 	"io"
 	"net"
 	"runtime/debug"
@@ -17,10 +18,11 @@ import (
 // A Stream is one request and its response. It is a response.Writer; the
 // handler reads the request with Request and Body.
 type Stream struct {
-	c   *Conn
-	id  uint32
-	req http1.Request
-	err error // set by setRequest: served, but as this status error
+	c    *Conn
+	id   uint32
+	req  http1.Request
+	body RequestBody
+	err  error // set by setRequest: served, but as this status error
 
 	// Guarded by c.mu.
 	cond        sync.Cond // body readers and writers wait here
@@ -43,6 +45,8 @@ type Stream struct {
 	recvWindow    int64
 	recvUnacked   int64
 	bodyTimeout   time.Duration
+	maxBody       int64 // client_max_body_size; 0: none
+	bodyRead      int64
 	bodyTimedOut  bool
 	sendTimedOut  bool
 	bodyGen       uint64 // invalidates a body timer that fires late
@@ -100,6 +104,7 @@ func newStream(c *Conn, id uint32) *Stream {
 		st.recvWindow = max(st.recvWindow, 65535)
 	}
 	st.cond.L = &c.mu
+	st.body.st = st
 	return st
 }
 
@@ -196,13 +201,28 @@ func (st *Stream) NetConn() net.Conn { return st.c.nc }
 // or its connection ends: whatever produces the response may stop.
 func (st *Stream) Gone() <-chan struct{} { return st.gone }
 
-// SetBodyTimeout sets how long a body read waits for the client's next
-// DATA (client_body_timeout of the location); past it the read fails
-// with a 408 StatusError.
-func (st *Stream) SetBodyTimeout(d time.Duration) {
-	st.c.mu.Lock()
-	st.bodyTimeout = d
-	st.c.mu.Unlock()
+// Remote returns the client's address (dispatch.Peer).
+func (st *Stream) Remote() string { return st.c.nc.RemoteAddr().String() }
+
+// Local returns the server's address.
+func (st *Stream) Local() string { return st.c.nc.LocalAddr().String() }
+
+// TLS reports whether the connection is encrypted.
+func (st *Stream) TLS() bool {
+	// *tls.Conn, or a wrapper of one that passes its state on.
+	_, ok := st.c.nc.(interface{ ConnectionState() tls.ConnectionState })
+	return ok
+}
+
+// ClientGone waits until the stream is reset or its connection ends
+// (true), or stop is closed (false).
+func (st *Stream) ClientGone(stop <-chan struct{}) bool {
+	select {
+	case <-st.gone:
+		return true
+	case <-stop:
+		return false
+	}
 }
 
 // SetServerTokens adds webserv's version to the server field
@@ -211,18 +231,48 @@ func (st *Stream) SetServerTokens(on bool) { st.serverTokens = on }
 
 // Body returns the request body: its bytes as DATA frames bring them,
 // io.EOF at END_STREAM, ErrStreamClosed if the stream is reset. The
-// client's credit is returned as the body is read.
-func (st *Stream) Body() io.Reader { return bodyReader{st} }
+// client's credit is returned as the body is read. It is a dispatch.Body.
+func (st *Stream) Body() *RequestBody { return &st.body }
 
-type bodyReader struct{ st *Stream }
+// RequestBody is a stream's request body (Stream.Body).
+type RequestBody struct{ st *Stream }
 
-var errBodyTimeout = &http1.StatusError{Status: 408, Msg: "request body timed out"}
+var (
+	errBodyTimeout  = &http1.StatusError{Status: 408, Msg: "request body timed out"}
+	errBodyTooLarge = &http1.StatusError{Status: 413, Msg: "request body larger than client_max_body_size"}
+)
 
-func (b bodyReader) Read(p []byte) (int, error) {
+// SetLimits applies the location's client_max_body_size (0: none) and
+// client_body_timeout (0: Config.BodyTimeout) before the body is read. A
+// content-length past max fails the first read at once.
+func (b *RequestBody) SetLimits(max int64, timeout time.Duration) {
+	st := b.st
+	st.c.mu.Lock()
+	defer st.c.mu.Unlock()
+	st.maxBody = max
+	if timeout > 0 {
+		st.bodyTimeout = timeout
+	}
+}
+
+// Share does nothing: on HTTP/2 the body and the response are framed
+// apart, so a CGI program's stdin copy may read while the head goes out.
+func (b *RequestBody) Share(bool) {}
+
+// Settle does nothing: a body the handler leaves unread is dropped when
+// the stream ends (its credit returned, the rest stopped with
+// RST_STREAM(NO_ERROR)); the connection is not at stake.
+func (b *RequestBody) Settle() {}
+
+// Read reads body bytes, waiting for DATA for at most the body timeout.
+func (b *RequestBody) Read(p []byte) (int, error) {
 	st := b.st
 	c := st.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if st.maxBody > 0 && (st.req.ContentLength > st.maxBody || st.bodyRead > st.maxBody) {
+		return 0, errBodyTooLarge
+	}
 	if st.req.ExpectContinue && !st.continueSent {
 		// RFC 9110 §10.1.1: the client waits for 100 before the body,
 		// sent at the first read unless the response has started.
@@ -254,6 +304,12 @@ func (b bodyReader) Read(p []byte) (int, error) {
 	}
 	n := copy(p, st.in[st.inOff:])
 	st.inOff += n
+	st.bodyRead += int64(n)
+	if st.maxBody > 0 && st.bodyRead > st.maxBody {
+		st.inOff, st.in = 0, st.in[:0]
+		c.creditLocked(st, int64(n))
+		return 0, errBodyTooLarge
+	}
 	if st.inOff == len(st.in) {
 		st.in, st.inOff = st.in[:0], 0
 	}
