@@ -516,3 +516,27 @@ func TestBodyLimit(t *testing.T) {
 		t.Fatalf("3 of 3: %s %q", status, body)
 	}
 }
+
+// TestInitialWindowChange: SETTINGS_INITIAL_WINDOW_SIZE moves the send
+// window of open streams (RFC 9113 §6.9.2), and one that overflows a
+// stream's window is a connection FLOW_CONTROL_ERROR.
+func TestInitialWindowChange(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, nil, newTestHandler(t), false)
+	rc := dialRaw(t, ts, http2.Setting{ID: http2.SettingInitialWindowSize, Val: 0})
+	rc.request(1, "/big?n=1000", true)
+	rc.until("response head", func(f http2.Frame) bool { _, ok := f.(*http2.MetaHeadersFrame); return ok })
+	rc.fr.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: 100})
+	f := rc.until("DATA", func(f http2.Frame) bool { _, ok := f.(*http2.DataFrame); return ok }).(*http2.DataFrame)
+	if len(f.Data()) != 100 || f.StreamEnded() {
+		t.Fatalf("DATA of %d bytes (end %v), want 100 within the new window", len(f.Data()), f.StreamEnded())
+	}
+	// Stream 3 stays open (its handler waits) with a window of 100,
+	// raised to 2^31-1; a new initial size past 100 overflows it.
+	rc.request(3, "/slow", true)
+	rc.fr.WriteWindowUpdate(3, 1<<31-1-100)
+	rc.fr.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: 101})
+	if got := rc.goAway(); got != http2.ErrCodeFlowControl {
+		t.Fatalf("GOAWAY %v, want FLOW_CONTROL_ERROR", got)
+	}
+}
