@@ -148,6 +148,8 @@ func (th *testHandler) ServeStream(s *h2.Stream) {
 	case "/head":
 		s.SetContentLength(5)
 		s.Write([]byte("hello"))
+	case "/panic":
+		panic("test panic")
 	case "/nocontent":
 		s.WriteHeader(204)
 	default:

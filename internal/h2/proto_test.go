@@ -540,3 +540,19 @@ func TestInitialWindowChange(t *testing.T) {
 		t.Fatalf("GOAWAY %v, want FLOW_CONTROL_ERROR", got)
 	}
 }
+
+// TestHandlerPanic: a handler that panics gets 500 (nothing was written),
+// and the connection keeps serving.
+func TestHandlerPanic(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, nil, newTestHandler(t), false)
+	rc := dialRaw(t, ts)
+	rc.request(1, "/panic", true)
+	if status, _, _ := rc.response(1); status != "500" {
+		t.Fatalf("status %s, want 500", status)
+	}
+	rc.request(3, "/", true)
+	if status, _, _ := rc.response(3); status != "200" {
+		t.Fatalf("after the panic: %s", status)
+	}
+}

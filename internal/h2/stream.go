@@ -123,8 +123,15 @@ func (c *Conn) runHandler(st *Stream) {
 	func() {
 		defer func() {
 			if v := recover(); v != nil {
+				// A panic in one request never takes the connection down:
+				// 500 when nothing was answered yet, else the stream is
+				// reset (the dispatch layer renders its own 500 first).
 				c.log.Error("h2: handler panic", "panic", v, "stack", string(debug.Stack()))
-				st.aborted = true
+				if !st.wroteHeader {
+					st.WriteHeader(500)
+				} else {
+					st.aborted = true
+				}
 			}
 		}()
 		c.h.ServeStream(st)
