@@ -556,3 +556,44 @@ func TestHandlerPanic(t *testing.T) {
 		t.Fatalf("after the panic: %s", status)
 	}
 }
+
+// TestBufferedPreface: the bytes a server read while sniffing for the
+// preface (h2c prior knowledge) are passed to ServeConn and read first.
+func TestBufferedPreface(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	done := make(chan error, 1)
+	go func() {
+		nc, err := ln.Accept()
+		if err != nil {
+			done <- err
+			return
+		}
+		defer nc.Close()
+		nc.SetReadDeadline(time.Now().Add(ioTimeout))
+		sniff := make([]byte, 7) // "PRI * H": enough to tell HTTP/2 from a request line
+		if _, err := io.ReadFull(nc, sniff); err != nil {
+			done <- err
+			return
+		}
+		done <- h2.ServeConn(nc, nil, newTestHandler(t), sniff)
+	}()
+	rc := dialRaw(t, &testServer{addr: ln.Addr().String()})
+	rc.request(1, "/echo", true)
+	if status, _, _ := rc.response(1); status != "200" {
+		t.Fatalf("status %s", status)
+	}
+	rc.nc.Close()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("ServeConn: %v", err)
+		}
+	case <-time.After(ioTimeout):
+		t.Fatal("ServeConn did not return after the client left")
+	}
+}
