@@ -12,8 +12,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 
+	"webserv/internal/fspolicy"
 	"webserv/internal/http1"
 )
 
@@ -369,31 +369,24 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-var (
-	errNotFound            = &http1.StatusError{Status: 404, Msg: "file not found"}
-	errForbidden           = &http1.StatusError{Status: 403, Msg: "forbidden"}
-	errNoDescriptors       = &http1.StatusError{Status: 503, Msg: "out of file descriptors"}
-	errInsufficientStorage = &http1.StatusError{Status: 507, Msg: "insufficient storage"}
-)
+// errForbidden refuses to delete what is not a file or a symlink.
+var errForbidden = &http1.StatusError{Status: 403, Msg: "forbidden"}
 
-// fsError maps a file system error: missing 404; out of descriptors 503
-// (as the static handler does, the client may retry); no permission (a
-// read-only file system included) 403 and a full disk or quota 507 (RFC
-// 4918 §11.5, as nginx's DAV module answers) — these two as a causeError,
-// which the server logs, since only the operator can fix them. Anything
-// else is returned wrapped, for the caller to answer 500 and log.
+// fsError maps a file system error to its status (fspolicy.Status):
+// no permission (a read-only file system included) 403 and a full disk
+// or quota 507 come as a causeError, which the server logs, since only
+// the operator can fix them; missing 404 and out of descriptors 503 (the
+// client may retry) as the status alone. Anything else is returned
+// wrapped, for the caller to answer 500 and log.
 func fsError(op string, err error) error {
-	switch {
-	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
-		return errNotFound
-	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
-		return errNoDescriptors
-	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EROFS):
-		return &causeError{status: errForbidden, op: op, err: err}
-	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
-		return &causeError{status: errInsufficientStorage, op: op, err: err}
+	switch se := fspolicy.Status(err); se {
+	case nil:
+		return fmt.Errorf("upload: %s: %w", op, err)
+	case fspolicy.Denied, fspolicy.NoSpace:
+		return &causeError{status: se, op: op, err: err}
+	default:
+		return se
 	}
-	return fmt.Errorf("upload: %s: %w", op, err)
 }
 
 // causeError is a status answered for a file system error together with
@@ -423,21 +416,4 @@ func inDir(err error, dir string) error {
 		ce.dir = dir
 	}
 	return err
-}
-
-// outside reports whether rel (slash-separated, relative to base) resolves,
-// through symlinks, to a place outside base. A path that does not resolve
-// at all is not outside. os.Root already refuses such paths; this only
-// picks the status to answer.
-func outside(base, rel string) bool {
-	realBase, err := filepath.EvalSymlinks(base)
-	if err != nil {
-		return false
-	}
-	real, err := filepath.EvalSymlinks(filepath.Join(base, filepath.FromSlash(rel)))
-	if err != nil {
-		return false
-	}
-	r, err := filepath.Rel(realBase, real)
-	return err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator))
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"webserv/internal/config"
+	"webserv/internal/fspolicy"
 	"webserv/internal/http1"
 	"webserv/internal/response"
 	"webserv/internal/route"
@@ -190,7 +191,7 @@ func Put(w response.Writer, req *http1.Request, body io.Reader, loc *config.Loca
 		case err == nil && !fi.IsDir():
 			return &http1.StatusError{Status: 409, Msg: "parent is not a directory"}
 		case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR),
-			err != nil && outside(loc.UploadStore, parent):
+			err != nil && fspolicy.Escapes(loc.UploadStore, parent):
 			return &http1.StatusError{Status: 409, Msg: "parent directory does not exist"}
 		case err != nil:
 			return fsError("stat", err)
@@ -255,7 +256,7 @@ func Delete(w response.Writer, req *http1.Request, loc *config.Location, urlPath
 		fpath := route.FilePath(loc, urlPath)
 		r, err := relFS(base, fpath)
 		if err != nil {
-			return errNotFound
+			return fspolicy.NotFound
 		}
 		rel = r
 	}
@@ -271,8 +272,8 @@ func Delete(w response.Writer, req *http1.Request, loc *config.Location, urlPath
 	fi, err := root.Lstat(rel)
 	switch {
 	case err == nil:
-	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR), outside(base, path.Dir(rel)):
-		return errNotFound
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR), fspolicy.Escapes(base, path.Dir(rel)):
+		return fspolicy.NotFound
 	default:
 		return fsError("stat", err)
 	}
@@ -280,7 +281,7 @@ func Delete(w response.Writer, req *http1.Request, loc *config.Location, urlPath
 	case fi.IsDir():
 		return &http1.StatusError{Status: 409, Msg: "cannot delete a directory"}
 	case strings.HasSuffix(urlPath, "/"):
-		return errNotFound // "f/" names a directory, and f is not one
+		return fspolicy.NotFound // "f/" names a directory, and f is not one
 	case !fi.Mode().IsRegular() && fi.Mode()&fs.ModeSymlink == 0:
 		return errForbidden
 	}
