@@ -81,66 +81,72 @@ const (
 	wholeMax = 64 << 10
 )
 
-// wholeWait is how long after its header a program has to finish its
-// output (stdout EOF) for the response to go out with Content-Length
+// defaultWholeWait is how long after its header a program has to finish
+// its output (stdout EOF) for the response to go out with Content-Length
 // (SPEC §5, as lighttpd does). A program that writes and then pauses has
 // its first bytes delayed by at most this; 50ms is unnoticeable next to a
 // process start, and enough for a script that writes and exits.
-var wholeWait atomic.Int64
+const defaultWholeWait = 50 * time.Millisecond
 
-func init() { wholeWait.Store(int64(50 * time.Millisecond)) }
+// Runner runs the CGI programs of one server (Serve) and keeps the
+// registry of their process groups, so that the server's shutdown kills
+// its own programs (KillAll) and never another server's in the same
+// process. The zero value is ready; the server owns one.
+type Runner struct {
+	// WholeWait replaces defaultWholeWait when positive. For tests: a
+	// long wait makes "the program exits in time" certain on a loaded
+	// machine.
+	WholeWait time.Duration
 
-// SetWholeWait changes wholeWait and returns a function restoring it. For
-// tests: a long wait makes "the program exits in time" certain on a
-// loaded machine.
-func SetWholeWait(d time.Duration) (restore func()) {
-	old := wholeWait.Swap(int64(d))
-	return func() { wholeWait.Store(old) }
+	// groups holds the live process groups (by pgid). A group is
+	// unregistered before its leader is reaped, so a pgid in the map can
+	// never name a recycled process.
+	mu     sync.Mutex
+	groups map[int]struct{}
 }
 
-// groups is the registry of live process groups (by pgid), for KillAll.
-// A group is unregistered before its leader is reaped, so a pgid in the
-// map can never name a recycled process.
-var groups struct {
-	sync.Mutex
-	m map[int]struct{}
+func (rn *Runner) wholeWait() time.Duration {
+	if rn.WholeWait > 0 {
+		return rn.WholeWait
+	}
+	return defaultWholeWait
 }
 
 // kill sends SIGKILL to the group if it is still registered.
-func kill(pgid int) {
-	groups.Lock()
-	if _, ok := groups.m[pgid]; ok {
+func (rn *Runner) kill(pgid int) {
+	rn.mu.Lock()
+	if _, ok := rn.groups[pgid]; ok {
 		syscall.Kill(-pgid, syscall.SIGKILL)
 	}
-	groups.Unlock()
+	rn.mu.Unlock()
 }
 
 // killAndUnregister kills the group for the last time; after it the
 // leader may be reaped.
-func killAndUnregister(pgid int) {
-	groups.Lock()
-	if _, ok := groups.m[pgid]; ok {
+func (rn *Runner) killAndUnregister(pgid int) {
+	rn.mu.Lock()
+	if _, ok := rn.groups[pgid]; ok {
 		syscall.Kill(-pgid, syscall.SIGKILL)
-		delete(groups.m, pgid)
+		delete(rn.groups, pgid)
 	}
-	groups.Unlock()
+	rn.mu.Unlock()
 }
 
-// KillAll kills the process group of every running CGI program (at
-// shutdown). The Serve calls that own them then return.
-func KillAll() {
-	groups.Lock()
-	for pgid := range groups.m {
+// KillAll kills the process group of every program this Runner is
+// running (at shutdown). The Serve calls that own them then return.
+func (rn *Runner) KillAll() {
+	rn.mu.Lock()
+	for pgid := range rn.groups {
 		syscall.Kill(-pgid, syscall.SIGKILL)
 	}
-	groups.Unlock()
+	rn.mu.Unlock()
 }
 
 // running counts live groups; for tests.
-func running() int {
-	groups.Lock()
-	defer groups.Unlock()
-	return len(groups.m)
+func (rn *Runner) running() int {
+	rn.mu.Lock()
+	defer rn.mu.Unlock()
+	return len(rn.groups)
 }
 
 var discardLog = slog.New(slog.DiscardHandler)
@@ -161,7 +167,7 @@ var discardLog = slog.New(slog.DiscardHandler)
 //
 // Whatever the outcome, the program's process group has been killed and
 // reaped and every pipe and goroutine is gone when Serve returns.
-func Serve(w response.Writer, r *Request) (localRedirect string, err error) {
+func (rn *Runner) Serve(w response.Writer, r *Request) (localRedirect string, err error) {
 	log := r.Log
 	if log == nil {
 		log = discardLog
@@ -181,7 +187,7 @@ func Serve(w response.Writer, r *Request) (localRedirect string, err error) {
 		}
 	}
 
-	p, err := start(r, log)
+	p, err := rn.start(r, log)
 	if err != nil {
 		log.Error("cgi: cannot start program", "err", err)
 		return "", &http1.StatusError{Status: 502, Msg: "cgi: cannot start program"}
@@ -218,6 +224,7 @@ func Serve(w response.Writer, r *Request) (localRedirect string, err error) {
 // proc is one running program and the goroutines that serve its stdin and
 // stderr.
 type proc struct {
+	rn      *Runner
 	r       *Request
 	log     *slog.Logger
 	cmd     *exec.Cmd
@@ -235,7 +242,7 @@ type proc struct {
 	berr error // body read error, set by the stdin goroutine
 }
 
-func start(r *Request, log *slog.Logger) (*proc, error) {
+func (rn *Runner) start(r *Request, log *slog.Logger) (*proc, error) {
 	s := r.Script
 	var files []*os.File // every pipe end, closed on failure
 	closeAll := func() {
@@ -282,15 +289,15 @@ func start(r *Request, log *slog.Logger) (*proc, error) {
 	}
 	// Register under the lock that KillAll takes, so a shutdown racing
 	// with this start cannot miss the new group.
-	groups.Lock()
+	rn.mu.Lock()
 	err = cmd.Start()
 	if err == nil {
-		if groups.m == nil {
-			groups.m = make(map[int]struct{})
+		if rn.groups == nil {
+			rn.groups = make(map[int]struct{})
 		}
-		groups.m[cmd.Process.Pid] = struct{}{}
+		rn.groups[cmd.Process.Pid] = struct{}{}
 	}
-	groups.Unlock()
+	rn.mu.Unlock()
 	// The child's ends: the parent must not hold them, or EOF never comes.
 	inR.Close()
 	outW.Close()
@@ -302,7 +309,7 @@ func start(r *Request, log *slog.Logger) (*proc, error) {
 		return nil, err
 	}
 	p := &proc{
-		r: r, log: log, cmd: cmd, pgid: cmd.Process.Pid,
+		rn: rn, r: r, log: log, cmd: cmd, pgid: cmd.Process.Pid,
 		stdin: inW, stdout: outR, stderr: errR,
 		inDone: make(chan struct{}), errDone: make(chan struct{}), stop: make(chan struct{}),
 	}
@@ -315,7 +322,7 @@ func start(r *Request, log *slog.Logger) (*proc, error) {
 // finish kills the group, reaps the leader, and waits for the stdin and
 // stderr goroutines.
 func (p *proc) finish() {
-	killAndUnregister(p.pgid)
+	p.rn.killAndUnregister(p.pgid)
 	p.cmd.Wait()
 	// A program that escaped its group may still hold the pipes: do not
 	// let it hold Serve.
@@ -343,7 +350,7 @@ func (p *proc) feed() {
 	if p.r.ClientGone != nil && p.bodyErr() == nil && p.r.ClientGone(p.stop) {
 		p.log.Info("cgi: client closed the connection; program killed")
 		p.gone.Store(true)
-		kill(p.pgid)
+		p.rn.kill(p.pgid)
 	}
 }
 
@@ -370,7 +377,7 @@ func (p *proc) copyBody() {
 			p.mu.Lock()
 			p.berr = err
 			p.mu.Unlock()
-			kill(p.pgid)
+			p.rn.kill(p.pgid)
 			return
 		}
 	}
@@ -499,7 +506,7 @@ func (p *proc) respond(w response.Writer) (string, error) {
 				werr = w.Flush()
 			}
 			if werr != nil {
-				kill(p.pgid) // the client is gone
+				p.rn.kill(p.pgid) // the client is gone
 				return "", fmt.Errorf("cgi: writing response: %w", werr)
 			}
 		}
@@ -527,7 +534,7 @@ func (p *proc) respond(w response.Writer) (string, error) {
 				werr = w.Flush()
 			}
 			if werr != nil {
-				kill(p.pgid) // the client is gone
+				p.rn.kill(p.pgid) // the client is gone
 				return "", fmt.Errorf("cgi: writing response: %w", werr)
 			}
 			sent += int64(n)
@@ -564,7 +571,7 @@ func (p *proc) collect(buf []byte) (n int, eof bool, err error) {
 		m, _ := p.br.Read(buf[n:]) // from the buffer: cannot fail
 		n += m
 	}
-	end := time.Now().Add(time.Duration(wholeWait.Load()))
+	end := time.Now().Add(p.rn.wholeWait())
 	// Later reads set their own deadline, or none (silenceReader).
 	defer p.stdout.SetReadDeadline(time.Time{})
 	for n < len(buf) {
@@ -589,7 +596,7 @@ func (p *proc) collect(buf []byte) (n int, eof bool, err error) {
 
 // readError turns a failed read of stdout into Serve's error.
 func (p *proc) readError(w response.Writer, err error) error {
-	kill(p.pgid)
+	p.rn.kill(p.pgid)
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		p.log.Warn("cgi: program silent too long; killed", "timeout", p.r.Timeout)
 		if !w.Written() {

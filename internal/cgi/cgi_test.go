@@ -61,6 +61,8 @@ type opts struct {
 	timeout time.Duration
 	conn    io.Writer // default: a buffer
 	gone    func(stop <-chan struct{}) bool
+	// wholeWait is the Runner's WholeWait (0: the default).
+	wholeWait time.Duration
 }
 
 // serve runs s for req and parses what was written. It checks that no
@@ -84,13 +86,14 @@ func serve(t *testing.T, s *Script, req *http1.Request, o opts) result {
 		ServerName: "localhost", Timeout: o.timeout, ClientGone: o.gone,
 		Log: slog.New(slog.NewTextHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
+	rn := &Runner{WholeWait: o.wholeWait}
 	var res result
-	res.redirect, res.err = Serve(&w, r)
+	res.redirect, res.err = rn.Serve(&w, r)
 	if res.err == nil && res.redirect == "" {
 		res.finishErr = w.Finish()
 	}
 	res.log = logBuf.String()
-	if n := running(); n != 0 {
+	if n := rn.running(); n != 0 {
 		t.Errorf("%d process groups still registered", n)
 	}
 	checkGoroutines(t, before)
@@ -202,9 +205,6 @@ func TestServeLargeEcho(t *testing.T) {
 }
 
 func TestServeResponses(t *testing.T) {
-	// Ample time for a script that has written its output to exit: the
-	// framing checked must not depend on the machine's load.
-	defer SetWholeWait(time.Minute)()
 	tests := []struct {
 		name     string
 		script   string
@@ -262,7 +262,10 @@ func TestServeResponses(t *testing.T) {
 			if !strings.HasPrefix(tc.name, "HTTP/1.0") {
 				minor = 1
 			}
-			res := serve(t, s, newReq(method, "/s.sh", minor), opts{})
+			// Ample time for a script that has written its output to
+			// exit: the framing checked must not depend on the
+			// machine's load.
+			res := serve(t, s, newReq(method, "/s.sh", minor), opts{wholeWait: time.Minute})
 			if tc.errIs {
 				wantStatus(t, res.err, tc.status)
 				if len(res.raw) != 0 {
@@ -540,21 +543,26 @@ func TestServeUnreadBody(t *testing.T) {
 func TestKillAll(t *testing.T) {
 	s := shScript(t, `exec sleep 100`)
 	before := runtime.NumGoroutine()
+	var rn, other Runner
 	done := make(chan error, 1)
 	go func() {
 		var w http1.ResponseWriter
 		var buf bytes.Buffer
 		w.Reset(&buf, 1, false, true)
-		_, err := Serve(&w, &Request{Req: newReq("GET", "/s.sh", 1), Script: s})
+		_, err := rn.Serve(&w, &Request{Req: newReq("GET", "/s.sh", 1), Script: s})
 		done <- err
 	}()
 	wait.Until(t, 5*time.Second, func() error {
-		if running() == 0 {
+		if rn.running() == 0 {
 			return errors.New("program never started")
 		}
 		return nil
 	})
-	KillAll()
+	other.KillAll() // another server's shutdown: not its program
+	if rn.running() != 1 || other.running() != 0 {
+		t.Fatalf("registered: %d here, %d in the other Runner", rn.running(), other.running())
+	}
+	rn.KillAll()
 	select {
 	case err := <-done:
 		wantStatus(t, err, 502)

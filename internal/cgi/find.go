@@ -8,9 +8,9 @@ import (
 	"syscall"
 
 	"webserv/internal/config"
+	"webserv/internal/fspolicy"
 	"webserv/internal/http1"
 	"webserv/internal/route"
-	"webserv/internal/static"
 )
 
 // Script is a CGI program selected by Find.
@@ -36,13 +36,15 @@ var errForbidden = &http1.StatusError{Status: 403, Msg: "cgi: script not executa
 // whose first existing index entry ends in a CGI extension runs that
 // entry. A script without an interpreter that the server cannot execute
 // is a 403; one that leaves the root through a symlink while
-// disable_symlinks is on is a 404, as in the static handler.
-func Find(loc *config.Location, path string) (*Script, error) {
+// disable_symlinks is on is a 404, as in the static handler (fspolicy;
+// bases are the configuration's resolved roots, nil to resolve them
+// afresh).
+func Find(bases *fspolicy.Bases, loc *config.Location, path string) (*Script, error) {
 	if len(loc.CGI) == 0 || path == "" || path[0] != '/' {
 		return nil, nil
 	}
 	if loc.AliasFile {
-		return findAliasFile(loc, path)
+		return findAliasFile(bases, loc, path)
 	}
 	// With an alias, prefixes shorter than the location's own path do not
 	// map into the alias (route.FilePath); they cannot name a script.
@@ -63,12 +65,12 @@ func Find(loc *config.Location, path string) (*Script, error) {
 		file := route.FilePath(loc, prefix)
 		fi, err := os.Stat(file)
 		if err != nil {
-			return nil, static.FileError(err)
+			return nil, fspolicy.Error(err)
 		}
 		if fi.IsDir() {
 			continue
 		}
-		return newScript(loc, c, prefix, file, fi, path[i:])
+		return newScript(bases, loc, c, prefix, file, fi, path[i:])
 	}
 	if !strings.HasSuffix(path, "/") {
 		return nil, nil
@@ -90,7 +92,7 @@ func Find(loc *config.Location, path string) (*Script, error) {
 		if c == nil {
 			return nil, nil // the first existing index is a static file
 		}
-		return newScript(loc, c, path+idx, file, fi, "")
+		return newScript(bases, loc, c, path+idx, file, fi, "")
 	}
 	return nil, nil
 }
@@ -100,7 +102,7 @@ func Find(loc *config.Location, path string) (*Script, error) {
 // the URL's, says whether it is a script, so that a script is never sent
 // as a file and a text file never run. The location's path is
 // SCRIPT_NAME and the rest of a prefix location's path PATH_INFO.
-func findAliasFile(loc *config.Location, path string) (*Script, error) {
+func findAliasFile(bases *fspolicy.Bases, loc *config.Location, path string) (*Script, error) {
 	c := match(loc, filepath.Base(loc.Alias))
 	if c == nil {
 		return nil, nil
@@ -111,9 +113,9 @@ func findAliasFile(loc *config.Location, path string) (*Script, error) {
 	}
 	fi, err := os.Stat(loc.Alias)
 	if err != nil {
-		return nil, static.FileError(err)
+		return nil, fspolicy.Error(err)
 	}
-	return newScript(loc, c, name, loc.Alias, fi, path[len(name):])
+	return newScript(bases, loc, c, name, loc.Alias, fi, path[len(name):])
 }
 
 // match returns the cgi directive whose extension ends seg, or nil.
@@ -130,11 +132,11 @@ func match(loc *config.Location, seg string) *config.CGI {
 	return nil
 }
 
-func newScript(loc *config.Location, c *config.CGI, name, file string, fi fs.FileInfo, pathInfo string) (*Script, error) {
+func newScript(bases *fspolicy.Bases, loc *config.Location, c *config.CGI, name, file string, fi fs.FileInfo, pathInfo string) (*Script, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, errForbidden
 	}
-	if err := static.CheckSymlinks(loc, file); err != nil {
+	if err := fspolicy.CheckSymlinks(bases, loc, file); err != nil {
 		return nil, err
 	}
 	// access(2) answers for the server's own credentials, which are the
@@ -142,10 +144,7 @@ func newScript(loc *config.Location, c *config.CGI, name, file string, fi fs.Fil
 	if c.Interpreter == "" && syscall.Access(file, 1 /* X_OK */) != nil {
 		return nil, errForbidden
 	}
-	root := loc.Root
-	if loc.Alias != "" {
-		root = loc.Alias
-	}
+	root := fspolicy.Base(loc)
 	if loc.AliasFile {
 		root = filepath.Dir(loc.Alias)
 	}

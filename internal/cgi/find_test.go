@@ -70,7 +70,7 @@ func TestFind(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := Find(tc.loc, tc.path)
+			got, err := Find(nil, tc.loc, tc.path)
 			if tc.status != 0 {
 				var se *http1.StatusError
 				if !errors.As(err, &se) || se.Status != tc.status {

@@ -16,7 +16,6 @@ import (
 	"webserv/internal/http1"
 	"webserv/internal/response"
 	"webserv/internal/route"
-	"webserv/internal/static"
 	"webserv/internal/upload"
 )
 
@@ -200,7 +199,7 @@ func (h *handler) dispatch(req *http1.Request) string {
 	}
 
 	if len(loc.CGI) > 0 {
-		script, err := cgi.Find(loc, path)
+		script, err := cgi.Find(h.d.Files.Bases(), loc, path)
 		if err != nil {
 			h.fail(loc, err)
 			return ""
@@ -345,7 +344,7 @@ func (h *handler) execCGI(req *http1.Request, loc *config.Location, script *cgi.
 	h.d.Counters.CGIRunning.Add(1) // for the status page
 	defer h.d.Counters.CGIRunning.Add(-1)
 	w := h.compressing(req, loc) // compress.go
-	redirect, err := cgi.Serve(w, &cgi.Request{
+	redirect, err := h.d.CGI.Serve(w, &cgi.Request{
 		Req:        req,
 		Body:       body,
 		Script:     script,
@@ -566,7 +565,7 @@ func (h *handler) errorPage(loc *config.Location, status int, _ string) {
 			// the cgi directives of the location it routes to decide
 			// whether it is a program: a script is run, never sent
 			// (SPEC §5; static.Serve refuses one too).
-			script, err := cgi.Find(target, clean)
+			script, err := cgi.Find(h.d.Files.Bases(), target, clean)
 			switch {
 			case target.Return != nil, err != nil:
 			case script != nil:
@@ -580,7 +579,7 @@ func (h *handler) errorPage(loc *config.Location, status int, _ string) {
 					// file: neither.
 					h.d.Log.Warn("error_page is a CGI script that its location does not run; built-in page sent",
 						"status", status, "page", p)
-				} else if err := static.Serve(h.w, h.req, target, clean, status); err == nil {
+				} else if err := h.d.Files.Serve(h.w, h.req, target, clean, status); err == nil {
 					return
 				}
 			}

@@ -6,10 +6,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"webserv/internal/cgi"
 	"webserv/internal/compress"
 	"webserv/internal/config"
 	"webserv/internal/http1"
 	"webserv/internal/response"
+	"webserv/internal/static"
 	"webserv/internal/upload"
 )
 
@@ -35,6 +37,12 @@ type Dispatcher struct {
 	// Variants keeps the compressed variants of small files (nil: none);
 	// the server's, kept across reloads: it is keyed by file identity.
 	Variants *compress.Cache
+	// Files serves this configuration's static files, with its caches
+	// and root directories (closed when the configuration is retired).
+	Files *static.Files
+	// CGI runs the server's CGI programs; the server kills those still
+	// running at its shutdown, and no other server's.
+	CGI *cgi.Runner
 }
 
 // Counters are what dispatch counts for the status page; atomics, updated

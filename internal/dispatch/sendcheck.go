@@ -8,7 +8,6 @@ import (
 	"webserv/internal/config"
 	"webserv/internal/http1"
 	"webserv/internal/route"
-	"webserv/internal/static"
 )
 
 // SPEC §5: a CGI script is only ever run, never sent as a file — not when
@@ -101,7 +100,7 @@ func (h *handler) serveStatic(req *http1.Request, loc, from *config.Location, pa
 		return &r2, nil
 	}
 	w := h.compressing(req, loc) // compress.go
-	err = static.Serve(w, req, loc, path, status)
+	err = h.d.Files.Serve(w, req, loc, path, status)
 	h.x.cw.Finish(err != nil)
 	return nil, err
 }

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"webserv/internal/server"
 	"webserv/internal/servertest"
-	"webserv/internal/static"
 )
 
 // The static-file path in steady state: a keep-alive connection asking for
@@ -119,13 +119,12 @@ func (k *keepAliveClient) do(tb testing.TB) {
 
 func startAllocServer(tb testing.TB) *servertest.Server {
 	// The file is new: let the small-file cache take it at once, as it
-	// would a second later (static.SetCacheRacyWindow).
-	tb.Cleanup(static.SetCacheRacyWindow(0))
+	// would a second later (server.CacheNew).
 	s := servertest.Start(tb, allocConf, 1, map[string]string{
 		"www/1k.html":     allocFile,
 		"www/index.html":  allocIndex,
 		"www/sub/20k.bin": allocMedium,
-	})
+	}, server.CacheNew)
 	// The default error_log level, info: a 404's debug line (its cause)
 	// is built only when debug is on.
 	s.Level.Set(slog.LevelInfo)
@@ -288,8 +287,7 @@ func TestTryFilesKeepAliveAllocs(t *testing.T) {
 	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" && runtime.GOARCH != "arm64" {
 		t.Skip("the stat copies the path on this platform (internal/static/statz_bsd.go, statz_linux_other.go)")
 	}
-	t.Cleanup(static.SetCacheRacyWindow(0))
-	s := servertest.Start(t, varsAllocConf, 1, map[string]string{"www/1k.html": allocFile})
+	s := servertest.Start(t, varsAllocConf, 1, map[string]string{"www/1k.html": allocFile}, server.CacheNew)
 	s.Level.Set(slog.LevelInfo)
 	for _, c := range []struct {
 		path   string

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"webserv/internal/cgi"
+	"webserv/internal/server"
 )
 
 // The four response kinds of RFC 3875 §6.2 (SPEC §5) over the wire:
@@ -16,10 +16,9 @@ import (
 // program that has ended with its whole output in hand (SPEC §5), or the
 // body chunked.
 func TestCGIResponseKinds(t *testing.T) {
-	// Not parallel: ample time for a program that has written its output
-	// to exit, so that the framing checked does not depend on the load.
-	defer cgi.SetWholeWait(time.Minute)()
-	s := startCGI(t)
+	// Ample time for a program that has written its output to exit, so
+	// that the framing checked does not depend on the load.
+	s := startCGI(t, server.CGIWholeWait(time.Minute))
 	tests := []struct {
 		name     string
 		raw      string

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"testing"
 
+	"webserv/internal/server"
 	"webserv/internal/servertest"
 	"webserv/internal/servertest/wait"
 )
@@ -106,9 +107,9 @@ out.write(hashlib.sha256(sys.stdin.buffer.read()).hexdigest().encode())
 	"www/slow/silent.sh":  "#!/bin/sh\nsleep 60 &\necho $$ >silent.tmp && mv silent.tmp silent.pgid\nwait\n",
 }
 
-func startCGI(t *testing.T) *servertest.Server {
+func startCGI(t *testing.T, opts ...func(*server.Server)) *servertest.Server {
 	t.Helper()
-	s := servertest.Start(t, cgiConf, 1, cgiFiles)
+	s := servertest.Start(t, cgiConf, 1, cgiFiles, opts...)
 	for name := range cgiFiles {
 		if strings.HasSuffix(name, ".sh") && !strings.HasSuffix(name, "noexec.sh") {
 			os.Chmod(filepath.Join(s.Dir, name), 0o755)

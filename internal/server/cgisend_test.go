@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"webserv/internal/server"
 	"webserv/internal/servertest"
-	"webserv/internal/static"
 )
 
 // SPEC §5: a CGI script is only ever run, never sent as a file, and what
@@ -231,7 +231,6 @@ func TestStaticWithCGIAllocs(t *testing.T) {
 	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" && runtime.GOARCH != "arm64" {
 		t.Skip("the cache's stat allocates on this platform (internal/static/statz_*.go)")
 	}
-	t.Cleanup(static.SetCacheRacyWindow(0))
 	s := servertest.Start(t, `
 keepalive_requests 2147483647;
 server {
@@ -241,7 +240,7 @@ server {
     location ~* \.php$ { cgi .php /bin/sh; }
     location /app/ { cgi .py /bin/sh; }
 }
-`, 1, map[string]string{"www/1k.html": allocFile, "www/app/1k.html": allocFile})
+`, 1, map[string]string{"www/1k.html": allocFile, "www/app/1k.html": allocFile}, server.CacheNew)
 	s.Level.Set(slog.LevelInfo)
 	for _, path := range []string{"/1k.html", "/app/1k.html"} {
 		k := newKeepAliveClient(t, s, path)

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"webserv/internal/config"
+	"webserv/internal/static"
 )
 
 // The default bound: 8 per CPU, at least 16, at most the descriptor
@@ -50,10 +51,10 @@ func TestCGISlotsPerServer(t *testing.T) {
 	if sa == sb || cap(sa) != 2 || cap(sb) != 2 {
 		t.Fatalf("servers share slots or have the wrong bound: %p %p, caps %d %d", sa, sb, cap(sa), cap(sb))
 	}
-	if st := newState(cfg, a.state.Load()); st.cgiSlots != sa {
+	if st := newState(cfg, a.state.Load(), static.Options{}); st.cgiSlots != sa {
 		t.Error("same bound: slots not kept")
 	}
-	if st := newState(&config.Config{CGIMaxProcesses: 5}, a.state.Load()); st.cgiSlots == sa || cap(st.cgiSlots) != 5 {
+	if st := newState(&config.Config{CGIMaxProcesses: 5}, a.state.Load(), static.Options{}); st.cgiSlots == sa || cap(st.cgiSlots) != 5 {
 		t.Error("new bound: slots not remade")
 	}
 }

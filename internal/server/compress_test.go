@@ -23,8 +23,8 @@ import (
 	"github.com/andybalholm/brotli"
 	"github.com/klauspost/compress/zstd"
 
+	"webserv/internal/server"
 	"webserv/internal/servertest"
-	"webserv/internal/static"
 )
 
 // Response compression end to end (SPEC §7, issue 19).
@@ -136,7 +136,6 @@ func sum(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:
 // /pre/app.js (newer than it) and a stale /pre/old.js.gz (older).
 func startCompressServer(t *testing.T) *servertest.Server {
 	t.Helper()
-	t.Cleanup(static.SetCacheRacyWindow(0))
 	s := servertest.Start(t, compressConf, 1, map[string]string{
 		"www/page.html":     bigPage,
 		"www/style.css":     smallCSS,
@@ -152,7 +151,7 @@ func startCompressServer(t *testing.T) *servertest.Server {
 		"www/cgi/ce.sh":     "#!/bin/sh\nprintf 'Content-Type: text/plain\\nContent-Encoding: gzip\\n\\n'\ncat \"$DOCUMENT_ROOT/../ce.gz\"\n",
 		"www/cgi/big.sh":    "#!/bin/sh\nprintf 'Content-Type: text/html\\n\\n'\ncat \"$DOCUMENT_ROOT/page.html\"\n",
 		"www/cgi/empty.sh":  "#!/bin/sh\nprintf 'Content-Type: text/html\\n\\n'\n",
-	})
+	}, server.CacheNew)
 	for _, c := range []string{"gzip", "br", "zstd"} {
 		ext := map[string]string{"gzip": ".gz", "br": ".br", "zstd": ".zst"}[c]
 		if err := os.WriteFile(filepath.Join(s.Dir, "www/pre/app.js"+ext), encode(t, c, []byte(appJS)), 0o644); err != nil {

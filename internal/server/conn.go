@@ -559,11 +559,6 @@ func (c *conn) serveRequest(st *state, count int) (keep bool) {
 	return true
 }
 
-// testHookServe, when set by a test, runs at the start of every request
-// (dispatch.Dispatcher.OnRequest). It is atomic so that installing it
-// never races with connections.
-var testHookServe atomic.Pointer[func(*http1.Request)]
-
 // lingerClose closes the connection gently after a response that left
 // request bytes unread (http1.Linger). The connection counts as idle
 // meanwhile, so shutdown may cut it short.

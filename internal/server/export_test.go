@@ -1,17 +1,16 @@
 package server
 
 import (
-	"sync"
 	"time"
 
 	"webserv/internal/http1"
 )
 
-// SetTestHookServe installs f to run at the start of every request and
-// returns a function that removes it.
-func SetTestHookServe(f func(*http1.Request)) (restore func()) {
-	testHookServe.Store(&f)
-	return func() { testHookServe.Store(nil) }
+// SetTestHookServe installs f to run at the start of every request of s
+// and returns a function that removes it.
+func SetTestHookServe(s *Server, f func(*http1.Request)) (restore func()) {
+	s.testHookServe.Store(&f)
+	return func() { s.testHookServe.Store(nil) }
 }
 
 // Parked reports how many connections are parked (park.go), across all
@@ -47,21 +46,16 @@ const SoReusePort = soReusePort
 // ReclaimOnArrival makes s reclaim idle connections, as a shortage of
 // max_connections slots does, each time a request arrives for one of its
 // connections that has served a request, before that connection claims
-// it (reclaim.go, testHookArrived). It returns a function removing s.
+// it (reclaim.go, arrived). It returns a function removing the hook.
 func ReclaimOnArrival(s *Server) (restore func()) {
-	reclaimServers.Store(s, struct{}{})
-	testHookArrived.Store(&reclaimHook)
-	return func() { reclaimServers.Delete(s) }
-}
-
-var (
-	reclaimServers sync.Map // *Server → struct{}: ReclaimOnArrival's
-	reclaimHook    = func(c *conn) {
-		if _, ok := reclaimServers.Load(c.srv); ok && c.nreq > 0 {
+	hook := func(c *conn) {
+		if c.nreq > 0 {
 			c.srv.reclaim(c.sem)
 		}
 	}
-)
+	s.testHookArrived.Store(&hook)
+	return func() { s.testHookArrived.Store(nil) }
+}
 
 // ParkedOn reports how many of s's connections are parked (park.go).
 func ParkedOn(s *Server) int {
@@ -82,3 +76,15 @@ func ParkedOn(s *Server) int {
 
 // DrainTime bounds discarding an unread request body (http1.Body).
 const DrainTime = http1.DrainTime
+
+// CacheNew, given to servertest.Start, lets s's small-file and index
+// caches take files however recently they changed: a test's files are
+// always new, and would otherwise be cached only a second later
+// (static.Options.CacheNew).
+func CacheNew(s *Server) { s.fileOpts.CacheNew = true }
+
+// CGIWholeWait, given to servertest.Start, makes s wait up to d for a CGI
+// program's whole output (cgi.Runner.WholeWait).
+func CGIWholeWait(d time.Duration) func(*Server) {
+	return func(s *Server) { s.runner.WholeWait = d }
+}

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"webserv/internal/server"
 	"webserv/internal/servertest"
-	"webserv/internal/static"
 )
 
 // The small-file cache (internal/static/cache.go) must never serve a file
@@ -18,10 +18,9 @@ import (
 
 // newCacheServer starts cacheConf (plus extra) with files cacheable at
 // once: they are new, and the cache otherwise waits a second for a file
-// to settle (static.SetCacheRacyWindow, tested in internal/static).
+// to settle (server.CacheNew; static.Options.CacheNew).
 func newCacheServer(t *testing.T, extra string, ports int, files map[string]string) *servertest.Server {
-	t.Cleanup(static.SetCacheRacyWindow(0))
-	return servertest.Start(t, cacheConf+extra, ports, files)
+	return servertest.Start(t, cacheConf+extra, ports, files, server.CacheNew)
 }
 
 const cacheConf = `

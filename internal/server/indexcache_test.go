@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"webserv/internal/server"
 	"webserv/internal/servertest"
 	"webserv/internal/servertest/wait"
-	"webserv/internal/static"
 )
 
 // The index cache (internal/static/indexcache.go) must never serve a
@@ -103,8 +103,7 @@ func TestIndexCacheFreshness(t *testing.T) {
 			for name, body := range tc.files {
 				files["www/d/"+name] = body
 			}
-			t.Cleanup(static.SetCacheRacyWindow(0))
-			s := servertest.Start(t, indexCacheConf, 1, files)
+			s := servertest.Start(t, indexCacheConf, 1, files, server.CacheNew)
 			c := servertest.Client()
 			want := tc.files["index.html"]
 			if want == "" {

@@ -169,9 +169,10 @@ func TestReloadUnderLoad(t *testing.T) {
 // A request in flight during a reload finishes under the configuration it
 // started with; the next request on the same connection uses the new one.
 func TestReloadInFlight(t *testing.T) {
+	t.Parallel()
 	s := servertest.Start(t, genConf(1), 2, map[string]string{"www/": ""})
 	entered, release := make(chan struct{}), make(chan struct{})
-	restore := server.SetTestHookServe(func(r *http1.Request) {
+	restore := server.SetTestHookServe(s.Srv, func(r *http1.Request) {
 		if string(r.Path) == "/slow" {
 			close(entered)
 			<-release

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net"
 	"slices"
-	"sync/atomic"
 	"time"
 )
 
@@ -174,14 +173,13 @@ func pending(fd int) bool {
 	return err == nil && n > 0
 }
 
-// testHookArrived, when set by a test, runs where a request has arrived for
-// a connection that has not claimed it yet: readRequest with bytes in the
-// read buffer, a parked connection woken by the poller. A shortage of
-// slots striking there must not close the connection.
-var testHookArrived atomic.Pointer[func(*conn)]
-
+// arrived runs the server's testHookArrived, if a test set one, where a
+// request has arrived for a connection that has not claimed it yet:
+// readRequest with bytes in the read buffer, a parked connection woken by
+// the poller. A shortage of slots striking there must not close the
+// connection.
 func arrived(c *conn) {
-	if hook := testHookArrived.Load(); hook != nil {
+	if hook := c.srv.testHookArrived.Load(); hook != nil {
 		(*hook)(c)
 	}
 }

@@ -17,13 +17,19 @@ import (
 )
 
 // state is one configuration and everything derived from it: the routing
-// table, the listen flags per address, the TLS certificates and the access
-// log writers. It is immutable once stored; a reload builds a new one and
-// swaps it in whole.
+// table, the listen flags per address, the TLS certificates, the access
+// log writers and the static file handler with its caches. It is
+// immutable once stored; a reload builds a new one and swaps it in whole.
 type state struct {
 	cfg     *config.Config
 	table   *route.Table
 	listens map[string]listenFlags // by config.Listen.Addr
+
+	// files serves this configuration's static files and holds their
+	// caches and root directories, keyed by its locations: a reload
+	// closes the old state's (Files.Close), so that nothing of a retired
+	// configuration stays open, and another server's are its own.
+	files *static.Files
 
 	// certs holds the certificate of every server that has one;
 	// defCert, per ssl address, the one presented when the client's SNI
@@ -62,10 +68,11 @@ type serverLog struct {
 
 // newState derives the parts of a state that cannot fail. sem and
 // cgiSlots are reused from old when their size did not change.
-func newState(cfg *config.Config, old *state) *state {
+func newState(cfg *config.Config, old *state, files static.Options) *state {
 	st := &state{
 		cfg:     cfg,
 		table:   route.New(cfg),
+		files:   static.New(files),
 		listens: make(map[string]listenFlags),
 		certs:   make(map[*config.Server]*tls.Certificate),
 		defCert: make(map[string]*tls.Certificate),
@@ -105,8 +112,10 @@ func (s *Server) dispatcher(st *state) *dispatch.Dispatcher {
 		Done:       s.done,
 		Counters:   &s.stats.dispatch,
 		StatusPage: func(b []byte) []byte { return s.appendStatus(st, b) },
-		OnRequest:  &testHookServe,
+		OnRequest:  &s.testHookServe,
 		Variants:   &s.variants,
+		Files:      st.files,
+		CGI:        &s.runner,
 	}
 }
 
@@ -114,7 +123,7 @@ func (s *Server) dispatcher(st *state) *dispatch.Dispatcher {
 // disk (a reload picks up renewed ones) and access logs opened, reusing
 // old's writers for paths that stay. On error nothing is left open.
 func (s *Server) buildState(cfg *config.Config, old *state) (*state, error) {
-	st := newState(cfg, old)
+	st := newState(cfg, old, s.fileOpts)
 	st.dispatch = s.dispatcher(st)
 	certs, err := loadCertificates(cfg)
 	if err != nil {
@@ -325,6 +334,7 @@ func (s *Server) reload(cfg *config.Config) error {
 	defer s.mu.Unlock()
 	if s.inShutdown.Load() {
 		st.closeLogs(old, &s.stats)
+		st.files.Close()
 		return errShuttingDown
 	}
 
@@ -334,6 +344,7 @@ func (s *Server) reload(cfg *config.Config) error {
 			l.ln.Close()
 		}
 		st.closeLogs(old, &s.stats)
+		st.files.Close()
 	}
 	var changed []string
 	for _, addr := range Addrs(cfg) {
@@ -387,7 +398,9 @@ func (s *Server) reload(cfg *config.Config) error {
 	}
 
 	s.state.Store(st)
-	static.ResetCache() // entries are keyed by the old locations
+	// Retired: its caches are keyed by the old locations, and its root
+	// directories are closed once the requests still under it are done.
+	old.files.Close()
 
 	for addr, l := range s.listeners {
 		if _, ok := st.listens[addr]; !ok {

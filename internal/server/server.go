@@ -13,6 +13,7 @@ import (
 	"webserv/internal/cgi"
 	"webserv/internal/compress"
 	"webserv/internal/config"
+	"webserv/internal/http1"
 	"webserv/internal/static"
 	"webserv/internal/upload"
 )
@@ -50,6 +51,21 @@ type Server struct {
 	uploads upload.Roots // the upload stores open for requests in flight
 
 	variants compress.Cache // compressed variants of small files, for every dispatcher (reload.go)
+
+	// runner runs this server's CGI programs; Shutdown kills those still
+	// running past the drain time, and no other server's.
+	runner cgi.Runner
+	// fileOpts tune the static file handler each configuration gets
+	// (state.files); tests set them before Listen (export_test.go).
+	fileOpts static.Options
+
+	// Hooks set only by tests (export_test.go), atomically so that
+	// installing one never races with connections: testHookServe runs at
+	// the start of every request (dispatch.Dispatcher.OnRequest),
+	// testHookArrived where a request has
+	// arrived for a connection (reclaim.go, arrived).
+	testHookServe   atomic.Pointer[func(*http1.Request)]
+	testHookArrived atomic.Pointer[func(*conn)]
 }
 
 // New returns a server for cfg. Nothing is opened until Listen.
@@ -66,7 +82,7 @@ func New(cfg *config.Config, log *slog.Logger) *Server {
 	}
 	// Until Listen loads certificates and opens logs, the state has the
 	// routing table only.
-	st := newState(cfg, nil)
+	st := newState(cfg, nil, s.fileOpts)
 	st.dispatch = s.dispatcher(st)
 	s.state.Store(st)
 	return s
@@ -115,12 +131,13 @@ func (s *Server) Listen(pre map[string]net.Listener) error {
 				}
 				clear(s.listeners)
 				st.closeLogs(nil, &s.stats)
+				st.files.Close()
 				return err
 			}
 		}
 		s.listeners[addr] = s.newListener(addr, ln, reuse)
 	}
-	s.state.Store(st)
+	s.state.Swap(st).files.Close() // New's, which served nothing
 	return nil
 }
 
@@ -257,7 +274,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	close(s.done)
 	s.mu.Unlock()
 	defer s.closeLogs()
-	defer static.CloseRoots() // the root directories held for disable_symlinks
+	// The configuration's static files: the root directories held for
+	// disable_symlinks, closed once the requests using them are done. No
+	// reload can swap the state any more (inShutdown).
+	defer func() { s.state.Load().files.Close() }()
 
 	t := time.NewTicker(shutdownPollInterval)
 	defer t.Stop()
@@ -274,7 +294,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			s.mu.Unlock()
 			// CGI programs still running past the drain time are killed
 			// with their process groups; their handlers reap them.
-			cgi.KillAll()
+			s.runner.KillAll()
 			return ctx.Err()
 		case <-t.C:
 		}

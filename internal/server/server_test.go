@@ -393,13 +393,14 @@ func TestAutoindex(t *testing.T) {
 // A panic in a handler is answered with 500, logged with its stack, and the
 // server keeps serving.
 func TestPanicIsRecovered(t *testing.T) {
-	restore := server.SetTestHookServe(func(r *http1.Request) {
+	t.Parallel()
+	s := startSite(t)
+	restore := server.SetTestHookServe(s.Srv, func(r *http1.Request) {
 		if string(r.Path) == "/panic" {
 			panic("boom")
 		}
 	})
 	defer restore()
-	s := startSite(t)
 	resp, closed := s.Exchange(t, 0, "GET", "GET /panic HTTP/1.1\r\nHost: a.test\r\n\r\n")
 	if resp.StatusCode != 500 || !closed {
 		t.Errorf("got %d closed=%v, want 500 and close", resp.StatusCode, closed)

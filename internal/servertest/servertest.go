@@ -43,7 +43,9 @@ type Server struct {
 // a path ending in "/" makes a directory), opens nports listeners on
 // 127.0.0.1, replaces $PORT0, $PORT1, ... in conf with their ports, parses
 // conf as "test.conf" in that directory and serves it until the test ends.
-func Start(t testing.TB, conf string, nports int, files map[string]string) *Server {
+// Each of opts runs on the new server before it listens: tests tune what
+// only they may (internal/server's export_test.go).
+func Start(t testing.TB, conf string, nports int, files map[string]string, opts ...func(*server.Server)) *Server {
 	t.Helper()
 	dir := t.TempDir()
 	WriteFiles(t, dir, files)
@@ -70,6 +72,9 @@ func Start(t testing.TB, conf string, nports int, files map[string]string) *Serv
 	}
 	log := slog.New(slog.NewTextHandler(s.Log, &slog.HandlerOptions{Level: s.Level}))
 	s.Srv = server.New(cfg, log)
+	for _, o := range opts {
+		o(s.Srv)
+	}
 	if err := s.Srv.Listen(pre); err != nil {
 		t.Fatal(err)
 	}

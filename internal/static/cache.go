@@ -1,7 +1,6 @@
 package static
 
 import (
-	"hash/maphash"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -15,9 +14,8 @@ import (
 // (the file's bytes, its validators and type) keyed by location and clean
 // URL path, and a hit costs one stat(2) and no allocation, where a miss
 // costs open, fstat, (readlink for disable_symlinks), read and close plus
-// the strings for the path and validators (issue 9: pprof of bench/run.sh
-// scenario 1 put those syscalls and allocations at the top of the static
-// path).
+// the strings for the path and validators, which are what the static path
+// spends its time on.
 //
 // Freshness: every hit stats the file's path (following symlinks, as the
 // open did) and is used only if device, inode, mode, size, mtime and ctime
@@ -36,6 +34,7 @@ import (
 // larger than smallFile and unchanged for a second (racyWindow) are
 // cached. The table is direct-mapped and lock-free like route's
 // clean-path cache, and the bytes it holds are bounded by cacheBudget.
+// It belongs to one Files (files.go): one configuration of one server.
 const (
 	cacheSlots  = 1024 // power of two
 	cacheBudget = 8 << 20
@@ -72,20 +71,14 @@ type cacheEntry struct {
 	byIndex bool
 }
 
-var (
-	cacheSeed   = maphash.MakeSeed()
-	cacheTable  [cacheSlots]atomic.Pointer[cacheEntry]
-	cachedBytes atomic.Int64
-)
-
-func cacheSlot(path string) *atomic.Pointer[cacheEntry] {
-	return &cacheTable[maphash.String(cacheSeed, path)&(cacheSlots-1)]
+func (fl *Files) cacheSlot(path string) *atomic.Pointer[cacheEntry] {
+	return &fl.cache[fl.hash(path)&(cacheSlots-1)]
 }
 
 // lookup returns urlPath's slot and the entry in it if it is urlPath's
 // under loc (fresh or not).
-func lookup(loc *config.Location, urlPath string) (*atomic.Pointer[cacheEntry], *cacheEntry) {
-	slot := cacheSlot(urlPath)
+func (fl *Files) lookup(loc *config.Location, urlPath string) (*atomic.Pointer[cacheEntry], *cacheEntry) {
+	slot := fl.cacheSlot(urlPath)
 	if e := slot.Load(); e != nil && e.loc == loc && e.path == urlPath {
 		return slot, e
 	}
@@ -95,30 +88,30 @@ func lookup(loc *config.Location, urlPath string) (*atomic.Pointer[cacheEntry], 
 // cached returns the fresh entry for urlPath under loc, or nil. An entry
 // found stale is dropped at once, so that it neither lingers in the
 // budget nor costs a stat on every later request.
-func cached(loc *config.Location, urlPath string) *cacheEntry {
-	slot, e := lookup(loc, urlPath)
+func (fl *Files) cached(loc *config.Location, urlPath string) *cacheEntry {
+	slot, e := fl.lookup(loc, urlPath)
 	if e == nil || e.byIndex {
 		return nil
 	}
-	return fresh(slot, e)
+	return fl.fresh(slot, e)
 }
 
 // cachedIndexFile returns the fresh small-file entry of the index file
 // at fileZ of the directory URL path, or nil.
-func cachedIndexFile(loc *config.Location, urlPath string, fileZ []byte) *cacheEntry {
-	slot, e := lookup(loc, urlPath)
+func (fl *Files) cachedIndexFile(loc *config.Location, urlPath string, fileZ []byte) *cacheEntry {
+	slot, e := fl.lookup(loc, urlPath)
 	if e == nil || !e.byIndex || string(e.pathZ) != string(fileZ) {
 		return nil
 	}
-	return fresh(slot, e)
+	return fl.fresh(slot, e)
 }
 
 // fresh returns e if its file is unchanged, else drops it and returns nil.
-func fresh(slot *atomic.Pointer[cacheEntry], e *cacheEntry) *cacheEntry {
+func (fl *Files) fresh(slot *atomic.Pointer[cacheEntry], e *cacheEntry) *cacheEntry {
 	var st syscall.Stat_t
 	if statZ(e.pathZ, &st) != nil || idOf(&st) != e.id {
 		if slot.CompareAndSwap(e, nil) {
-			cachedBytes.Add(-int64(len(e.body)))
+			fl.cachedBytes.Add(-int64(len(e.body)))
 		}
 		return nil // changed or gone: the caller takes the full path
 	}
@@ -132,25 +125,17 @@ func fresh(slot *atomic.Pointer[cacheEntry], e *cacheEntry) *cacheEntry {
 // agree; cached, those bytes would be served until the file changed
 // again. After racyWindow no write can still be under way with the same
 // timestamps, so what is read then is what the identity describes.
-var racyWindow atomic.Int64
-
-func init() { racyWindow.Store(int64(time.Second)) }
-
-// SetCacheRacyWindow changes racyWindow and returns a function restoring
-// it. For tests, whose files are always new.
-func SetCacheRacyWindow(d time.Duration) (restore func()) {
-	old := racyWindow.Swap(int64(d))
-	return func() { racyWindow.Store(old) }
-}
+// (Options.CacheNew sets it to 0 for tests, whose files are always new.)
+const racyWindow = time.Second
 
 // cacheable reports whether a file of this identity may be stored now
 // for urlPath: the file is not racily new, and the budget has room once
 // the slot's present entry is gone.
-func cacheable(urlPath string, id *fileID) bool {
-	if cachedBytes.Load()+delta(cacheSlot(urlPath), id.size) > cacheBudget {
+func (fl *Files) cacheable(urlPath string, id *fileID) bool {
+	if fl.cachedBytes.Load()+delta(fl.cacheSlot(urlPath), id.size) > cacheBudget {
 		return false
 	}
-	return settled(id)
+	return fl.settled(id)
 }
 
 // delta is what storing size bytes in slot adds to the cached bytes.
@@ -164,9 +149,9 @@ func delta(slot *atomic.Pointer[cacheEntry], size int64) int64 {
 // store caches body (the whole content of f, read after the fstat that
 // gave f's identity) unless the file changed meanwhile or the budget,
 // counting the entry it replaces, is spent.
-func store(loc *config.Location, urlPath string, f *file, m *meta, body []byte, byIndex bool) {
-	slot := cacheSlot(urlPath)
-	if cachedBytes.Load()+delta(slot, int64(len(body))) > cacheBudget {
+func (fl *Files) store(loc *config.Location, urlPath string, f *file, m *meta, body []byte, byIndex bool) {
+	slot := fl.cacheSlot(urlPath)
+	if fl.cachedBytes.Load()+delta(slot, int64(len(body))) > cacheBudget {
 		return
 	}
 	var st syscall.Stat_t
@@ -174,23 +159,19 @@ func store(loc *config.Location, urlPath string, f *file, m *meta, body []byte, 
 		return // written to while we read it
 	}
 	e := &cacheEntry{loc: loc, path: urlPath, pathZ: append([]byte(nil), f.pathZ...), id: f.id, meta: *m, body: body, byIndex: byIndex}
-	cachedBytes.Add(int64(len(body)))
+	fl.cachedBytes.Add(int64(len(body)))
 	if old := slot.Swap(e); old != nil {
-		cachedBytes.Add(-int64(len(old.body)))
+		fl.cachedBytes.Add(-int64(len(old.body)))
 	}
 }
 
-// ResetCache empties the small-file and index caches and lets go of the
-// root directories held (root.go). A reload calls it: the new
-// configuration's locations are new keys, and the old ones' entries would
-// otherwise keep the old configuration (and its roots' descriptors) until
-// evicted.
-func ResetCache() {
-	resetIndexCache()
-	CloseRoots()
-	for i := range cacheTable {
-		if old := cacheTable[i].Swap(nil); old != nil {
-			cachedBytes.Add(-int64(len(old.body)))
+// resetCache empties the small-file and index caches: their entries
+// hold the configuration's locations and their bytes.
+func (fl *Files) resetCache() {
+	fl.resetIndexCache()
+	for i := range fl.cache {
+		if old := fl.cache[i].Swap(nil); old != nil {
+			fl.cachedBytes.Add(-int64(len(old.body)))
 		}
 	}
 }

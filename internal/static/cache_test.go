@@ -13,13 +13,13 @@ import (
 )
 
 // serveBody runs Serve for urlPath under loc and returns the body sent.
-func serveBody(t *testing.T, loc *config.Location, urlPath string) string {
+func serveBody(t *testing.T, fl *Files, loc *config.Location, urlPath string) string {
 	t.Helper()
 	var out bytes.Buffer
 	var w http1.ResponseWriter
 	w.Reset(&out, 1, false, true)
 	req := &http1.Request{Method: []byte("GET"), Minor: 1, ContentLength: -1}
-	if err := Serve(&w, req, loc, urlPath, 200); err != nil {
+	if err := fl.Serve(&w, req, loc, urlPath, 200); err != nil {
 		t.Fatalf("Serve %s: %v", urlPath, err)
 	}
 	w.Finish()
@@ -27,29 +27,30 @@ func serveBody(t *testing.T, loc *config.Location, urlPath string) string {
 	return body
 }
 
-func entryFor(loc *config.Location, urlPath string) *cacheEntry {
-	_, e := lookup(loc, urlPath)
+func entryFor(fl *Files, loc *config.Location, urlPath string) *cacheEntry {
+	_, e := fl.lookup(loc, urlPath)
 	return e
 }
 
 // A file changed less than racyWindow ago is served but not cached: it
 // may be in the middle of being rewritten.
 func TestCacheSkipsRacyFiles(t *testing.T) {
-	ResetCache()
+	t.Parallel()
+	fl := New(Options{})
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "new.txt"), []byte("fresh"), 0o644)
 	loc := &config.Location{Root: dir}
 	for range 2 {
-		if got := serveBody(t, loc, "/new.txt"); got != "fresh" {
+		if got := serveBody(t, fl, loc, "/new.txt"); got != "fresh" {
 			t.Fatalf("got %q", got)
 		}
 	}
-	if entryFor(loc, "/new.txt") != nil {
+	if entryFor(fl, loc, "/new.txt") != nil {
 		t.Error("a file written just now was cached")
 	}
-	defer SetCacheRacyWindow(0)()
-	serveBody(t, loc, "/new.txt")
-	if e := entryFor(loc, "/new.txt"); e == nil || string(e.body) != "fresh" {
+	fl.racyWindow = 0
+	serveBody(t, fl, loc, "/new.txt")
+	if e := entryFor(fl, loc, "/new.txt"); e == nil || string(e.body) != "fresh" {
 		t.Error("with no racy window the file was not cached")
 	}
 }
@@ -57,26 +58,27 @@ func TestCacheSkipsRacyFiles(t *testing.T) {
 // An entry found stale is dropped (and its bytes leave the budget) even
 // when the new version cannot be cached yet.
 func TestCacheDropsStaleEntries(t *testing.T) {
-	ResetCache()
+	t.Parallel()
+	fl := New(Options{})
 	dir := t.TempDir()
 	p := filepath.Join(dir, "f.txt")
 	os.WriteFile(p, []byte("old version"), 0o644)
 	loc := &config.Location{Root: dir}
-	restore := SetCacheRacyWindow(0)
-	serveBody(t, loc, "/f.txt")
-	restore()
-	if entryFor(loc, "/f.txt") == nil {
+	fl.racyWindow = 0
+	serveBody(t, fl, loc, "/f.txt")
+	fl.racyWindow = racyWindow
+	if entryFor(fl, loc, "/f.txt") == nil {
 		t.Fatal("not cached")
 	}
-	before := cachedBytes.Load()
+	before := fl.cachedBytes.Load()
 	os.WriteFile(p, []byte("new version"), 0o644) // racily new from here on
-	if got := serveBody(t, loc, "/f.txt"); got != "new version" {
+	if got := serveBody(t, fl, loc, "/f.txt"); got != "new version" {
 		t.Fatalf("got %q", got)
 	}
-	if entryFor(loc, "/f.txt") != nil {
+	if entryFor(fl, loc, "/f.txt") != nil {
 		t.Error("stale entry kept")
 	}
-	if after := cachedBytes.Load(); after != before-int64(len("old version")) {
+	if after := fl.cachedBytes.Load(); after != before-int64(len("old version")) {
 		t.Errorf("cached bytes %d -> %d, want the stale entry's %d bytes gone", before, after, len("old version"))
 	}
 }
@@ -84,37 +86,37 @@ func TestCacheDropsStaleEntries(t *testing.T) {
 // With the budget spent, a file still takes its slot from the entry there:
 // the budget counts what the replacement frees.
 func TestCacheBudgetCountsReplacement(t *testing.T) {
-	ResetCache()
-	defer ResetCache()
-	defer SetCacheRacyWindow(0)()
+	t.Parallel()
+	fl := New(Options{})
+	fl.racyWindow = 0
 	dir := t.TempDir()
 	loc := &config.Location{Root: dir}
 	content := func(c byte) []byte { return bytes.Repeat([]byte{c}, smallFile) }
 	// Serve new files until no further one fits.
 	n := 0
-	for ; cachedBytes.Load()+smallFile <= cacheBudget && n < 4*cacheSlots; n++ {
+	for ; fl.cachedBytes.Load()+smallFile <= cacheBudget && n < 4*cacheSlots; n++ {
 		os.WriteFile(filepath.Join(dir, strconv.Itoa(n)), content('a'), 0o644)
-		serveBody(t, loc, "/"+strconv.Itoa(n))
+		serveBody(t, fl, loc, "/"+strconv.Itoa(n))
 	}
-	if b := cachedBytes.Load(); b > cacheBudget || b+smallFile <= cacheBudget {
+	if b := fl.cachedBytes.Load(); b > cacheBudget || b+smallFile <= cacheBudget {
 		t.Fatalf("cached bytes %d after %d files, want the budget (%d) spent", b, n, cacheBudget)
 	}
 	// A new file whose slot holds another entry: it evicts that entry,
 	// freeing as much as it takes.
 	var name string
 	for i := 0; name == ""; i++ {
-		if cand := "/x" + strconv.Itoa(i); cacheSlot(cand).Load() != nil {
+		if cand := "/x" + strconv.Itoa(i); fl.cacheSlot(cand).Load() != nil {
 			name = cand
 		}
 	}
 	os.WriteFile(filepath.Join(dir, name), content('b'), 0o644)
-	if got := serveBody(t, loc, name); got != string(content('b')) {
+	if got := serveBody(t, fl, loc, name); got != string(content('b')) {
 		t.Fatal("wrong body")
 	}
-	if e := entryFor(loc, name); e == nil || e.body[0] != 'b' {
+	if e := entryFor(fl, loc, name); e == nil || e.body[0] != 'b' {
 		t.Error("with the budget spent, a new file did not take its slot from the entry there")
 	}
-	if b := cachedBytes.Load(); b > cacheBudget {
+	if b := fl.cachedBytes.Load(); b > cacheBudget {
 		t.Errorf("cached bytes %d over the budget %d", b, cacheBudget)
 	}
 }
@@ -125,31 +127,31 @@ func TestCacheBudgetCountsReplacement(t *testing.T) {
 // goes into the small-file cache under the directory's URL, for the index
 // path only.
 func TestIndexCacheSkipsRacyDirs(t *testing.T) {
-	ResetCache()
-	defer ResetCache()
+	t.Parallel()
+	fl := New(Options{})
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "index.html"), []byte("home"), 0o644)
 	loc := &config.Location{Root: dir, Index: []string{"index.html"}}
 	for range 2 {
-		if got := serveBody(t, loc, "/"); got != "home" {
+		if got := serveBody(t, fl, loc, "/"); got != "home" {
 			t.Fatalf("got %q", got)
 		}
 	}
-	if indexSlot("/").Load() != nil {
+	if fl.indexSlot("/").Load() != nil {
 		t.Error("a directory changed just now had its index cached")
 	}
-	defer SetCacheRacyWindow(0)()
-	serveBody(t, loc, "/")
-	if e := indexSlot("/").Load(); e == nil || e.loc != loc || string(e.fileZ) != filepath.Join(dir, "index.html")+"\x00" {
+	fl.racyWindow = 0
+	serveBody(t, fl, loc, "/")
+	if e := fl.indexSlot("/").Load(); e == nil || e.loc != loc || string(e.fileZ) != filepath.Join(dir, "index.html")+"\x00" {
 		t.Fatalf("with no racy window the index was not cached: %+v", e)
 	}
-	if e := entryFor(loc, "/"); e == nil || !e.byIndex || string(e.body) != "home" {
+	if e := entryFor(fl, loc, "/"); e == nil || !e.byIndex || string(e.body) != "home" {
 		t.Fatalf("the index file is not in the small-file cache: %+v", e)
 	}
-	if cached(loc, "/") != nil {
+	if fl.cached(loc, "/") != nil {
 		t.Error("the index file's entry is found by a plain lookup of the directory's URL")
 	}
-	if got := serveBody(t, loc, "/"); got != "home" {
+	if got := serveBody(t, fl, loc, "/"); got != "home" {
 		t.Fatalf("from the caches: got %q", got)
 	}
 }

@@ -24,7 +24,7 @@ type coder interface {
 // a 200 would send: when w compresses it, its coded ETag. An If-Range is
 // still compared with the file's own ETag: ranges are only ever sent of
 // the identity representation (a 206 is never compressed).
-func evaluateCoded(w response.Writer, req *http1.Request, m *meta) precondition {
+func (fl *Files) evaluateCoded(w response.Writer, req *http1.Request, m *meta) precondition {
 	c, ok := w.(coder)
 	if !ok {
 		return evaluate(req, m.etag, m.mod)
@@ -33,7 +33,7 @@ func evaluateCoded(w response.Writer, req *http1.Request, m *meta) precondition 
 	etag := c.File(m.etag, m.ctype, m.size, compress.FileID{
 		Dev: id.dev, Ino: id.ino, Mode: id.mode, Size: id.size,
 		Mtime: id.mtim.Nano(), Ctime: id.ctim.Nano(),
-	}, id.ino != 0 && settled(&id))
+	}, id.ino != 0 && fl.settled(&id))
 	pre := evaluate(req, etag, m.mod)
 	if pre == ignoreRanges && etag != m.etag && ifRange(string(req.Get("If-Range")), m.etag, m.mod) {
 		pre = proceed
@@ -61,13 +61,13 @@ var precompressedExt = [...]struct {
 //
 // FILE itself must be a regular file that is sent, not run: a script's
 // precompressed copy is not served in its stead.
-func servePrecompressed(w response.Writer, req *http1.Request, loc *config.Location, urlPath string) (served bool, err error) {
+func (fl *Files) servePrecompressed(w response.Writer, req *http1.Request, loc *config.Location, urlPath string) (served bool, err error) {
 	if len(urlPath) == 0 || urlPath[len(urlPath)-1] == '/' {
 		return false, nil
 	}
 	var pb [512]byte
 	pathZ := append(route.AppendFilePath(pb[:0], loc, urlPath), 0)
-	orig, err := open(loc, pathZ)
+	orig, err := fl.open(loc, pathZ)
 	if err != nil {
 		return false, nil // FILE's own errors are the caller's to report
 	}
@@ -82,7 +82,7 @@ func servePrecompressed(w response.Writer, req *http1.Request, loc *config.Locat
 		return false, nil
 	}
 	var zb [520]byte // the copy's path, on the stack as FILE's
-	pf, c, found := findPrecompressed(req, loc, pathZ, mtime, zb[:0])
+	pf, c, found := fl.findPrecompressed(req, loc, pathZ, mtime, zb[:0])
 	if !found {
 		return false, nil
 	}
@@ -94,14 +94,14 @@ func servePrecompressed(w response.Writer, req *http1.Request, loc *config.Locat
 	if loc.Compress.Vary {
 		h.Add("Vary", "Accept-Encoding")
 	}
-	return true, send(w, req, &m, nil, &pf, 200)
+	return true, fl.send(w, req, &m, nil, &pf, 200)
 }
 
 // findPrecompressed opens the precompressed copy of the file at pathZ
 // (NUL-terminated), modified at mtime, to send for req: the coding the
 // request accepts best among loc's whose copy is a regular file not
 // older than the file. The copy's path is built in buf.
-func findPrecompressed(req *http1.Request, loc *config.Location, pathZ []byte, mtime int64, buf []byte) (file, config.Codings, bool) {
+func (fl *Files) findPrecompressed(req *http1.Request, loc *config.Location, pathZ []byte, mtime int64, buf []byte) (file, config.Codings, bool) {
 	cfg := &loc.Compress
 	offered := cfg.Static
 	for offered != 0 {
@@ -121,7 +121,7 @@ func findPrecompressed(req *http1.Request, loc *config.Location, pathZ []byte, m
 			}
 		}
 		z = append(z, 0)
-		f, err := open(loc, z)
+		f, err := fl.open(loc, z)
 		if err != nil {
 			continue
 		}

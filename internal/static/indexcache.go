@@ -1,7 +1,6 @@
 package static
 
 import (
-	"hash/maphash"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -35,16 +34,14 @@ type indexEntry struct {
 	fileZ []byte // the index file's path, NUL-terminated
 }
 
-var indexTable [indexSlots]atomic.Pointer[indexEntry]
-
-func indexSlot(urlPath string) *atomic.Pointer[indexEntry] {
-	return &indexTable[maphash.String(cacheSeed, urlPath)&(indexSlots-1)]
+func (fl *Files) indexSlot(urlPath string) *atomic.Pointer[indexEntry] {
+	return &fl.index[fl.hash(urlPath)&(indexSlots-1)]
 }
 
 // cachedIndex returns the fresh index entry of the directory URL under
 // loc, or nil; a stale one is dropped.
-func cachedIndex(loc *config.Location, urlPath string) *indexEntry {
-	slot := indexSlot(urlPath)
+func (fl *Files) cachedIndex(loc *config.Location, urlPath string) *indexEntry {
+	slot := fl.indexSlot(urlPath)
 	e := slot.Load()
 	if e == nil || e.loc != loc || e.path != urlPath {
 		return nil
@@ -58,15 +55,15 @@ func cachedIndex(loc *config.Location, urlPath string) *indexEntry {
 }
 
 // dropIndex removes e if it is still in its slot (its file went wrong).
-func dropIndex(e *indexEntry) { indexSlot(e.path).CompareAndSwap(e, nil) }
+func (fl *Files) dropIndex(e *indexEntry) { fl.indexSlot(e.path).CompareAndSwap(e, nil) }
 
 // storeIndex records that the directory dir (opened at dirPath, with the
 // identity of its fstat) resolved to the index file at fileZ.
-func storeIndex(loc *config.Location, urlPath, dirPath string, dir *fileID, fileZ []byte) {
-	if !settled(dir) {
+func (fl *Files) storeIndex(loc *config.Location, urlPath, dirPath string, dir *fileID, fileZ []byte) {
+	if !fl.settled(dir) {
 		return
 	}
-	indexSlot(urlPath).Store(&indexEntry{
+	fl.indexSlot(urlPath).Store(&indexEntry{
 		loc:   loc,
 		path:  urlPath,
 		dirZ:  append([]byte(dirPath), 0),
@@ -76,16 +73,16 @@ func storeIndex(loc *config.Location, urlPath, dirPath string, dir *fileID, file
 }
 
 // settled reports whether a file of this identity last changed at least
-// racyWindow ago.
-func settled(id *fileID) bool {
-	w := time.Duration(racyWindow.Load())
+// racyWindow ago (fl.racyWindow: see Options.CacheNew).
+func (fl *Files) settled(id *fileID) bool {
+	w := fl.racyWindow
 	now := time.Now()
 	return now.Sub(time.Unix(int64(id.mtim.Sec), int64(id.mtim.Nsec))) >= w &&
 		now.Sub(time.Unix(int64(id.ctim.Sec), int64(id.ctim.Nsec))) >= w
 }
 
-func resetIndexCache() {
-	for i := range indexTable {
-		indexTable[i].Store(nil)
+func (fl *Files) resetIndexCache() {
+	for i := range fl.index {
+		fl.index[i].Store(nil)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"webserv/internal/config"
+	"webserv/internal/fspolicy"
 	"webserv/internal/http1"
 	"webserv/internal/response"
 )
@@ -47,7 +48,7 @@ const (
 func serveListing(w response.Writer, loc *config.Location, dir, urlPath string) error {
 	d, err := os.Open(dir)
 	if err != nil {
-		return FileError(err)
+		return fspolicy.Error(err)
 	}
 	defer d.Close()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -78,7 +79,7 @@ func serveListing(w response.Writer, loc *config.Location, dir, urlPath string) 
 			break
 		}
 		if err != nil {
-			return FileError(err)
+			return fspolicy.Error(err)
 		}
 	}
 
@@ -251,7 +252,7 @@ func (p *listingPage) finish() error {
 // fail ends a listing whose directory could not be read to the end.
 func (p *listingPage) fail(err error) error {
 	if !p.sent {
-		return FileError(err)
+		return fspolicy.Error(err)
 	}
 	return errListingCut
 }

@@ -3,12 +3,11 @@ package static
 import (
 	"bytes"
 	"os"
-	"path/filepath"
-	"sync"
 	"syscall"
 	"time"
 
 	"webserv/internal/config"
+	"webserv/internal/fspolicy"
 )
 
 // file is a file opened for serving: one open and one fstat, instead of
@@ -53,8 +52,8 @@ func (f *file) modTime() time.Time { return time.Unix(int64(f.id.mtim.Sec), 0).U
 func (f *file) close() { syscall.Close(f.fd) }
 
 // openFile opens path read-only for loc (see open).
-func openFile(loc *config.Location, path string) (file, error) {
-	return open(loc, append([]byte(path), 0))
+func (fl *Files) openFile(loc *config.Location, path string) (file, error) {
+	return fl.open(loc, append([]byte(path), 0))
 }
 
 // open opens the NUL-terminated path (route.AppendFilePath of loc)
@@ -62,14 +61,14 @@ func openFile(loc *config.Location, path string) (file, error) {
 // openat2 beneath the root where the kernel can (root.go), else by
 // opening the path and checking where the descriptor leads (inside).
 // Errors are as openZ's, and outside.
-func open(loc *config.Location, pathZ []byte) (file, error) {
+func (fl *Files) open(loc *config.Location, pathZ []byte) (file, error) {
 	if !loc.DisableSymlinks {
 		return openZ(pathZ)
 	}
 	if bytes.IndexByte(pathZ[:len(pathZ)-1], 0) >= 0 {
 		return file{}, syscall.EINVAL
 	}
-	f, ok, err := openBeneath(loc, pathZ)
+	f, ok, err := fl.openBeneath(loc, pathZ)
 	if ok {
 		return f, err
 	}
@@ -81,7 +80,7 @@ func open(loc *config.Location, pathZ []byte) (file, error) {
 	if refused {
 		haveOpenat2.Store(false) // open may, openat2 may not: a sandbox's rule
 	}
-	if err := inside(loc, &f); err != nil {
+	if err := fl.inside(loc, &f); err != nil {
 		f.close()
 		return file{}, err
 	}
@@ -149,10 +148,10 @@ func (f *file) readAt(buf []byte, off int64) error {
 // inside enforces disable_symlinks on for an opened file: the file the
 // descriptor refers to (its real path, from fdPath: on Linux one readlink
 // instead of resolving every component) must lie inside the real root or
-// alias. Checking the opened descriptor, not the path, also closes the
-// window in which a path could be swapped for a symlink between the check
-// and the open.
-func inside(loc *config.Location, f *file) error {
+// alias (fspolicy). Checking the opened descriptor, not the path, also
+// closes the window in which a path could be swapped for a symlink
+// between the check and the open.
+func (fl *Files) inside(loc *config.Location, f *file) error {
 	if !loc.DisableSymlinks {
 		return nil
 	}
@@ -160,68 +159,14 @@ func inside(loc *config.Location, f *file) error {
 	n := fdPath(f.fd, buf[:])
 	if n < 0 {
 		// No /proc (or a path longer than the buffer): resolve the path.
-		return CheckSymlinks(loc, f.path())
+		return fspolicy.CheckSymlinks(&fl.bases, loc, f.path())
 	}
-	base, err := realBase(loc)
+	base, err := fl.bases.Real(loc)
 	if err != nil {
-		return FileError(err)
+		return fspolicy.Error(err)
 	}
-	if !within(buf[:n], base) {
-		return outside
+	if !fspolicy.Within(buf[:n], base) {
+		return fspolicy.Outside
 	}
 	return nil
-}
-
-// CheckSymlinks applies disable_symlinks on to a path, for handlers that
-// do not open the file themselves (CGI hands it to a program): its real
-// path must lie inside the location's real root or alias, else 404.
-// Errors are mapped by FileError.
-func CheckSymlinks(loc *config.Location, path string) error {
-	if !loc.DisableSymlinks {
-		return nil
-	}
-	base, err := realBase(loc)
-	if err != nil {
-		return FileError(err)
-	}
-	real, err := filepath.EvalSymlinks(path)
-	if err != nil {
-		return FileError(err)
-	}
-	if !within([]byte(real), base) {
-		return outside
-	}
-	return nil
-}
-
-// within reports whether the real path p is base or lies under it.
-func within(p []byte, base string) bool {
-	if base == "/" {
-		return true
-	}
-	return string(p) == base || len(p) > len(base) && string(p[:len(base)]) == base && p[len(base)] == '/'
-}
-
-// realBases caches the resolved root or alias of each location: roots are
-// checked at configuration load and rarely move, and resolving them costs
-// one lstat per path component per request. The key is the configured
-// path, so a reload that changes a root uses a fresh entry; a root that is
-// itself a symlink re-pointed while the server runs keeps the old target
-// until the process restarts.
-var realBases sync.Map // string -> string
-
-func realBase(loc *config.Location) (string, error) {
-	base := loc.Root
-	if loc.Alias != "" {
-		base = loc.Alias
-	}
-	if v, ok := realBases.Load(base); ok {
-		return v.(string), nil
-	}
-	real, err := filepath.EvalSymlinks(base)
-	if err != nil {
-		return "", err
-	}
-	realBases.Store(base, real)
-	return real, nil
 }

@@ -3,12 +3,12 @@ package static
 import (
 	"bytes"
 	"errors"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
 	"webserv/internal/config"
+	"webserv/internal/fspolicy"
 )
 
 // Roots held open for disable_symlinks on. Where the kernel can (Linux
@@ -22,11 +22,12 @@ import (
 // so such an open (EXDEV) takes the portable path: open by the full path,
 // then check where the descriptor leads (inside), as without openat2.
 //
-// A root's descriptor is opened on first use and kept per location. It is
-// owned by the configuration: CloseRoots (from ResetCache, which a reload
-// calls when it retires a configuration, and Server.Shutdown) lets go of
-// every one, each closed once the requests using it are done (refs), so
-// that a descriptor number is never reused under a request. Each
+// A root's descriptor is opened on first use and kept per location, in
+// the Files of the configuration: Files.Close (a reload retiring the
+// configuration, or the server's shutdown) lets go of every one, each
+// closed once the requests using it are done (refs), so that a
+// descriptor number is never reused under a request, and none opens
+// after it, so that none outlives the configuration. Each
 // rootRecheck, a request stats the root's path: a root replaced while the
 // server runs (a directory renamed over it, a symlink re-pointed for a
 // deployment) is reopened then, so the old tree is served at most that
@@ -43,10 +44,6 @@ type rootDir struct {
 	refs    atomic.Int64
 	checked atomic.Int64 // unix nanoseconds of the last stat of baseZ
 }
-
-// roots maps a *config.Location to its *rootDir. Locations of a retired
-// configuration are dropped from it by CloseRoots.
-var roots sync.Map
 
 // acquire takes a reference for a request; false if the root was retired
 // (and its descriptor closed or about to be).
@@ -71,19 +68,26 @@ func (r *rootDir) release() {
 // rootOf returns loc's root directory with a reference taken, opening
 // it if needed, or nil when there is none to use (openat2 missing, the
 // root not a directory, not openable): the caller then opens by path.
-func rootOf(loc *config.Location) *rootDir {
-	if !haveOpenat2.Load() {
+func (fl *Files) rootOf(loc *config.Location) *rootDir {
+	if !haveOpenat2.Load() || fl.closed.Load() {
 		return nil
 	}
 	for range 2 {
-		v, ok := roots.Load(loc)
+		v, ok := fl.roots.Load(loc)
 		if !ok {
 			r := openRoot(loc)
 			if r == nil {
 				return nil
 			}
-			if v, ok = roots.LoadOrStore(loc, r); ok {
+			if v, ok = fl.roots.LoadOrStore(loc, r); ok {
 				r.release() // another request stored one first
+			} else if fl.closed.Load() {
+				// Close ran meanwhile and may have missed it: it must not
+				// outlive the configuration.
+				if fl.roots.CompareAndDelete(loc, r) {
+					r.release()
+				}
+				return nil
 			}
 		}
 		r := v.(*rootDir)
@@ -91,13 +95,13 @@ func rootOf(loc *config.Location) *rootDir {
 			return nil // remembered failure
 		}
 		if !r.acquire() {
-			roots.CompareAndDelete(loc, r)
+			fl.roots.CompareAndDelete(loc, r)
 			continue
 		}
 		if r.stale() {
 			// Replaced: retire this one (requests holding it finish
 			// with it) and open the new one on the next turn.
-			if roots.CompareAndDelete(loc, r) {
+			if fl.roots.CompareAndDelete(loc, r) {
 				r.release()
 			}
 			r.release()
@@ -128,11 +132,7 @@ func (r *rootDir) stale() bool {
 // configuration's reference, or a rootDir with fd -1 (so that the failure
 // is not retried on every request), or nil on a passing error.
 func openRoot(loc *config.Location) *rootDir {
-	base := loc.Root
-	if loc.Alias != "" {
-		base = loc.Alias
-	}
-	r := &rootDir{fd: -1, baseZ: append([]byte(base), 0)}
+	r := &rootDir{fd: -1, baseZ: append([]byte(fspolicy.Base(loc)), 0)}
 	r.refs.Store(1)
 	fd, err := openat(r.baseZ, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC)
 	if err == syscall.EMFILE || err == syscall.ENFILE || err == syscall.EINTR {
@@ -152,12 +152,11 @@ func openRoot(loc *config.Location) *rootDir {
 	return r
 }
 
-// CloseRoots lets go of every root directory held (see rootDir): each is
-// closed once no request uses it. The next request of a location still
-// configured opens its root again.
-func CloseRoots() {
-	roots.Range(func(k, v any) bool {
-		if roots.CompareAndDelete(k, v) {
+// closeRoots lets go of every root directory held (see rootDir): each is
+// closed once no request uses it.
+func (fl *Files) closeRoots() {
+	fl.roots.Range(func(k, v any) bool {
+		if fl.roots.CompareAndDelete(k, v) {
 			if r := v.(*rootDir); r.fd >= 0 {
 				r.release()
 			}
@@ -172,8 +171,8 @@ func CloseRoots() {
 // under the root's, or EXDEV: a symlink the kernel will not follow beneath
 // the root though it may end inside it): the caller opens by path and
 // checks the descriptor (inside).
-func openBeneath(loc *config.Location, pathZ []byte) (f file, ok bool, err error) {
-	r := rootOf(loc)
+func (fl *Files) openBeneath(loc *config.Location, pathZ []byte) (f file, ok bool, err error) {
+	r := fl.rootOf(loc)
 	if r == nil {
 		return file{}, false, nil
 	}

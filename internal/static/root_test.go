@@ -71,10 +71,11 @@ func TestSymlinkPolicyBeneath(t *testing.T) {
 	}
 	run := func(t *testing.T) {
 		for _, rootPath := range []string{root, filepath.Join(top, "site")} {
-			ResetCache()
+			fl := New(Options{})
+			defer fl.Close()
 			loc := &config.Location{Root: rootPath, DisableSymlinks: true, Index: []string{"index.html"}}
 			for _, tc := range cases {
-				body, err := serve(loc, tc.path)
+				body, err := serve(fl, loc, tc.path)
 				if tc.status == 0 {
 					if err != nil || body != tc.body {
 						t.Errorf("root %s, %s: got %q, %v; want %q", rootPath, tc.path, body, err, tc.body)
@@ -86,7 +87,6 @@ func TestSymlinkPolicyBeneath(t *testing.T) {
 				}
 			}
 		}
-		CloseRoots()
 	}
 	t.Run("beneath", func(t *testing.T) {
 		if runtime.GOOS != "linux" {
@@ -110,59 +110,61 @@ func TestOpenBeneathUsed(t *testing.T) {
 	if runtime.GOOS != "linux" || !haveOpenat2.Load() {
 		t.Skip("no openat2")
 	}
-	defer CloseRoots()
+	fl := New(Options{})
+	defer fl.Close()
 	root := t.TempDir()
 	os.WriteFile(filepath.Join(root, "f.txt"), []byte("x"), 0o644)
 	os.Symlink("/etc/hostname", filepath.Join(root, "out"))
 	loc := &config.Location{Root: root, DisableSymlinks: true}
-	f, ok, err := openBeneath(loc, []byte(root+"/f.txt\x00"))
+	f, ok, err := fl.openBeneath(loc, []byte(root+"/f.txt\x00"))
 	if !ok || err != nil {
 		t.Fatalf("inside: ok %v, err %v", ok, err)
 	}
 	f.close()
-	if _, ok, _ := openBeneath(loc, []byte(root+"/out\x00")); ok {
+	if _, ok, _ := fl.openBeneath(loc, []byte(root+"/out\x00")); ok {
 		t.Error("a symlink out of the root was decided beneath it, not sent to the path check")
 	}
 }
 
 // A root replaced while the server runs (a directory renamed over it) is
-// reopened at the next recheck, and CloseRoots closes a root only once
-// the requests holding it are done.
+// reopened at the next recheck, and Close closes a root only once the
+// requests holding it are done, and opens none afterwards.
 func TestRootLifecycle(t *testing.T) {
 	if runtime.GOOS != "linux" || !haveOpenat2.Load() {
 		t.Skip("no openat2")
 	}
-	defer CloseRoots()
+	fl := New(Options{})
+	defer fl.Close()
 	top := t.TempDir()
 	root := filepath.Join(top, "www")
 	os.MkdirAll(root, 0o755)
 	os.WriteFile(filepath.Join(root, "f.txt"), []byte("old"), 0o644)
 	loc := &config.Location{Root: root, DisableSymlinks: true}
-	if body, err := serve(loc, "/f.txt"); err != nil || body != "old" {
+	if body, err := serve(fl, loc, "/f.txt"); err != nil || body != "old" {
 		t.Fatalf("got %q, %v", body, err)
 	}
 	os.Rename(root, root+".old")
 	os.MkdirAll(root, 0o755)
 	os.WriteFile(filepath.Join(root, "f.txt"), []byte("new"), 0o644)
-	v, ok := roots.Load(loc)
+	v, ok := fl.roots.Load(loc)
 	if !ok {
 		t.Fatal("no root held")
 	}
 	v.(*rootDir).checked.Store(0) // as if rootRecheck had passed
-	if body, err := serve(loc, "/f.txt"); err != nil || body != "new" {
+	if body, err := serve(fl, loc, "/f.txt"); err != nil || body != "new" {
 		t.Fatalf("after the root was replaced and rechecked: got %q, %v", body, err)
 	}
 
-	r := rootOf(loc) // a request in flight
+	r := fl.rootOf(loc) // a request in flight
 	if r == nil {
 		t.Fatal("no root")
 	}
-	CloseRoots()
+	fl.Close()
 	if n := r.refs.Load(); n != 1 {
-		t.Fatalf("after CloseRoots, %d references, want the request's 1", n)
+		t.Fatalf("after Close, %d references, want the request's 1", n)
 	}
-	if _, ok := roots.Load(loc); ok {
-		t.Error("CloseRoots left the root in the table")
+	if _, ok := fl.roots.Load(loc); ok {
+		t.Error("Close left the root in the table")
 	}
 	r.release()
 	if n := r.refs.Load(); n != 0 {
@@ -171,16 +173,22 @@ func TestRootLifecycle(t *testing.T) {
 	if r.acquire() {
 		t.Error("a closed root was acquired")
 	}
+	if body, err := serve(fl, loc, "/f.txt"); err != nil || body != "new" {
+		t.Fatalf("after Close: got %q, %v", body, err)
+	}
+	if _, ok := fl.roots.Load(loc); ok {
+		t.Error("a request after Close opened a root again")
+	}
 }
 
 // serve runs Serve for a GET of urlPath under loc and returns the body
 // sent, or Serve's error.
-func serve(loc *config.Location, urlPath string) (string, error) {
+func serve(fl *Files, loc *config.Location, urlPath string) (string, error) {
 	var out bytes.Buffer
 	var w http1.ResponseWriter
 	w.Reset(&out, 1, false, true)
 	req := &http1.Request{Method: []byte("GET"), Minor: 1, ContentLength: -1}
-	if err := Serve(&w, req, loc, urlPath, 200); err != nil {
+	if err := fl.Serve(&w, req, loc, urlPath, 200); err != nil {
 		return "", err
 	}
 	w.Finish()

@@ -1,18 +1,16 @@
 package static
 
 import (
-	"errors"
 	"io"
-	"io/fs"
 	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"webserv/internal/config"
+	"webserv/internal/fspolicy"
 	"webserv/internal/http1"
 	"webserv/internal/response"
 	"webserv/internal/route"
@@ -27,9 +25,8 @@ const smallFile = 16 << 10
 // whole file or one range) is read with one pread into a pooled buffer and
 // leaves with the head in one writev; more goes out with sendfile after
 // the head. For a 20 KiB file that is open, fstat, pread, writev, close
-// where sendfile costs a writev for the head and a sendfile, and the
-// server's CPU per request measured lower (issue 17; the figures are in the
-// commit that set it). 64 KiB bounds a pooled buffer.
+// where sendfile costs a writev for the head and a sendfile: a system
+// call fewer, and less CPU per request. 64 KiB bounds a pooled buffer.
 const mediumFile = 64 << 10
 
 var mediumBufs = sync.Pool{New: func() any { b := make([]byte, mediumFile); return &b }}
@@ -41,33 +38,33 @@ var mediumBufs = sync.Pool{New: func() any { b := make([]byte, mediumFile); retu
 //
 // For a 200, the request's preconditions (RFC 9110 §13) and Range (§14) are
 // honoured; an error page (status != 200) is sent whole, as nginx does.
-func Serve(w response.Writer, req *http1.Request, loc *config.Location, urlPath string, status int) error {
+func (fl *Files) Serve(w response.Writer, req *http1.Request, loc *config.Location, urlPath string, status int) error {
 	if status == 200 && loc.Compress.Static != 0 {
-		if served, err := servePrecompressed(w, req, loc, urlPath); served { // compress.go
+		if served, err := fl.servePrecompressed(w, req, loc, urlPath); served { // compress.go
 			return err
 		}
 	}
-	if e := cached(loc, urlPath); e != nil {
-		return send(w, req, &e.meta, e.body, nil, status)
+	if e := fl.cached(loc, urlPath); e != nil {
+		return fl.send(w, req, &e.meta, e.body, nil, status)
 	}
 	if status == 200 && strings.HasSuffix(urlPath, "/") {
-		if ie := cachedIndex(loc, urlPath); ie != nil {
-			if served, err := serveIndex(w, req, loc, urlPath, ie); served {
+		if ie := fl.cachedIndex(loc, urlPath); ie != nil {
+			if served, err := fl.serveIndex(w, req, loc, urlPath, ie); served {
 				return err
 			}
 		}
 	}
 	var pb [512]byte // the file's path, NUL-terminated, on the stack
 	pathZ := append(route.AppendFilePath(pb[:0], loc, urlPath), 0)
-	f, err := open(loc, pathZ)
+	f, err := fl.open(loc, pathZ)
 	if err != nil {
-		return FileError(err)
+		return fspolicy.Error(err)
 	}
 	if f.isDir() {
 		fpath := f.path()
 		f.close()
 		if status != 200 {
-			return notFound
+			return fspolicy.NotFound
 		}
 		if !strings.HasSuffix(urlPath, "/") {
 			// A directory's relative links only resolve under the slash
@@ -85,7 +82,7 @@ func Serve(w response.Writer, req *http1.Request, loc *config.Location, urlPath 
 			return nil
 		}
 		for _, name := range loc.Index {
-			idx, err := openFile(loc, filepath.Join(fpath, name))
+			idx, err := fl.openFile(loc, filepath.Join(fpath, name))
 			if err != nil {
 				continue
 			}
@@ -97,8 +94,8 @@ func Serve(w response.Writer, req *http1.Request, loc *config.Location, urlPath 
 				idx.close()
 				return cgiScript
 			}
-			storeIndex(loc, urlPath, fpath, &f.id, idx.pathZ)
-			return serveFile(w, req, loc, urlPath, &idx, status, byIndex)
+			fl.storeIndex(loc, urlPath, fpath, &f.id, idx.pathZ)
+			return fl.serveFile(w, req, loc, urlPath, &idx, status, byIndex)
 		}
 		if loc.Autoindex {
 			return serveListing(w, loc, fpath, urlPath)
@@ -111,7 +108,7 @@ func Serve(w response.Writer, req *http1.Request, loc *config.Location, urlPath 
 		// (SPEC §3). The file path lost the slash in route.FilePath, so
 		// the open succeeded; and nothing is cached under such a path.
 		f.close()
-		return notFound
+		return fspolicy.NotFound
 	}
 	if !f.isRegular() {
 		f.close()
@@ -121,7 +118,7 @@ func Serve(w response.Writer, req *http1.Request, loc *config.Location, urlPath 
 		f.close()
 		return cgiScript
 	}
-	return serveFile(w, req, loc, urlPath, &f, status, byURL)
+	return fl.serveFile(w, req, loc, urlPath, &f, status, byURL)
 }
 
 // serveIndex answers a directory URL from its index cache entry ie: the
@@ -129,21 +126,21 @@ func Serve(w response.Writer, req *http1.Request, loc *config.Location, urlPath 
 // false, and nothing was written, when the file is no longer one to serve
 // (gone, not regular, out of the root): the caller resolves the
 // directory afresh.
-func serveIndex(w response.Writer, req *http1.Request, loc *config.Location, urlPath string, ie *indexEntry) (served bool, err error) {
-	if e := cachedIndexFile(loc, urlPath, ie.fileZ); e != nil {
-		return true, send(w, req, &e.meta, e.body, nil, 200)
+func (fl *Files) serveIndex(w response.Writer, req *http1.Request, loc *config.Location, urlPath string, ie *indexEntry) (served bool, err error) {
+	if e := fl.cachedIndexFile(loc, urlPath, ie.fileZ); e != nil {
+		return true, fl.send(w, req, &e.meta, e.body, nil, 200)
 	}
-	idx, err := open(loc, ie.fileZ)
+	idx, err := fl.open(loc, ie.fileZ)
 	if err != nil {
-		dropIndex(ie)
+		fl.dropIndex(ie)
 		return false, nil
 	}
 	if !idx.isRegular() || isCGI(loc, idx.name()) {
 		idx.close()
-		dropIndex(ie)
+		fl.dropIndex(ie)
 		return false, nil
 	}
-	return true, serveFile(w, req, loc, urlPath, &idx, 200, byIndex)
+	return true, fl.serveFile(w, req, loc, urlPath, &idx, 200, byIndex)
 }
 
 // cacheKind says whether and how serveFile may put a file into the
@@ -170,33 +167,17 @@ func isCGI(loc *config.Location, name []byte) bool {
 }
 
 // The errors of everyday requests are shared values (a 404 allocates
-// nothing); their messages are the cause the error log gives at debug.
+// nothing; the file-system ones are fspolicy's); their messages are the
+// cause the error log gives at debug.
 var (
-	notFound   = &http1.StatusError{Status: 404, Msg: "file not found"}
-	outside    = &http1.StatusError{Status: 404, Msg: "symlink leads outside the root (disable_symlinks on)"}
-	denied     = &http1.StatusError{Status: 403, Msg: "permission denied"}
 	noIndex    = &http1.StatusError{Status: 403, Msg: "directory without an index file (autoindex off)"}
 	notRegular = &http1.StatusError{Status: 403, Msg: "not a regular file"}
 	cgiScript  = &http1.StatusError{Status: 403, Msg: "a CGI script (run, never sent)"}
 )
 
-// FileError maps a file system error to the status SPEC §3 names: missing
-// 404, permission 403, out of descriptors 503, anything else 500.
-func FileError(err error) error {
-	switch {
-	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR), errors.Is(err, syscall.ENAMETOOLONG):
-		return notFound
-	case errors.Is(err, fs.ErrPermission):
-		return denied
-	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
-		return &http1.StatusError{Status: 503, Msg: "out of file descriptors"}
-	}
-	return err
-}
-
 // serveFile sends the regular file f, and closes it. A small file goes
 // into the small-file cache (cache.go) under urlPath as cache says.
-func serveFile(w response.Writer, req *http1.Request, loc *config.Location, urlPath string, f *file, status int, cache cacheKind) error {
+func (fl *Files) serveFile(w response.Writer, req *http1.Request, loc *config.Location, urlPath string, f *file, status int, cache cacheKind) error {
 	defer f.close()
 	m := meta{size: f.id.size, mod: f.modTime(), ctype: ContentType(string(f.ext()), loc.Types, loc.DefaultType), fid: f.id}
 	// A strong validator from modification time and size, as nginx builds
@@ -206,15 +187,15 @@ func serveFile(w response.Writer, req *http1.Request, loc *config.Location, urlP
 	// A small file reached by its URL is read whole into the cache (and
 	// before anything is committed, so that a read error can still become
 	// an error page); any other leaves from f (send).
-	if m.size <= smallFile && cache != noCache && cacheable(urlPath, &f.id) {
+	if m.size <= smallFile && cache != noCache && fl.cacheable(urlPath, &f.id) {
 		body := make([]byte, m.size)
 		if err := f.readAt(body, 0); err != nil {
 			return err
 		}
-		store(loc, urlPath, f, &m, body, cache == byIndex)
-		return send(w, req, &m, body, nil, status)
+		fl.store(loc, urlPath, f, &m, body, cache == byIndex)
+		return fl.send(w, req, &m, body, nil, status)
 	}
-	return send(w, req, &m, nil, f, status)
+	return fl.send(w, req, &m, nil, f, status)
 }
 
 // send answers with the file described by m: its bytes are body, or, when
@@ -222,7 +203,7 @@ func serveFile(w response.Writer, req *http1.Request, loc *config.Location, urlP
 // pread before the head is committed (so that a read error can still
 // become an error page) and sent with it in one writev, a larger one with
 // sendfile after the head.
-func send(w response.Writer, req *http1.Request, m *meta, body []byte, f *file, status int) error {
+func (fl *Files) send(w response.Writer, req *http1.Request, m *meta, body []byte, f *file, status int) error {
 	size := m.size
 	h := w.Header()
 	h.Set("Last-Modified", m.lastMod)
@@ -232,7 +213,7 @@ func send(w response.Writer, req *http1.Request, m *meta, body []byte, f *file, 
 	var rangeBuf [2]byteRange // most requests have one range
 	if status == 200 {
 		h.Set("Accept-Ranges", "bytes")
-		pre := evaluateCoded(w, req, m) // compress.go
+		pre := fl.evaluateCoded(w, req, m) // compress.go
 		switch pre {
 		case notModified:
 			// RFC 9110 §15.4.5: the validators a 200 would carry, no body.
