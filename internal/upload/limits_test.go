@@ -14,8 +14,8 @@ import (
 // TestPostProbesBounded: choosing a free name costs a bounded number of
 // probes per file, however many "same-N" names the store already holds
 // (issue 14 item 3: 10,000 of them made one request cost 15 s of CPU).
-// Not parallel: it installs a package hook.
 func TestPostProbesBounded(t *testing.T) {
+	t.Parallel()
 	loc := newLoc(t)
 	const existing = 1000
 	for i := range existing + 1 {
@@ -30,12 +30,12 @@ func TestPostProbesBounded(t *testing.T) {
 	}
 	body, ctype := multipartBody(t, parts...)
 
-	stop := CountProbes(loc.UploadStore)
+	env, count := CountProbes()
 	req := newReq("POST", "Content-Type", ctype, "Accept", "application/json")
 	resp, _, err := serve(t, req, func(w *http1.ResponseWriter) error {
-		return Post(w, req, bytes.NewReader(body), loc, "/uploads/", nil)
+		return Post(w, req, bytes.NewReader(body), loc, "/uploads/", env)
 	})
-	probes := stop()
+	probes := count()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,8 +130,9 @@ func TestPostPartHeaderLimit(t *testing.T) {
 // (maxFiles+1)th file — fsyncs none of the files it rolls back (issue 14:
 // 1,000 fsyncs made each such request cost seconds of CPU and disk time,
 // and it can be repeated forever); one that succeeds fsyncs each file it
-// stores, once. Not parallel: it installs a package hook.
+// stores, once.
 func TestPostRefusedCostsNoSync(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		files      int
 		wantStatus int
@@ -147,12 +148,12 @@ func TestPostRefusedCostsNoSync(t *testing.T) {
 				parts[i] = part{"f", fmt.Sprintf("p%d.bin", i), "x"}
 			}
 			body, ctype := multipartBody(t, parts...)
-			stop := CountSyncs(loc.UploadStore)
+			env, count := CountSyncs()
 			req := newReq("POST", "Content-Type", ctype, "Accept", "application/json")
 			resp, _, err := serve(t, req, func(w *http1.ResponseWriter) error {
-				return Post(w, req, bytes.NewReader(body), loc, "/uploads/", nil)
+				return Post(w, req, bytes.NewReader(body), loc, "/uploads/", env)
 			})
-			syncs := stop()
+			syncs := count()
 			names := dirNames(t, loc.UploadStore)
 			if tc.wantStatus != 201 {
 				if status(err) != tc.wantStatus {

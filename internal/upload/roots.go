@@ -80,11 +80,6 @@ func (r *Roots) release(dir string, sr *sharedRoot) {
 // directory is a configuration mistake, answered 500 and logged; the
 // other failures (no permission, no descriptors) are fsError's.
 func openRoot(dir string) (*os.Root, error) {
-	if testHookFS != nil {
-		if err := testHookFS("open store"); err != nil {
-			return nil, fsError("open store", err)
-		}
-	}
 	root, err := os.OpenRoot(dir)
 	switch {
 	case err == nil:
@@ -95,7 +90,33 @@ func openRoot(dir string) (*os.Root, error) {
 	return nil, fsError("open store", err)
 }
 
-// testHookFS, set only by tests (export_test.go), is called before the
-// store operation op ("open store", "create", "write"); an error it
-// returns stands for that operation's.
-var testHookFS func(op string) error
+// hooks are set only by tests (export_test.go), on the Env of the requests
+// they watch; a nil *hooks, every request's, does nothing.
+type hooks struct {
+	// fs is called before the store operation op ("open store",
+	// "create", "write", "sync"); an error it returns stands for that
+	// operation's.
+	fs func(op string) error
+	// sync is called for every stored file fsynced, probe for every name
+	// linkUnique tries.
+	sync, probe func()
+}
+
+func (h *hooks) fsErr(op string) error {
+	if h == nil || h.fs == nil {
+		return nil
+	}
+	return h.fs(op)
+}
+
+func (h *hooks) synced() {
+	if h != nil && h.sync != nil {
+		h.sync()
+	}
+}
+
+func (h *hooks) probed() {
+	if h != nil && h.probe != nil {
+		h.probe()
+	}
+}

@@ -51,7 +51,8 @@ type store struct {
 	release func()   // gives root back
 	buf     []byte   // copyBufSize, the only body buffer of the request
 	// body is the request body; its first error is the one returned.
-	body *bodyReader
+	body  *bodyReader
+	hooks *hooks // a test's (roots.go)
 	// written are temporary files of this request not named yet: a POST
 	// names its files only when the whole request has been read (commit).
 	written []written
@@ -70,12 +71,16 @@ type written struct {
 	tmp, name string // temporary name, wanted name (sanitised)
 }
 
-func openStore(roots *Roots, dir string, body io.Reader) (*store, error) {
-	root, release, err := roots.open(dir)
+func openStore(env *Env, dir string, body io.Reader) (*store, error) {
+	h := env.testHooks()
+	if err := h.fsErr("open store"); err != nil {
+		return nil, fsError("open store", err)
+	}
+	root, release, err := env.roots().open(dir)
 	if err != nil {
 		return nil, err
 	}
-	return &store{root: root, release: release, buf: make([]byte, copyBufSize), body: &bodyReader{r: body}}, nil
+	return &store{root: root, release: release, buf: make([]byte, copyBufSize), body: &bodyReader{r: body}, hooks: h}, nil
 }
 
 func (s *store) close() { s.release() }
@@ -99,16 +104,15 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 // fileWriter hides *os.File's ReadFrom from io.CopyBuffer (so the fixed
 // buffer is used) and remembers write errors, to tell them from read ones.
 type fileWriter struct {
-	f   *os.File
-	err error
+	f     *os.File
+	err   error
+	hooks *hooks
 }
 
 func (w *fileWriter) Write(p []byte) (int, error) {
-	if testHookFS != nil {
-		if err := testHookFS("write"); err != nil {
-			w.err = err
-			return 0, err
-		}
+	if err := w.hooks.fsErr("write"); err != nil {
+		w.err = err
+		return 0, err
 	}
 	n, err := w.f.Write(p)
 	if err != nil && w.err == nil {
@@ -131,10 +135,8 @@ func (s *store) writeTemp(dir string, src io.Reader, durable bool) (string, int6
 	)
 	for range 10 {
 		tmp = path.Join(dir, tempPrefix+randomHex(8))
-		if testHookFS != nil {
-			if err = testHookFS("create"); err != nil {
-				break
-			}
+		if err = s.hooks.fsErr("create"); err != nil {
+			break
 		}
 		f, err = s.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fileMode)
 		if !errors.Is(err, fs.ErrExist) {
@@ -144,7 +146,7 @@ func (s *store) writeTemp(dir string, src io.Reader, durable bool) (string, int6
 	if err != nil {
 		return "", 0, fsError("create temporary file", err)
 	}
-	fw := &fileWriter{f: f}
+	fw := &fileWriter{f: f, hooks: s.hooks}
 	n, err := io.CopyBuffer(fw, readerOnly{src}, s.buf)
 	if err == nil {
 		err = f.Chmod(fileMode)
@@ -164,14 +166,10 @@ func (s *store) writeTemp(dir string, src io.Reader, durable bool) (string, int6
 
 // sync fsyncs f, a file being stored.
 func (s *store) sync(f *os.File) error {
-	if testHookFS != nil {
-		if err := testHookFS("sync"); err != nil {
-			return err
-		}
+	if err := s.hooks.fsErr("sync"); err != nil {
+		return err
 	}
-	if testHookSync != nil {
-		testHookSync(s.root.Name())
-	}
+	s.hooks.synced()
 	return f.Sync()
 }
 
@@ -249,9 +247,7 @@ func (s *store) linkUnique(dir, tmp, name string) (string, error) {
 		if i > seqTries {
 			cand = suffixed(name, randomHex(5))
 		}
-		if testHookProbe != nil {
-			testHookProbe(s.root.Name())
-		}
+		s.hooks.probed()
 		final := path.Join(dir, cand)
 		err := s.root.Link(tmp, final)
 		if err == nil {
@@ -275,14 +271,6 @@ func (s *store) linkUnique(dir, tmp, name string) (string, error) {
 	}
 	return "", &http1.StatusError{Status: 409, Msg: "no free file name"}
 }
-
-// testHookSync, set only by tests (export_test.go), is called with the
-// store directory for every stored file fsynced.
-var testHookSync func(store string)
-
-// testHookProbe, set only by tests (export_test.go), is called with the
-// store directory for every name linkUnique tries.
-var testHookProbe func(store string)
 
 // reserveRename is linkUnique's fallback for one candidate name. ok is
 // false when the name was taken.

@@ -14,9 +14,9 @@ import (
 // TestStoreErrors: what the store's failures answer (issue 14 item 9): a
 // full disk or quota 507, out of descriptors 503, no permission or a
 // read-only file system 403 — the 507s and 403s carrying the cause for
-// the error log — and nothing left behind. Not parallel: it injects the
-// errors through a package hook.
+// the error log — and nothing left behind.
 func TestStoreErrors(t *testing.T) {
+	t.Parallel()
 	pathErr := func(op string, errno syscall.Errno) error {
 		return &fs.PathError{Op: op, Path: "/store/.upload-x", Err: errno}
 	}
@@ -41,15 +41,15 @@ func TestStoreErrors(t *testing.T) {
 	for _, tt := range tests {
 		for _, method := range []string{"POST", "PUT"} {
 			t.Run(tt.name+" "+method, func(t *testing.T) {
-				restore := InjectFSError(tt.op, tt.err)
-				defer restore()
+				t.Parallel()
+				env := InjectFSError(tt.op, tt.err)
 				loc := newLoc(t)
 				req := newReq(method)
 				_, _, err := serve(t, req, func(w *http1.ResponseWriter) error {
 					if method == "PUT" {
-						return Put(w, req, strings.NewReader("content"), loc, "/uploads/a.txt", nil)
+						return Put(w, req, strings.NewReader("content"), loc, "/uploads/a.txt", env)
 					}
-					return Post(w, req, strings.NewReader("content"), loc, "/uploads/a.txt", nil)
+					return Post(w, req, strings.NewReader("content"), loc, "/uploads/a.txt", env)
 				})
 				if status(err) != tt.wantStatus {
 					t.Errorf("error %v (status %d), want %d", err, status(err), tt.wantStatus)

@@ -29,6 +29,8 @@ type Env struct {
 	// Roots shares the open store directories among requests (nil: each
 	// request opens its own).
 	Roots *Roots
+
+	hooks *hooks // a test's (export_test.go)
 }
 
 // errCGIName refuses a file name that a cgi directive could run.
@@ -39,6 +41,13 @@ func (e *Env) roots() *Roots {
 		return nil
 	}
 	return e.Roots
+}
+
+func (e *Env) testHooks() *hooks {
+	if e == nil {
+		return nil
+	}
+	return e.hooks
 }
 
 func (e *Env) maxPartHeader() int64 {
@@ -81,7 +90,7 @@ func Post(w response.Writer, req *http1.Request, body io.Reader, loc *config.Loc
 	if multi && params["boundary"] == "" {
 		return &http1.StatusError{Status: 400, Msg: "multipart body without boundary"}
 	}
-	s, err := openStore(env.roots(), loc.UploadStore, body)
+	s, err := openStore(env, loc.UploadStore, body)
 	if err != nil {
 		return err
 	}
@@ -178,7 +187,7 @@ func Put(w response.Writer, req *http1.Request, body io.Reader, loc *config.Loca
 	if config.HasAnySuffixFold(path.Base(rel), loc.ScriptExts) {
 		return errCGIName
 	}
-	s, err := openStore(env.roots(), loc.UploadStore, body)
+	s, err := openStore(env, loc.UploadStore, body)
 	if err != nil {
 		return err
 	}
