@@ -115,7 +115,7 @@ client_header_timeout 2s;
 server { listen 127.0.0.1:$PORT0; root www; }
 `, 1, map[string]string{"www/index.html": "home"})
 	n := connBudget(t, 1000)
-	goroutines, fds := settle(t, s.Addrs[0])
+	goroutines, fds := settle(t, s)
 	heap0 := heapInUse()
 
 	stop := make(chan struct{})
@@ -175,7 +175,7 @@ server { listen 127.0.0.1:$PORT0; root www; }
 	// Every abuser holds a connection now: the high-water mark.
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	heapPeak, goPeak := ms.HeapInuse, serverGoroutines()
+	heapPeak, goPeak := ms.HeapInuse, serverGoroutines(s)
 
 	counts := map[string]int{}
 	for range n {
@@ -203,7 +203,7 @@ server { listen 127.0.0.1:$PORT0; root www; }
 	if goPeak > goroutines+2*n+50 {
 		t.Errorf("%d goroutines for %d connections (baseline %d)", goPeak, n, goroutines)
 	}
-	pollGoroutines(t, goroutines)
+	pollGoroutines(t, s, goroutines)
 	poll(t, "descriptors back to baseline", func() string {
 		if f := countFDs(t); f > fds {
 			return fmt.Sprintf("%d descriptors, baseline %d", f, fds)
@@ -229,7 +229,7 @@ server {
     }
 }
 `, 1, map[string]string{"www/index.html": "home", "store/": ""})
-	goroutines, fds := settle(t, s.Addrs[0])
+	goroutines, fds := settle(t, s)
 	stop := make(chan struct{})
 	answered := normalClient(t, s.Addrs[0], "/", "home", stop)
 
@@ -299,7 +299,7 @@ server {
 		}
 		return ""
 	})
-	pollGoroutines(t, goroutines)
+	pollGoroutines(t, s, goroutines)
 	poll(t, "descriptors back to baseline", func() string {
 		if f := countFDs(t); f > fds {
 			return fmt.Sprintf("%d descriptors, baseline %d", f, fds)
@@ -317,7 +317,7 @@ func TestSlowRead(t *testing.T) {
 send_timeout 1s;
 server { listen 127.0.0.1:$PORT0; root www; }
 `, 1, map[string]string{"www/index.html": "home", "www/big.bin": strings.Repeat("x", size)})
-	goroutines, _ := settle(t, s.Addrs[0])
+	goroutines, _ := settle(t, s)
 	heap0 := heapInUse()
 	stop := make(chan struct{})
 	answered := normalClient(t, s.Addrs[0], "/", "home", stop)
@@ -334,12 +334,12 @@ server { listen 127.0.0.1:$PORT0; root www; }
 	// The server's connection goroutines end once send_timeout cuts the
 	// readers off; only then may they read.
 	poll(t, "server serving every reader", func() string {
-		if g := serverGoroutines(); g < goroutines+1+readers {
+		if g := serverGoroutines(s); g < goroutines+1+readers {
 			return fmt.Sprintf("%d goroutines, want %d", g, goroutines+1+readers)
 		}
 		return ""
 	})
-	pollGoroutines(t, goroutines+1) // +1: the normal client
+	pollGoroutines(t, s, goroutines+1) // +1: the normal client
 	close(stop)
 	served := answered()
 	for i, c := range conns {
@@ -369,7 +369,7 @@ client_header_timeout 30s;
 server { listen 127.0.0.1:$PORT0; root www; }
 `, 1, map[string]string{"www/index.html": "home"})
 	n := connBudget(t, 2000)
-	goroutines, _ := settle(t, s.Addrs[0])
+	goroutines, _ := settle(t, s)
 	heap0 := heapInUse()
 
 	// 32 KiB is the default limit; stop 100 bytes short and leave the
@@ -395,7 +395,7 @@ server { listen 127.0.0.1:$PORT0; root www; }
 	// Wait until the server has read every head: its connection
 	// goroutines are then all parked in Peek with the bytes buffered.
 	poll(t, "server read every head", func() string {
-		if g := serverGoroutines(); g < goroutines+n {
+		if g := serverGoroutines(s); g < goroutines+n {
 			return fmt.Sprintf("%d goroutines, want %d", g, goroutines+n)
 		}
 		return ""

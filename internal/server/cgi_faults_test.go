@@ -201,7 +201,7 @@ func TestCGIFaults(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			pidFile := filepath.Join(s.Dir, "www/cgi/pids", tt.script)
 			os.Remove(pidFile)
-			goroutines, fds := settle(t, s.Addrs[0])
+			goroutines, fds := settle(t, s)
 
 			c, err := net.DialTimeout("tcp", s.Addrs[0], servertest.IOTimeout)
 			if err != nil {
@@ -234,7 +234,7 @@ func TestCGIFaults(t *testing.T) {
 				}
 				return ""
 			})
-			pollGoroutines(t, goroutines)
+			pollGoroutines(t, s, goroutines)
 		})
 	}
 	// And the server still serves.
@@ -243,16 +243,18 @@ func TestCGIFaults(t *testing.T) {
 	}
 }
 
-// serverGoroutines is the number of goroutines, less the server's idle
-// workers (goroutines kept to serve the next connection, workers.go).
-func serverGoroutines() int { return runtime.NumGoroutine() - server.IdleWorkers() }
+// serverGoroutines is the number of goroutines, less s's idle workers
+// (goroutines kept to serve the next connection, workers.go).
+func serverGoroutines(s *servertest.Server) int {
+	return runtime.NumGoroutine() - server.IdleWorkers(s.Srv)
+}
 
 // pollGoroutines waits for the goroutine count to come down to baseline;
 // on failure it logs every stack.
-func pollGoroutines(t *testing.T, baseline int) {
+func pollGoroutines(t *testing.T, s *servertest.Server, baseline int) {
 	t.Helper()
 	poll(t, "goroutines back to baseline", func() string {
-		if n := serverGoroutines(); n > baseline {
+		if n := serverGoroutines(s); n > baseline {
 			return fmt.Sprintf("%d goroutines, baseline %d", n, baseline)
 		}
 		return ""
@@ -343,12 +345,12 @@ func sendBody(c net.Conn, head string, n int) <-chan struct{} {
 	return done
 }
 
-// settle makes one request to the server at addr (so that it is fully
-// up), waits for the goroutine and descriptor counts to stop falling
-// (connections winding down) and returns them as the baseline.
-func settle(t *testing.T, addr string) (goroutines, fds int) {
+// settle makes one request to s (so that it is fully up), waits for the
+// goroutine and descriptor counts to stop falling (connections winding
+// down) and returns them as the baseline.
+func settle(t *testing.T, s *servertest.Server) (goroutines, fds int) {
 	t.Helper()
-	if status, _, err := simpleGet(addr, "/"); err != nil || status != 200 {
+	if status, _, err := simpleGet(s.Addrs[0], "/"); err != nil || status != 200 {
 		t.Fatalf("warm-up request: %d %v", status, err)
 	}
 	// The parker (park.go), made on the first park for the life of the
@@ -356,12 +358,12 @@ func settle(t *testing.T, addr string) (goroutines, fds int) {
 	// and goroutine would count as leaked (as they did when this test ran
 	// alone).
 	server.Parked()
-	goroutines, fds = serverGoroutines(), countFDs(t)
+	goroutines, fds = serverGoroutines(s), countFDs(t)
 	for range 20 {
 		// Not a wait for a condition (there is none to poll for): the
 		// pause is the window over which the counts must hold still.
 		time.Sleep(25 * time.Millisecond)
-		g, f := serverGoroutines(), countFDs(t)
+		g, f := serverGoroutines(s), countFDs(t)
 		if g >= goroutines && f >= fds {
 			break
 		}

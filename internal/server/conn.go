@@ -195,7 +195,7 @@ func (c *conn) ClientGone(stop <-chan struct{}) bool {
 // dropReader gives the read buffer back while the connection is idle.
 func (c *conn) dropReader() {
 	if c.br != nil && c.br.Buffered() == 0 {
-		putReader(c.br)
+		c.srv.readers.put(c.br)
 		c.br = nil
 		c.pre = prefixReader{}
 	}
@@ -217,7 +217,7 @@ func (c *conn) waitOrPark(idle time.Duration) error {
 		return nil
 	}
 	if c.br == nil {
-		c.br = getReader(c.rwc, min(initialBuf, c.bufSize))
+		c.br = c.srv.readers.get(c.rwc, min(initialBuf, c.bufSize))
 	}
 	c.rwc.SetReadDeadline(deadline(parkAfter))
 	if _, err := c.br.Peek(1); err == nil || !isTimeout(err) {
@@ -269,9 +269,9 @@ func (c *conn) growReader(buf []byte) {
 	c.pre.prefix = append(c.pre.prefix[:0], buf...)
 	c.pre.r = c.rwc
 	old := c.br
-	c.br = getReader(&c.pre, c.bufSize)
+	c.br = c.srv.readers.get(&c.pre, c.bufSize)
 	old.Discard(len(buf))
-	putReader(old)
+	c.srv.readers.put(old)
 }
 
 // prefixReader yields prefix, then reads from r.
@@ -294,7 +294,7 @@ func (c *conn) close() {
 	c.giveReqState()
 	if c.br != nil {
 		c.br.Discard(c.br.Buffered())
-		putReader(c.br)
+		c.srv.readers.put(c.br)
 		c.br = nil
 	}
 	c.srv.track(c, false)
@@ -389,7 +389,7 @@ func (c *conn) readRequest(lim http1.Limits, idle, headerTimeout time.Duration, 
 		idle = min(idle, crowdedFirstByte)
 	}
 	if c.br != nil && c.br.Size() > c.bufSize && c.br.Buffered() == 0 {
-		putReader(c.br) // the limits shrank (reload)
+		c.srv.readers.put(c.br) // the limits shrank (reload)
 		c.br = nil
 	}
 	if mayPark {
@@ -409,7 +409,7 @@ func (c *conn) readRequest(lim http1.Limits, idle, headerTimeout time.Duration, 
 			}
 		}
 		if c.br == nil {
-			c.br = getReader(c.rwc, min(initialBuf, c.bufSize))
+			c.br = c.srv.readers.get(c.rwc, min(initialBuf, c.bufSize))
 		}
 		if _, err := c.br.Peek(1); err != nil {
 			return err

@@ -26,19 +26,21 @@ func Parked() int {
 }
 
 // SetTrim makes the parker trim after burst parks and quiet of d (see
-// park.go) and returns a function restoring the defaults.
+// park.go) and returns a function restoring the defaults. The parker is
+// the process's: tests using it must not run in parallel.
 func SetTrim(burst int64, d time.Duration) (restore func()) {
-	b, q := trimBurst.Swap(burst), trimQuiet.Swap(int64(d))
-	return func() { trimBurst.Store(b); trimQuiet.Store(q) }
+	p := getParker()
+	b, q := p.trimBurst.Swap(burst), p.trimQuiet.Swap(int64(d))
+	return func() { p.trimBurst.Store(b); p.trimQuiet.Store(q) }
 }
 
 // Trims reports how many times the parker gave memory back.
-func Trims() int64 { return trims.Load() }
+func Trims() int64 { return getParker().trims.Load() }
 
-// IdleWorkers reports how many connection goroutines wait for a new
-// connection (workers.go): tests that count goroutines to see what the
-// server is doing leave them out.
-func IdleWorkers() int { return int(idleWorkers.Load()) }
+// IdleWorkers reports how many of s's connection goroutines wait for a
+// new connection (workers.go): tests that count goroutines to see what
+// the server is doing leave them out.
+func IdleWorkers(s *Server) int { return int(s.idleWorkers.Load()) }
 
 // SoReusePort is the socket option reuseport sets (reuseport_*.go).
 const SoReusePort = soReusePort
@@ -57,21 +59,13 @@ func ReclaimOnArrival(s *Server) (restore func()) {
 	return func() { s.testHookArrived.Store(nil) }
 }
 
-// ParkedOn reports how many of s's connections are parked (park.go).
+// ParkedOn reports how many of s's connections are parked (park.go), or
+// -1 if connections cannot park here.
 func ParkedOn(s *Server) int {
-	p := getParker()
-	if p == nil {
+	if getParker() == nil {
 		return -1
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	n := 0
-	for _, c := range p.conns {
-		if c.srv == s {
-			n++
-		}
-	}
-	return n
+	return int(s.parked.Load())
 }
 
 // DrainTime bounds discarding an unread request body (http1.Body).

@@ -20,21 +20,22 @@ import (
 
 // readerPools maps a buffer size to the pool of readers of that size.
 // Sizes come from configurations (one or a few distinct values), so the
-// map is tiny; it is copied on write and read without locks.
-var (
-	readerPools  atomic.Pointer[map[int]*sync.Pool]
-	readerPoolMu sync.Mutex
-)
+// map is tiny; it is copied on write and read without locks. Each Server
+// has its own: the buffers are sized by its configurations.
+type readerPools struct {
+	m  atomic.Pointer[map[int]*sync.Pool]
+	mu sync.Mutex
+}
 
-func readerPool(size int) *sync.Pool {
-	if m := readerPools.Load(); m != nil {
+func (rp *readerPools) pool(size int) *sync.Pool {
+	if m := rp.m.Load(); m != nil {
 		if p := (*m)[size]; p != nil {
 			return p
 		}
 	}
-	readerPoolMu.Lock()
-	defer readerPoolMu.Unlock()
-	old := readerPools.Load()
+	rp.mu.Lock()
+	defer rp.mu.Unlock()
+	old := rp.m.Load()
 	m := make(map[int]*sync.Pool)
 	if old != nil {
 		for k, v := range *old {
@@ -45,14 +46,14 @@ func readerPool(size int) *sync.Pool {
 	if p == nil {
 		p = &sync.Pool{}
 		m[size] = p
-		readerPools.Store(&m)
+		rp.m.Store(&m)
 	}
 	return p
 }
 
-// getReader returns a reader of size bytes over r, pooled when possible.
-func getReader(r io.Reader, size int) *bufio.Reader {
-	if v := readerPool(size).Get(); v != nil {
+// get returns a reader of size bytes over r, pooled when possible.
+func (rp *readerPools) get(r io.Reader, size int) *bufio.Reader {
+	if v := rp.pool(size).Get(); v != nil {
 		br := v.(*bufio.Reader)
 		br.Reset(r)
 		return br
@@ -60,11 +61,11 @@ func getReader(r io.Reader, size int) *bufio.Reader {
 	return bufio.NewReaderSize(r, size)
 }
 
-// putReader gives br back. It must hold no buffered bytes.
-func putReader(br *bufio.Reader) {
+// put gives br back. It must hold no buffered bytes.
+func (rp *readerPools) put(br *bufio.Reader) {
 	size := br.Size()
 	br.Reset(nil)
-	readerPool(size).Put(br)
+	rp.pool(size).Put(br)
 }
 
 // idleWaiter waits for a connection to become readable while it holds no

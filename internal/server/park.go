@@ -27,6 +27,15 @@ import (
 // (edge-triggered); a second registration in another epoll instance or
 // kqueue is independent of it. TLS connections (whose buffered plaintext the socket
 // cannot see) never park.
+//
+// The parker is the process's, shared by every Server in it, unlike the
+// rest of a server's state: its goroutine sits in epoll_wait or kevent,
+// holding an OS thread for as long as the process lives, and one poller
+// can watch any number of descriptors, which are unique in the process
+// whichever server accepted them; and the memory it trims (below) is the
+// process's. What is a server's own stays with the server: each parked
+// connection knows its server (conn.srv), which counts its parked
+// connections (Server.parked) and closes them at its shutdown.
 
 var errParked = errors.New("server: connection parked")
 
@@ -38,6 +47,12 @@ type parker struct {
 	parks    atomic.Int64 // connections parked since the start (trim)
 	trimBase atomic.Int64 // parks at the last trim
 	trimming atomic.Bool  // a trim check is scheduled
+
+	// The trim thresholds (see trim), atomic so that tests may change
+	// them (export_test.go), and the trims done.
+	trimBurst atomic.Int64 // parks since the last trim
+	trimQuiet atomic.Int64 // a time.Duration
+	trims     atomic.Int64
 }
 
 var (
@@ -51,8 +66,11 @@ func getParker() *parker {
 		if err != nil {
 			return
 		}
-		theParker = &parker{pfd: fd, conns: make(map[int32]*conn)}
-		go theParker.loop()
+		p := &parker{pfd: fd, conns: make(map[int32]*conn)}
+		p.trimBurst.Store(defaultTrimBurst)
+		p.trimQuiet.Store(int64(defaultTrimQuiet))
+		theParker = p
+		go p.loop()
 	})
 	return theParker
 }
@@ -87,6 +105,7 @@ func (p *parker) park(c *conn, idle time.Duration) error {
 	// back to its pool before: waitOrPark.)
 	op := watchOp(c)
 	fd := c.fd
+	c.srv.parked.Add(1)
 	c.parked.Store(true)
 	p.mu.Lock()
 	p.conns[int32(fd)] = c
@@ -94,8 +113,8 @@ func (p *parker) park(c *conn, idle time.Duration) error {
 	if idle > 0 {
 		c.parkTimer.Reset(idle)
 	}
-	if n := p.parks.Add(1); n-p.trimBase.Load() >= trimBurst.Load() && p.trimming.CompareAndSwap(false, true) {
-		time.AfterFunc(time.Duration(trimQuiet.Load()), func() { p.trim(n) })
+	if n := p.parks.Add(1); n-p.trimBase.Load() >= p.trimBurst.Load() && p.trimming.CompareAndSwap(false, true) {
+		time.AfterFunc(time.Duration(p.trimQuiet.Load()), func() { p.trim(n) })
 	}
 	if err := p.watch(fd, op); err != nil {
 		// Undo, unless someone unparked it meanwhile (they own it now).
@@ -117,33 +136,25 @@ func (p *parker) park(c *conn, idle time.Duration) error {
 // the last trim, and once parking has gone quiet (fewer than a sixteenth
 // of that in the following second), the parker collects and returns free
 // memory to the operating system (debug.FreeOSMemory: one collection, a
-// few milliseconds for a small heap). Measured with bench/run.sh's
-// scenario 5: 10,000 idle connections cost 5.4 KiB each in RSS before the
-// trim, 3.3 KiB after. A server that keeps parking connections faster
-// than that never goes quiet and never pays for it; it reuses that memory
-// anyway.
-// The thresholds, atomic so that tests may change them (export_test.go).
-var (
-	trimBurst atomic.Int64 // parks since the last trim
-	trimQuiet atomic.Int64 // a time.Duration
-	trims     atomic.Int64 // trims done (tests)
+// few milliseconds for a small heap), so that the process's resident
+// memory falls back to what the idle connections still hold. A server that keeps parking
+// connections faster than that never goes quiet and never pays for it;
+// it reuses that memory anyway.
+const (
+	defaultTrimBurst = 1024
+	defaultTrimQuiet = time.Second
 )
-
-func init() {
-	trimBurst.Store(1024)
-	trimQuiet.Store(int64(time.Second))
-}
 
 // trim runs a quiet period after the parks count was last; it trims if
 // parking went quiet since, and checks again later if not.
 func (p *parker) trim(last int64) {
 	n := p.parks.Load()
-	if n-last >= trimBurst.Load()/16 {
-		time.AfterFunc(time.Duration(trimQuiet.Load()), func() { p.trim(n) })
+	if n-last >= p.trimBurst.Load()/16 {
+		time.AfterFunc(time.Duration(p.trimQuiet.Load()), func() { p.trim(n) })
 		return
 	}
 	debug.FreeOSMemory()
-	trims.Add(1)
+	p.trims.Add(1)
 	p.trimBase.Store(n)
 	p.trimming.Store(false)
 }
@@ -154,6 +165,7 @@ func (c *conn) unpark() bool {
 	if !c.parked.CompareAndSwap(true, false) {
 		return false
 	}
+	c.srv.parked.Add(-1)
 	p := theParker
 	p.mu.Lock()
 	delete(p.conns, int32(c.fd))

@@ -28,6 +28,7 @@ server {
 // answers its next request; keepalive_timeout closes a parked connection;
 // shutdown closes parked connections at once.
 func TestParkedConnections(t *testing.T) {
+	t.Parallel()
 	if server.Parked() < 0 {
 		t.Skip("no epoll or kqueue: connections are not parked")
 	}
@@ -38,7 +39,6 @@ server {
     keepalive_timeout 1500ms;
 }
 `, 1, map[string]string{"www/index.html": "home"})
-	base := server.Parked()
 
 	const n = 20
 	conns := make([]net.Conn, n)
@@ -55,12 +55,12 @@ server {
 		readers[i] = bufio.NewReader(conns[i])
 		ask(i)
 	}
-	waitParked(t, base+n)
+	waitParked(t, s, n)
 	// Parked connections wake up for their next request, and park again.
 	for i := range conns {
 		ask(i)
 	}
-	waitParked(t, base+n)
+	waitParked(t, s, n)
 	// keepalive_timeout closes them without a response.
 	for i := range conns {
 		conns[i].SetReadDeadline(time.Now().Add(servertest.IOTimeout))
@@ -68,20 +68,20 @@ server {
 			t.Errorf("conn %d after keepalive_timeout: %v, want EOF", i, err)
 		}
 	}
-	waitParked(t, base)
+	waitParked(t, s, 0)
 }
 
 func TestShutdownClosesParked(t *testing.T) {
+	t.Parallel()
 	if server.Parked() < 0 {
 		t.Skip("no epoll or kqueue: connections are not parked")
 	}
 	s := servertest.Start(t, plainConf, 1, map[string]string{"www/index.html": "home"})
-	base := server.Parked()
 	c := s.Dial(t, 0)
 	br := bufio.NewReader(c)
 	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 	servertest.ReadResponse(t, br, "GET")
-	waitParked(t, base+1)
+	waitParked(t, s, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	start := time.Now()
@@ -93,10 +93,10 @@ func TestShutdownClosesParked(t *testing.T) {
 	}
 }
 
-func waitParked(t *testing.T, want int) {
+func waitParked(t *testing.T, s *servertest.Server, want int) {
 	t.Helper()
 	wait.Until(t, servertest.IOTimeout, func() error {
-		if got := server.Parked(); got != want {
+		if got := server.ParkedOn(s.Srv); got != want {
 			return fmt.Errorf("parked connections: %d, want %d", got, want)
 		}
 		return nil
@@ -114,7 +114,6 @@ func TestParkedBurstTrimsMemory(t *testing.T) {
 	trims := server.Trims()
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
-	base := server.Parked()
 	const n = 64
 	for range n {
 		c := s.Dial(t, 0)
@@ -123,7 +122,7 @@ func TestParkedBurstTrimsMemory(t *testing.T) {
 			t.Fatalf("got %d", r.StatusCode)
 		}
 	}
-	waitParked(t, base+n)
+	waitParked(t, s, n)
 	wait.Until(t, servertest.IOTimeout, func() error {
 		if server.Trims() == trims {
 			return errors.New("no trim after a burst of parked connections")

@@ -41,7 +41,10 @@ type Server struct {
 	inShutdown atomic.Bool
 	accepting  sync.WaitGroup // accept loops
 
-	jobs chan job // connections for idle workers (workers.go)
+	jobs        chan job     // connections for idle workers (workers.go)
+	idleWorkers atomic.Int32 // workers waiting for a job
+	readers     readerPools  // read buffers of idle connections (idle.go)
+	parked      atomic.Int64 // connections parked (park.go)
 
 	reclaimBuf    []idleConn   // reclaim's scratch, under mu
 	reclaimWarned atomic.Int64 // unix second of the last reclaim warning

@@ -1,20 +1,17 @@
 package server
 
-import (
-	"sync/atomic"
-	"time"
-)
+import "time"
 
 // Reusing connection goroutines. Serving a request takes a goroutine's
 // stack to about 8 KiB (parser, handler, response writer), and a new
 // goroutine starts with a small one that grows by copying, frame by frame.
-// pprof of bench/run.sh scenario 2 (a connection per request) put a
-// fifth of the server's user CPU in runtime.morestack and copystack. So a
-// goroutine whose connection has ended waits up to workerIdle for the
-// next one — a new connection or a parked one waking up — and serves it
-// with the stack it already has. At most maxIdleWorkers wait at once
-// (their stacks are the memory this keeps: 2 MiB at most); when none is
-// waiting a new goroutine starts, as before.
+// With a connection per request, growing those stacks again and again
+// is a large share of the server's CPU. So a goroutine whose connection
+// has ended waits up to workerIdle for the next one — a new connection or
+// a parked one waking up — and serves it with the stack it already has.
+// At most maxIdleWorkers wait at once per server (their stacks are the
+// memory this keeps: 2 MiB at most); when none is waiting a new goroutine
+// starts.
 const (
 	workerIdle     = 2 * time.Second
 	maxIdleWorkers = 256
@@ -26,10 +23,6 @@ type job struct {
 	c     *conn
 	first bool
 }
-
-// idleWorkers counts the workers waiting for a job, in all servers of the
-// process (the bound is per process, as a process normally runs one).
-var idleWorkers atomic.Int32
 
 // startConn serves c in an idle worker, or in a new goroutine.
 func (s *Server) startConn(c *conn, first bool) {
@@ -47,8 +40,8 @@ func (s *Server) work(j job) {
 	for {
 		j.c.run(j.first)
 		j = job{} // hold nothing of the finished connection while waiting
-		if idleWorkers.Add(1) > maxIdleWorkers {
-			idleWorkers.Add(-1)
+		if s.idleWorkers.Add(1) > maxIdleWorkers {
+			s.idleWorkers.Add(-1)
 			return
 		}
 		if idle == nil {
@@ -61,7 +54,7 @@ func (s *Server) work(j job) {
 		case <-idle.C:
 		case <-s.done:
 		}
-		idleWorkers.Add(-1)
+		s.idleWorkers.Add(-1)
 		if j.c == nil {
 			return // waited long enough, or shutdown
 		}

@@ -14,8 +14,9 @@ import (
 // serves the next one with the stack it already grew; shutdown ends the
 // idle workers.
 func TestWorkersReused(t *testing.T) {
+	t.Parallel()
 	s := servertest.Start(t, plainConf, 1, map[string]string{"www/a.txt": "hello"})
-	base := server.IdleWorkers()
+	base := server.IdleWorkers(s.Srv)
 	for i := range 20 {
 		st, body, err := simpleGet(s.Addrs[0], "/a.txt")
 		if err != nil || st != 200 || body != "hello" {
@@ -25,7 +26,7 @@ func TestWorkersReused(t *testing.T) {
 		// next. (Now and then a second one starts, when the connection
 		// arrives while the first is between serving and waiting.)
 		poll(t, "worker idle after the connection", func() string {
-			if n := server.IdleWorkers(); n < base+1 {
+			if n := server.IdleWorkers(s.Srv); n < base+1 {
 				return fmt.Sprintf("%d idle workers, want at least %d", n, base+1)
 			}
 			return ""
@@ -35,7 +36,7 @@ func TestWorkersReused(t *testing.T) {
 	defer cancel()
 	s.Srv.Shutdown(ctx)
 	poll(t, "idle workers gone after shutdown", func() string {
-		if n := server.IdleWorkers(); n > base {
+		if n := server.IdleWorkers(s.Srv); n > base {
 			return fmt.Sprintf("%d idle workers, want %d", n, base)
 		}
 		return ""
