@@ -1,7 +1,11 @@
 // Package cgi is the CGI/1.1 host (RFC 3875, SPEC §5): it decides whether
 // a request names a CGI program (Find), builds the program's meta-variables
 // (Env) and runs it, streaming the request body to its stdin and its
-// stdout, once parsed, to the client (Serve).
+// stdout, once parsed, to the client (Runner.Serve). A Runner belongs to
+// one server: it knows the process groups of that server's programs, so
+// that the server's shutdown kills them (KillAll) and no other's. Find
+// applies disable_symlinks and maps file errors as the static handler
+// does, through package fspolicy.
 //
 // It owns:
 //

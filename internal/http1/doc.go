@@ -1,7 +1,11 @@
 // Package http1 owns the HTTP/1.1 wire format: the request head parser, the
-// chunked body decoder and the response writer. It does no networking and
-// touches no files; the connection loop in internal/server feeds it bytes
-// and turns its *StatusError values into responses in one place.
+// chunked body decoder and the response writer. It does not own the
+// connection: the connection loop in internal/server reads the socket,
+// feeds it bytes, keeps the deadlines and turns its *StatusError values
+// into responses in one place. Its ResponseWriter, the response.Writer of
+// HTTP/1.1, writes to the connection it is given — a whole small
+// response in one writev, a file region with sendfile(2) straight from
+// the file's descriptor to the socket — and touches no file by name.
 //
 // Request parsing (parser.go) implements RFC 9112 §2.2 (message parsing,
 // bare LF, leading empty lines), §3 (request line, request-target forms,
@@ -18,5 +22,6 @@
 // requests stay in the connection's bufio.Reader.
 //
 // Response writing (response.go) frames responses with Content-Length or
-// chunked transfer coding and adds Date, Server and Connection.
+// chunked transfer coding (or close-delimited for HTTP/1.0) and adds Date,
+// Server and Connection; handlers see it only as a response.Writer.
 package http1

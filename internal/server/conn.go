@@ -30,7 +30,8 @@ const (
 // the method, version, line ends and leading empty lines.
 const headSlack = 1024
 
-// conn is one client connection, served by one goroutine.
+// conn is one client connection, served by one goroutine at a time (none
+// while it is parked).
 type conn struct {
 	srv   *Server
 	addr  string // the config.Listen.Addr it was accepted on

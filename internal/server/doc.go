@@ -2,7 +2,8 @@
 // lifecycle: connections are read on Go's netpoller by a pool of
 // goroutines (workers.go), and a keep-alive connection waiting for its
 // next request gives its goroutine and read buffer back and is parked on
-// the server's own epoll set or kqueue (park.go) until bytes arrive.
+// a poller of the process — an epoll set, or a kqueue on macOS and
+// FreeBSD (park.go) — until bytes arrive.
 // It enforces the per-phase deadlines (client_header_timeout → 408,
 // client_body_timeout → 408, keepalive_timeout, send_timeout),
 // keepalive_requests, max_connections (past it, idle connections are
@@ -20,10 +21,19 @@
 // (SPEC §3).
 //
 // Operations (SPEC §1, §6): reload.go swaps a whole configuration state
-// (routing table, listen flags, certificates, access logs, dispatcher)
-// atomically and keeps the sockets of addresses that stay; tls.go chooses
-// certificates by SNI (RFC 6066 §3); proxy.go reads a PROXY protocol header
-// and performs the TLS handshake before the first request; status.go keeps
-// the lock-free counters, writes access log lines and renders the status
-// page's counters.
+// (routing table, listen flags, certificates, access logs, dispatcher,
+// static files) atomically and keeps the sockets of addresses that stay;
+// tls.go chooses certificates by SNI (RFC 6066 §3); proxy.go reads a
+// PROXY protocol header and performs the TLS handshake before the first
+// request; status.go keeps the lock-free counters, writes access log
+// lines and renders the status page's counters.
+//
+// State belongs to a Server, so that two servers in one process (as tests
+// run them) share nothing: its connections, idle workers and read buffer
+// pools, its CGI programs (a cgi.Runner, killed at its shutdown), and per
+// configuration (state, swapped whole by a reload) the routing table,
+// certificates, access logs, CGI slots, dispatcher and static files with
+// their caches and root directories (a static.Files, closed when the
+// configuration is retired). Only the parker is the process's (park.go
+// says why); it hands each connection back to its own server.
 package server

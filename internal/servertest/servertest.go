@@ -1,7 +1,3 @@
-// Package servertest runs a real webserv server on loopback for integration
-// tests: it writes a site into a temporary directory, opens listeners on
-// free ports, substitutes them into the configuration text, serves, and
-// shuts everything down when the test ends.
 package servertest
 
 import (

@@ -52,15 +52,17 @@
 // the location's root/alias for DELETE without a store), so no path, even
 // one raced by a concurrent symlink swap, resolves outside it. A symlink
 // that points outside is reported as missing (404, or 409 for a PUT's
-// parent), like the static handler does with disable_symlinks.
+// parent; fspolicy.Escapes tells), like the static handler does with
+// disable_symlinks.
 //
 // # Errors
 //
-// Nothing is written to the ResponseWriter when an error is returned.
+// Nothing is written to the response.Writer when an error is returned.
 // Client-caused outcomes are *http1.StatusError; an error produced by the
-// body reader is returned unchanged. File system errors say what
-// happened: out of descriptors 503, no permission or a read-only file
-// system 403, a full disk or quota 507 (RFC 4918 §11.5) — the last two
+// body reader is returned unchanged. File system errors answer what
+// package fspolicy says, for every handler alike: missing 404, out of
+// descriptors 503, no permission or a read-only file system 403, a full
+// disk or quota 507 (RFC 4918 §11.5) — the last two
 // wrapped together with their cause, which the server logs; an unexpected
 // one is returned wrapped (the caller answers 500 and logs it).
 package upload
