@@ -18,9 +18,9 @@ import (
 )
 
 // A listing is written while the directory is read, so that its memory
-// does not grow with the directory: built whole, one listing of a
-// 100,000-entry directory allocated tens of megabytes and 20 at once held
-// 947 MiB (issue 14; scripts/listing-rss.sh).
+// does not grow with the directory: built whole, a listing of a huge
+// directory costs memory in proportion to it, and a few requests at once
+// can exhaust the server's (scripts/listing-rss.sh measures it).
 const (
 	// listingSortMax is the most visible entries a listing sorts by name.
 	// Sorting needs every name in memory at once: at most 4096 names of

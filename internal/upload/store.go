@@ -30,8 +30,8 @@ const tempPrefix = ".upload-"
 // seqTries is how many numbered names ("a-1.txt" … "a-8.txt") POST tries
 // after the name itself. Past them the suffix is random: counting on
 // through a store that already holds a-1 … a-10000 would cost one link(2)
-// per existing name for every file stored (issue 14: 15 s of CPU for one
-// request), while a random suffix is free on the first try whatever the
+// per existing name for every file stored, seconds of CPU for one
+// request, while a random suffix is free on the first try whatever the
 // store holds.
 const seqTries = 8
 
@@ -178,8 +178,8 @@ func (s *store) sync(f *os.File) error {
 // (linkUnique), and the directory is fsynced. Deferring the fsyncs to
 // here means a request refused half-way — its 1,001st file, a part
 // header too large, a body cut off — costs none for the files it throws
-// away: 1,000 of them took seconds of disk time and most of a second of
-// CPU, for a request that can be repeated forever (issue 14). A name is
+// away, where fsyncing each as it was written made such a request cost
+// seconds of disk time, and it can be repeated forever. A name is
 // still given only to a complete, fsynced file. It returns the final
 // names, in order.
 func (s *store) commit() ([]string, error) {
