@@ -318,7 +318,7 @@ func (h *handler) runCGI(req *http1.Request, loc *config.Location, script *cgi.S
 	return redirect
 }
 
-// execCGI runs script for req under loc (cgi.Serve). A non-zero status
+// execCGI runs script for req under loc (cgi.Runner.Serve). A non-zero status
 // is an error page's: the response keeps it whatever the program says.
 func (h *handler) execCGI(req *http1.Request, loc *config.Location, script *cgi.Script, status int) (string, error) {
 	var body io.Reader
@@ -564,7 +564,7 @@ func (h *handler) errorPage(loc *config.Location, status int, _ string) {
 			// The page is served as a request for its URI would be, so
 			// the cgi directives of the location it routes to decide
 			// whether it is a program: a script is run, never sent
-			// (SPEC §5; static.Serve refuses one too).
+			// (SPEC §5; static.Files.Serve refuses one too).
 			script, err := cgi.Find(h.d.Files.Bases(), target, clean)
 			switch {
 			case target.Return != nil, err != nil:

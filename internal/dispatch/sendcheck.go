@@ -12,7 +12,7 @@ import (
 
 // SPEC §5: a CGI script is only ever run, never sent as a file — not when
 // reached through error_page, try_files, an index or an internal
-// redirect. sendCheck is the one check in front of every static.Serve;
+// redirect. sendCheck is the one check in front of every static.Files.Serve;
 // the static handler itself refuses a script of the location it serves
 // from (static.isCGI) as a last line.
 

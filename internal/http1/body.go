@@ -170,7 +170,7 @@ func (b *Body) BeforeHead(w *ResponseWriter) {
 	}
 	if b.shared {
 		// A CGI program's stdin copy may be reading the body right now:
-		// it cannot be drained here, only after cgi.Serve returns
+		// it cannot be drained here, only after cgi.Runner.Serve returns
 		// (then Drain), and by then the head has promised a
 		// persistent connection. That promise holds only if the rest is
 		// already in the read buffer: a rest still to come may never

@@ -146,7 +146,7 @@ func (c *conn) Local() string {
 func (c *conn) TLS() bool { return c.tls }
 
 // ClientGone blocks until the client closes the connection (true), sends
-// more bytes, or stop is closed (false); cgi.Serve runs it (dispatch.Peer) while a program
+// more bytes, or stop is closed (false); cgi.Runner.Serve runs it (dispatch.Peer) while a program
 // works, after the request body has been read. It peeks at the socket
 // (recv MSG_PEEK) instead of reading: a pipelined request stays unread,
 // and the read buffer, which the current request's head may alias, is
