@@ -105,7 +105,10 @@ type Listen struct {
 	SSL           bool
 	ReusePort     bool
 	ProxyProtocol bool
-	Pos           Pos
+	// HTTP2 (`listen ... http2`) enables HTTP/2 on the socket, as
+	// `http2 on;` does for the server.
+	HTTP2 bool
+	Pos   Pos
 }
 
 // Server is one `server { }` block with main-level defaults applied.
@@ -141,6 +144,13 @@ type Server struct {
 	// ServerTokens (server_tokens on) shows the version in the Server
 	// header; default off: "Server: webserv".
 	ServerTokens bool
+
+	// HTTP2 is `http2 on|off;`: unset, HTTP/2 is offered through ALPN on
+	// ssl listeners and not on plain ones; on, also with prior knowledge
+	// (h2c) on plain listeners; off, on neither.
+	HTTP2 HTTP2Mode
+	// HTTP2MaxStreams is http2_max_concurrent_streams (0: the default).
+	HTTP2MaxStreams int
 
 	// TLS versions (ssl_protocols): 0 leaves Go's choice (TLS 1.2
 	// and 1.3).

@@ -244,6 +244,8 @@ func listenDirective(p *parser, lv *level, st *stmt) error {
 			l.ReusePort = true
 		case "proxy_protocol":
 			l.ProxyProtocol = true
+		case "http2":
+			l.HTTP2 = true // as nginx writes it before 1.25: same as `http2 on;`
 		default:
 			return errorf(f.pos, "invalid parameter %q", f.text)
 		}

@@ -67,7 +67,6 @@ var ignored = map[string]struct {
 	"ssl_stapling_verify":       {ctxMS, "OCSP stapling is not implemented"},
 	"ssl_trusted_certificate":   {ctxMS, "OCSP stapling is not implemented"},
 	"ssl_buffer_size":           {ctxMS, "Go's TLS sizes its records itself"},
-	"http2":                     {ctxMS, "webserv serves HTTP/1.1 (clients fall back to it through ALPN)"},
 	"resolver":                  {ctxAny, "webserv resolves no names while serving"},
 	"resolver_timeout":          {ctxAny, "webserv resolves no names while serving"},
 }
@@ -411,7 +410,7 @@ func init() {
 			return errorf(st.name.pos, "invalid number of arguments in %q directive", st.name.text)
 		}
 		if dropped != nil {
-			p.warn(at, "`listen ... %s` is ignored: webserv serves HTTP/1.1 on sockets it sets up itself", strings.Join(dropped, " "))
+			p.warn(at, "`listen ... %s` is ignored: webserv sets its sockets up itself", strings.Join(dropped, " "))
 		}
 		st.args = kept
 		return listen(p, lv, st)
@@ -423,6 +422,6 @@ func init() {
 // "[::]:PORT" beside "PORT" is one dual-stack socket: ipv6only has
 // nothing to do).
 var listenIgnored = map[string]bool{
-	"http2": true, "ipv6only": true, "backlog": true, "deferred": true,
+	"ipv6only": true, "backlog": true, "deferred": true,
 	"fastopen": true, "so_keepalive": true, "bind": true, "rcvbuf": true, "sndbuf": true,
 }

@@ -427,7 +427,7 @@ func TestNginxParameters(t *testing.T) {
 		t.Fatal(errs)
 	}
 	s := cfg.Servers[0]
-	if len(s.Listens) != 1 || s.Listens[0].Addr != ":8443" || !s.Listens[0].SSL || !s.Listens[0].DefaultServer {
+	if len(s.Listens) != 1 || s.Listens[0].Addr != ":8443" || !s.Listens[0].SSL || !s.Listens[0].DefaultServer || !s.Listens[0].HTTP2 {
 		t.Errorf("listens %+v", s.Listens)
 	}
 	if len(s.Default.AddHeaders) != 1 || s.Default.AddHeaders[0].Value != "max-age=63072000" {
@@ -438,8 +438,7 @@ func TestNginxParameters(t *testing.T) {
 		got = append(got, strings.TrimPrefix(w.String(), "t.conf:"))
 	}
 	want := []string{
-		"2:18: `listen ... http2` is ignored: webserv serves HTTP/1.1 on sockets it sets up itself",
-		"3:23: `listen ... http2 ipv6only=on backlog=511` is ignored: webserv serves HTTP/1.1 on sockets it sets up itself",
+		"3:29: `listen ... ipv6only=on backlog=511` is ignored: webserv sets its sockets up itself",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
