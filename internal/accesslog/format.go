@@ -32,7 +32,8 @@ type Entry struct {
 	RemoteAddr string        // "ip:port" or "ip"; the port is not logged
 	Method     []byte        // empty when no request line was parsed (a 400 or 408)
 	Target     []byte
-	Minor      int // HTTP/1.Minor
+	Minor      int  // HTTP/1.Minor
+	HTTP2      bool // the request came over HTTP/2: "HTTP/2.0"
 	Status     int
 	BodyBytes  int64 // response body bytes sent (nginx's $body_bytes_sent)
 	Referer    []byte
@@ -92,8 +93,8 @@ func AppendCombined(b []byte, e *Entry) []byte {
 		b = appendEscaped(b, e.Method)
 		b = append(b, ' ')
 		b = appendEscaped(b, e.Target)
-		b = append(b, " HTTP/1."...)
-		b = strconv.AppendInt(b, int64(e.Minor), 10)
+		b = append(b, ' ')
+		b = appendProto(b, e)
 	}
 	b = append(b, "\" "...)
 	b = strconv.AppendInt(b, int64(e.Status), 10)
@@ -198,4 +199,14 @@ func appendJSONString[T string | []byte](b []byte, s T) []byte {
 		i += size
 	}
 	return append(b, '"')
+}
+
+// appendProto appends the request's protocol as nginx's
+// $server_protocol gives it.
+func appendProto(b []byte, e *Entry) []byte {
+	if e.HTTP2 {
+		return append(b, "HTTP/2.0"...)
+	}
+	b = append(b, "HTTP/1."...)
+	return strconv.AppendInt(b, int64(e.Minor), 10)
 }

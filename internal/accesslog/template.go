@@ -230,8 +230,8 @@ func (t *Template) Append(b []byte, e *Entry) []byte {
 			b = t.bytes(b, e.Method)
 			b = append(b, ' ')
 			b = t.bytes(b, e.Target)
-			b = append(b, " HTTP/1."...)
-			b = strconv.AppendInt(b, int64(e.Minor), 10)
+			b = append(b, ' ')
+			b = appendProto(b, e)
 		case varStatus:
 			b = strconv.AppendInt(b, int64(e.Status), 10)
 		case varBodyBytesSent:
@@ -274,8 +274,7 @@ func (t *Template) Append(b []byte, e *Entry) []byte {
 				b = append(b, '-')
 				break
 			}
-			b = append(b, "HTTP/1."...)
-			b = strconv.AppendInt(b, int64(e.Minor), 10)
+			b = appendProto(b, e)
 		case varScheme:
 			if e.TLS {
 				b = append(b, "https"...)
