@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"webserv/internal/dispatch"
+	"webserv/internal/h2"
 	"webserv/internal/http1"
 )
 
@@ -69,6 +70,10 @@ type conn struct {
 	lis *listener     // accepted on (ops: TLS configuration, see proxy.go)
 	sem chan struct{} // the max_connections slot set this connection holds one of
 	tls bool          // TLS is established (rwc is a *tls.Conn)
+	sni string        // the TLS client's server name (SNI), if any
+	// h2 is the HTTP/2 connection once the connection speaks HTTP/2
+	// (h2.go); set under srv.mu, for Shutdown.
+	h2 *h2.Conn
 
 	// logBuf is the access log's scratch buffer ($request_filename),
 	// kept across requests.
@@ -328,6 +333,10 @@ func (c *conn) run(first bool) {
 	if first && !c.prepare() { // PROXY header, TLS handshake (proxy.go)
 		return
 	}
+	if first && c.tls && negotiatedH2(c.rwc) {
+		c.serveH2(nil) // h2.go
+		return
+	}
 	c.takeReqState()
 	for ; ; c.nreq++ {
 		n := c.nreq
@@ -345,6 +354,11 @@ func (c *conn) run(first bool) {
 		if err := c.readRequest(lim, idle, def.ClientHeaderTimeout, n > 0); err != nil {
 			if err == errParked {
 				parked = true
+				return
+			}
+			if err == errH2Preface {
+				buf, _ := c.br.Peek(c.br.Buffered())
+				c.serveH2(append([]byte(nil), buf...)) // h2.go
 				return
 			}
 			if se := http1.StatusOf(err); se != nil {
@@ -426,15 +440,30 @@ func (c *conn) readRequest(lim http1.Limits, idle, headerTimeout time.Duration, 
 	// have come back from the pool in between.
 	c.parser.Limits = lim
 	armed := false // the head timeout, set once more bytes are needed
+	h2c := c.nreq == 0 && !c.tls && c.srv.state.Load().listens[c.addr].http2
 	for {
 		buf, _ := c.br.Peek(c.br.Buffered())
-		n, err := c.parser.Parse(buf, &c.req)
-		if err == nil {
-			c.finishHead(buf, n)
-			return nil
+		parse := true
+		if h2c {
+			// h2c with prior knowledge (RFC 9113 §3.3), h2.go.
+			switch yes, more := sniffH2(buf); {
+			case yes:
+				return errH2Preface
+			case more:
+				parse = false // not yet told apart from HTTP/1.x
+			default:
+				h2c = false
+			}
 		}
-		if err != http1.ErrIncomplete {
-			return err
+		if parse {
+			n, err := c.parser.Parse(buf, &c.req)
+			if err == nil {
+				c.finishHead(buf, n)
+				return nil
+			}
+			if err != http1.ErrIncomplete {
+				return err
+			}
 		}
 		if c.br.Buffered() == c.br.Size() {
 			if c.br.Size() >= c.bufSize {

@@ -58,6 +58,9 @@ type state struct {
 // server (as in nginx).
 type listenFlags struct {
 	ssl, reusePort, proxyProtocol bool
+	// http2: some server here serves HTTP/2 on this socket (h2c on a
+	// plain one; on an ssl one, ALPN decides per server, tls.go).
+	http2 bool
 }
 
 type serverLog struct {
@@ -85,6 +88,7 @@ func newState(cfg *config.Config, old *state, files static.Options) *state {
 			f.ssl = f.ssl || l.SSL
 			f.reusePort = f.reusePort || l.ReusePort
 			f.proxyProtocol = f.proxyProtocol || l.ProxyProtocol
+			f.http2 = f.http2 || srv.HTTP2Enabled(l)
 			st.listens[l.Addr] = f
 		}
 	}

@@ -310,7 +310,9 @@ func (s *Server) closeIdle() bool {
 	s.mu.Lock()
 	var parked []*conn
 	for c := range s.conns {
-		if c.parked.Load() {
+		if c.h2 != nil {
+			c.h2.Shutdown() // GOAWAY; its streams finish, then it closes
+		} else if c.parked.Load() {
 			parked = append(parked, c) // no goroutine: closed below
 		} else if c.state.Load() == stateIdle {
 			c.rwc.Close()

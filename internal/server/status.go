@@ -8,6 +8,7 @@ import (
 	"webserv/internal/accesslog"
 	"webserv/internal/config"
 	"webserv/internal/dispatch"
+	"webserv/internal/http1"
 	"webserv/internal/route"
 )
 
@@ -42,24 +43,49 @@ func requestStart(st *state, srv *config.Server) time.Time {
 	return time.Time{}
 }
 
+// finished is an exchange at its end, as the counters and the access log
+// see it, whichever protocol carried it.
+type finished struct {
+	w     loggedWriter
+	req   *http1.Request     // nil: the head did not parse (a 400 or 408)
+	x     *dispatch.Exchange // the location that answered, with req
+	peer  dispatch.Peer
+	http2 bool
+	buf   *[]byte // scratch for $request_filename, kept by the connection
+}
+
+// loggedWriter is what the access log reads of a response writer.
+type loggedWriter interface {
+	Status() int
+	BodyBytesSent() int64
+}
+
+// bytesSent is the response's bytes on the wire, head included, where
+// the writer counts them (HTTP/1.1); else its body bytes.
+func bytesSent(w loggedWriter) int64 {
+	if b, ok := w.(interface{ BytesSent() int64 }); ok {
+		return b.BytesSent()
+	}
+	return w.BodyBytesSent()
+}
+
 // logRequest records a finished request: counters, and the access log
-// line of srv when it has one. It runs at the end of serveRequest, after
-// the response (and any panic's 500) is written and while c.req is still
-// valid. parsed is false for a request whose head could not be parsed
-// (then c.req is not used).
-func (c *conn) logRequest(st *state, srv *config.Server, start time.Time, parsed bool) {
-	status := c.w.Status()
+// line of srv when it has one. It runs after the response (and any
+// panic's 500) is written and while the request is still valid.
+func (s *Server) logRequest(st *state, srv *config.Server, start time.Time, f *finished) {
+	status := f.w.Status()
 	class := status / 100
 	if class > 5 {
 		class = 0
 	}
-	c.srv.stats.requests[class].Add(1)
-	c.srv.stats.sentBytes.Add(c.w.BytesSent())
+	s.stats.requests[class].Add(1)
+	sent := bytesSent(f.w)
+	s.stats.sentBytes.Add(sent)
 	l, ok := st.logs[srv]
 	var loc *config.Location
 	var uri string
-	if parsed {
-		loc, uri = c.x.Served()
+	if f.req != nil {
+		loc, uri = f.x.Served()
 	}
 	if !ok || loc != nil && loc.AccessLogOff {
 		return
@@ -70,13 +96,13 @@ func (c *conn) logRequest(st *state, srv *config.Server, start time.Time, parsed
 	now := time.Now()
 	e := accesslog.Entry{
 		Time:       now,
-		RemoteAddr: c.Remote(),
+		RemoteAddr: f.peer.Remote(),
 		Status:     status,
-		BodyBytes:  c.w.BodyBytesSent(),
+		BodyBytes:  f.w.BodyBytesSent(),
 		ServerName: dispatch.ServerName(srv),
+		HTTP2:      f.http2,
 	}
-	if parsed {
-		req := &c.req
+	if req := f.req; req != nil {
 		e.Duration = now.Sub(start)
 		e.Method, e.Target, e.Minor = req.Method, req.Target, req.Minor
 		e.Referer, e.UserAgent = req.Get("Referer"), req.Get("User-Agent")
@@ -86,18 +112,28 @@ func (c *conn) logRequest(st *state, srv *config.Server, start time.Time, parsed
 			if loc != nil {
 				e.URI, e.DocumentRoot = uri, dispatch.DocumentRoot(loc)
 				if l.tmpl.NeedsFilename() && uri != "" {
-					c.logBuf = route.AppendFilePath(c.logBuf[:0], loc, uri)
-					e.Filename = c.logBuf
+					*f.buf = route.AppendFilePath((*f.buf)[:0], loc, uri)
+					e.Filename = *f.buf
 				}
 			}
 		}
 	}
 	if l.tmpl != nil {
-		e.BytesSent, e.LocalAddr, e.TLS = c.w.BytesSent(), c.Local(), c.tls
+		e.BytesSent, e.LocalAddr, e.TLS = sent, f.peer.Local(), f.peer.TLS()
 		l.w.LogTemplate(l.tmpl, &e)
 		return
 	}
 	l.w.Log(l.format, &e)
+}
+
+// logRequest records the connection's request; parsed is false for a
+// request whose head could not be parsed (then c.req is not used).
+func (c *conn) logRequest(st *state, srv *config.Server, start time.Time, parsed bool) {
+	f := finished{w: &c.w, x: &c.x, peer: c, buf: &c.logBuf}
+	if parsed {
+		f.req = &c.req
+	}
+	c.srv.logRequest(st, srv, start, &f)
 }
 
 // appendStatus appends the status page (a `status;` location, see

@@ -9,8 +9,8 @@ import (
 )
 
 // tlsConfig is the TLS configuration of the listener for addr: TLS 1.2 and
-// later with Go's default cipher suites and curves, HTTP/1.1 over ALPN
-// (RFC 7301), and the certificate chosen per handshake from the state in
+// later with Go's default cipher suites and curves, HTTP/2 and HTTP/1.1
+// over ALPN (RFC 7301; HTTP/1.1 only for a server with `http2 off`), and the certificate chosen per handshake from the state in
 // force, so that a reload's certificates apply to the next handshake.
 //
 // A server with ssl_protocols or ssl_ciphers gets its own versions and
@@ -22,18 +22,18 @@ func (s *Server) tlsConfig(addr string) *tls.Config {
 	}
 	return &tls.Config{
 		MinVersion:     tls.VersionTLS12,
-		NextProtos:     []string{"http/1.1"},
+		NextProtos:     alpn(nil),
 		GetCertificate: getCert,
 		GetConfigForClient: func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 			srv := s.state.Load().table.Server(addr, []byte(hello.ServerName))
-			if srv == nil || srv.TLSMinVersion == 0 && srv.TLSCipherSuites == nil {
+			if srv == nil || srv.TLSMinVersion == 0 && srv.TLSCipherSuites == nil && srv.HTTP2 != config.HTTP2Off {
 				return nil, nil // the listener's configuration
 			}
 			// Session tickets keep working: a returned Config without
 			// its own keys uses the listener's (crypto/tls).
 			c := &tls.Config{
 				MinVersion:     tls.VersionTLS12,
-				NextProtos:     []string{"http/1.1"},
+				NextProtos:     alpn(srv),
 				GetCertificate: getCert,
 				CipherSuites:   srv.TLSCipherSuites,
 			}

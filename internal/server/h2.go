@@ -1,0 +1,210 @@
+package server
+
+import (
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"webserv/internal/config"
+	"webserv/internal/dispatch"
+	"webserv/internal/h2"
+	"webserv/internal/http1"
+	"webserv/internal/route"
+)
+
+// HTTP/2 (RFC 9113): a connection that negotiated "h2" through ALPN on an
+// ssl listener, or that opened with the client preface on a plain listener
+// where HTTP/2 is enabled (h2c with prior knowledge, §3.3), is handed to
+// internal/h2 for good. Each stream's request goes through the same
+// dispatch layer as an HTTP/1.1 request, with the stream as its
+// response.Writer.
+
+// errH2Preface: a plain connection opened with the HTTP/2 client preface.
+var errH2Preface = errors.New("server: HTTP/2 client preface")
+
+// h2Preface is the client connection preface (RFC 9113 §3.4).
+const h2Preface = h2.ClientPreface
+
+// sniffH2 decides, for the first bytes buf of a plain connection where
+// HTTP/2 is enabled, whether it opens with the HTTP/2 preface: yes, no,
+// or more bytes are needed (a preface cut short by the network looks like
+// a complete HTTP/1.x head "PRI * HTTP/2.0\r\n\r\n" at 18 bytes).
+func sniffH2(buf []byte) (h2, more bool) {
+	n := min(len(buf), len(h2Preface))
+	if string(buf[:n]) != h2Preface[:n] {
+		return false, false
+	}
+	return n == len(h2Preface), n < len(h2Preface)
+}
+
+// serveH2 serves the connection as HTTP/2 until it ends; buffered holds
+// the bytes already read from it.
+func (c *conn) serveH2(buffered []byte) {
+	st := c.srv.state.Load()
+	def := st.table.Server(c.addr, nil)
+	if def == nil {
+		return // a reload removed this address
+	}
+	cfg := &h2.Config{
+		MaxConcurrentStreams: uint32(def.HTTP2MaxStreams),
+		// The header list a request may have, as HTTP/1.1's head bound.
+		MaxHeaderListSize: uint32(def.ClientMaxURILength + def.ClientMaxHeaderSize),
+		IdleTimeout:       def.KeepaliveTimeout,
+		PrefaceTimeout:    def.ClientHeaderTimeout,
+		BodyTimeout:       def.Default.BodyTimeout,
+		SendTimeout:       def.SendTimeout,
+		Log:               c.srv.Log,
+	}
+	hc := h2.NewConn(c.rwc, cfg, h2Handler{c})
+	c.srv.mu.Lock()
+	c.h2 = hc
+	shutting := c.srv.inShutdown.Load()
+	c.srv.mu.Unlock()
+	if shutting {
+		hc.Shutdown()
+	}
+	c.state.Store(stateActive)
+	if err := hc.Serve(buffered); err != nil {
+		c.srv.Log.Debug("HTTP/2 connection ended", "remote", c.Remote(), "err", err)
+	}
+}
+
+// h2Handler serves the streams of one HTTP/2 connection.
+type h2Handler struct{ c *conn }
+
+// ServeStream answers one stream's request through the dispatch layer of
+// the configuration in force.
+func (h h2Handler) ServeStream(s *h2.Stream) {
+	c := h.c
+	req := s.Request()
+	st := c.srv.requestState(c.addr)
+	if st == nil {
+		s.CloseAfter() // a reload removed this address
+		return
+	}
+	srv := st.table.Server(c.addr, req.Host)
+	s.SetServerTokens(srv.ServerTokens)
+	x := &dispatch.Exchange{Req: req, W: s}
+	body := &h2Body{s: s, r: s.Body()}
+	x.Body = body
+	x.Peer = &h2Peer{c: c, s: s}
+	f := finished{w: s, req: req, x: x, peer: x.Peer, http2: true, buf: new([]byte)}
+	defer c.srv.logRequest(st, srv, requestStart(st, srv), &f)
+	defer func() {
+		if v := recover(); v != nil {
+			c.srv.Log.Error("panic serving request", "remote", c.Remote(), "target", string(req.Target), "panic", v, "stack", string(debug.Stack()))
+			if !s.HeadSent() {
+				s.Header().Reset()
+				dispatch.WriteBuiltinError(s, 500)
+			} else {
+				s.CloseAfter()
+			}
+		}
+	}()
+	if err := s.Err(); err != nil {
+		status := 400
+		if se := http1.StatusOf(err); se != nil {
+			status = se.Status
+		}
+		f.req = nil // not a request the log can describe
+		dispatch.WriteBuiltinError(s, status)
+		return
+	}
+	if c.tls && !sameServer(st, c.addr, c.sni, req.Host, srv) {
+		// RFC 9113 §9.1.1: the certificate the client checked was for
+		// the name it sent in SNI; a request for another server on this
+		// connection is refused so that it retries on its own one.
+		dispatch.WriteBuiltinError(s, 421)
+		return
+	}
+	if st.dispatch.Serve(x, srv) {
+		s.CloseAfter() // incomplete: RST_STREAM, not END_STREAM
+	}
+}
+
+// sameServer reports whether the server the connection's SNI name chose
+// is srv, the one its request's authority selects (a client without SNI
+// gets the address's default server).
+func sameServer(st *state, addr, sni string, host []byte, srv *config.Server) bool {
+	if sni == "" {
+		return true
+	}
+	if strings.EqualFold(string(route.StripPort(host)), sni) {
+		return true
+	}
+	return st.table.Server(addr, []byte(sni)) == srv
+}
+
+// h2Body is a stream's request body with the location's limits
+// (dispatch.Body).
+type h2Body struct {
+	s     *h2.Stream
+	r     io.Reader
+	limit int64
+	read  int64
+	err   error
+}
+
+func (b *h2Body) Read(p []byte) (int, error) {
+	if b.err != nil {
+		return 0, b.err
+	}
+	n, err := b.r.Read(p)
+	b.read += int64(n)
+	if b.limit > 0 && b.read > b.limit {
+		b.err = &http1.StatusError{Status: 413, Msg: "request body larger than client_max_body_size"}
+		return 0, b.err
+	}
+	return n, err
+}
+
+func (b *h2Body) SetLimits(max int64, timeout time.Duration) {
+	b.limit = max
+	b.s.SetBodyTimeout(timeout)
+}
+
+// Share does nothing: a stream's body has no framing to settle.
+func (b *h2Body) Share(bool) {}
+
+// Settle does nothing: a body left unread is refused with RST_STREAM
+// (NO_ERROR) once the response ends (RFC 9113 §8.1), not drained.
+func (b *h2Body) Settle() {}
+
+// h2Peer is the connection of an HTTP/2 stream (dispatch.Peer).
+type h2Peer struct {
+	c *conn
+	s *h2.Stream
+}
+
+func (p *h2Peer) Remote() string { return p.c.Remote() }
+func (p *h2Peer) Local() string  { return p.c.Local() }
+func (p *h2Peer) TLS() bool      { return p.c.tls }
+
+// ClientGone waits for the stream to be reset or its connection to end.
+func (p *h2Peer) ClientGone(stop <-chan struct{}) bool {
+	select {
+	case <-p.s.Gone():
+		return true
+	case <-stop:
+		return false
+	}
+}
+
+// alpn is the protocols offered through ALPN (RFC 7301) on a TLS
+// connection to srv.
+func alpn(srv *config.Server) []string {
+	if srv != nil && srv.HTTP2 == config.HTTP2Off {
+		return []string{"http/1.1"}
+	}
+	return []string{"h2", "http/1.1"}
+}
+
+// negotiatedH2 reports whether the TLS connection nc chose "h2".
+func negotiatedH2(nc net.Conn) bool {
+	tc, ok := nc.(*tls.Conn)
+	return ok && tc.ConnectionState().NegotiatedProtocol == "h2"
+}
