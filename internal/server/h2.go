@@ -3,11 +3,9 @@ package server
 import (
 	"crypto/tls"
 	"errors"
-	"io"
 	"net"
 	"runtime/debug"
 	"strings"
-	"time"
 
 	"webserv/internal/config"
 	"webserv/internal/dispatch"
@@ -88,10 +86,10 @@ func (h h2Handler) ServeStream(s *h2.Stream) {
 	}
 	srv := st.table.Server(c.addr, req.Host)
 	s.SetServerTokens(srv.ServerTokens)
-	x := &dispatch.Exchange{Req: req, W: s}
-	body := &h2Body{s: s, r: s.Body()}
-	x.Body = body
-	x.Peer = &h2Peer{c: c, s: s}
+	// The stream's body has the location's limits (dispatch.Body); the
+	// peer is the connection's, whose client address a PROXY header may
+	// have given.
+	x := &dispatch.Exchange{Req: req, W: s, Body: s.Body(), Peer: &h2Peer{c: c, s: s}}
 	f := finished{w: s, req: req, x: x, peer: x.Peer, http2: true, buf: new([]byte)}
 	defer c.srv.logRequest(st, srv, requestStart(st, srv), &f)
 	defer func() {
@@ -138,41 +136,6 @@ func sameServer(st *state, addr, sni string, host []byte, srv *config.Server) bo
 	}
 	return st.table.Server(addr, []byte(sni)) == srv
 }
-
-// h2Body is a stream's request body with the location's limits
-// (dispatch.Body).
-type h2Body struct {
-	s     *h2.Stream
-	r     io.Reader
-	limit int64
-	read  int64
-	err   error
-}
-
-func (b *h2Body) Read(p []byte) (int, error) {
-	if b.err != nil {
-		return 0, b.err
-	}
-	n, err := b.r.Read(p)
-	b.read += int64(n)
-	if b.limit > 0 && b.read > b.limit {
-		b.err = &http1.StatusError{Status: 413, Msg: "request body larger than client_max_body_size"}
-		return 0, b.err
-	}
-	return n, err
-}
-
-func (b *h2Body) SetLimits(max int64, timeout time.Duration) {
-	b.limit = max
-	b.s.SetBodyTimeout(timeout)
-}
-
-// Share does nothing: a stream's body has no framing to settle.
-func (b *h2Body) Share(bool) {}
-
-// Settle does nothing: a body left unread is refused with RST_STREAM
-// (NO_ERROR) once the response ends (RFC 9113 §8.1), not drained.
-func (b *h2Body) Settle() {}
 
 // h2Peer is the connection of an HTTP/2 stream (dispatch.Peer).
 type h2Peer struct {
