@@ -57,6 +57,7 @@ func (c *conn) serveH2(buffered []byte) {
 		SendTimeout:       def.SendTimeout,
 		Log:               c.srv.Log,
 	}
+	c.srv.stats.h2Conns.Add(1)
 	hc := h2.NewConn(c.rwc, cfg, h2Handler{c})
 	c.srv.mu.Lock()
 	c.h2 = hc

@@ -19,7 +19,11 @@ type stats struct {
 	handled  atomic.Int64 // connections taken into service (accepted minus those refused at shutdown)
 	// requests counts finished requests by status class: [1] 1xx ..
 	// [5] 5xx; [0] requests that got no status (client gone first).
-	requests       [6]atomic.Int64
+	requests [6]atomic.Int64
+	// protoRequests counts the same requests by protocol: [0] HTTP/1.x,
+	// [1] HTTP/2 (streams).
+	protoRequests  [2]atomic.Int64
+	h2Conns        atomic.Int64 // connections that spoke HTTP/2 (ALPN h2 or h2c)
 	sentBytes      atomic.Int64 // response bytes written, heads included
 	reloads        atomic.Int64
 	reloadFailures atomic.Int64
@@ -79,6 +83,11 @@ func (s *Server) logRequest(st *state, srv *config.Server, start time.Time, f *f
 		class = 0
 	}
 	s.stats.requests[class].Add(1)
+	if f.http2 {
+		s.stats.protoRequests[1].Add(1)
+	} else {
+		s.stats.protoRequests[0].Add(1)
+	}
 	sent := bytesSent(f.w)
 	s.stats.sentBytes.Add(sent)
 	l, ok := st.logs[srv]
@@ -164,6 +173,13 @@ func (s *Server) appendStatus(st *state, b []byte) []byte {
 		b = strconv.AppendInt(b, s.stats.requests[class].Load(), 10)
 		b = append(b, '\n')
 	}
+	b = append(b, "# HELP webserv_protocol_requests_total Requests answered, by protocol.\n# TYPE webserv_protocol_requests_total counter\n"...)
+	for i, label := range [...]string{"http/1.1", "h2"} {
+		b = append(b, `webserv_protocol_requests_total{protocol="`+label+`"} `...)
+		b = strconv.AppendInt(b, s.stats.protoRequests[i].Load(), 10)
+		b = append(b, '\n')
+	}
+	metric("webserv_http2_connections_total", "counter", "Client connections that spoke HTTP/2 (h2 through ALPN, or h2c).", s.stats.h2Conns.Load())
 	metric("webserv_sent_bytes_total", "counter", "Response bytes written, heads included.", s.stats.sentBytes.Load())
 	metric("webserv_reloads_total", "counter", "Configuration reloads that took effect.", s.stats.reloads.Load())
 	metric("webserv_reload_failures_total", "counter", "Configuration reloads refused (the old configuration kept serving).", s.stats.reloadFailures.Load())
