@@ -387,8 +387,9 @@ func (s *session) on(t *testing.T) *session {
 }
 
 // newBrowser starts chromedriver on a free port and opens a headless
-// Chromium session. Both end with the test.
-func newBrowser(t *testing.T, driverPath string) *session {
+// Chromium session, with extraArgs on Chromium's command line. Both end
+// with the test.
+func newBrowser(t *testing.T, driverPath string, extraArgs ...string) *session {
 	t.Helper()
 	addr := freeAddr(t)
 	_, port, _ := strings.Cut(addr, ":")
@@ -433,8 +434,8 @@ func newBrowser(t *testing.T, driverPath string) *session {
 		"browserName": "chrome",
 		"goog:chromeOptions": map[string]any{
 			"binary": chromiumPath,
-			"args": []string{"--headless=new", "--no-sandbox", "--disable-gpu",
-				"--disable-dev-shm-usage", "--window-size=1200,900"},
+			"args": append([]string{"--headless=new", "--no-sandbox", "--disable-gpu",
+				"--disable-dev-shm-usage", "--window-size=1200,900"}, extraArgs...),
 		},
 		"timeouts": map[string]int{"implicit": 0, "pageLoad": int(browserTimeout / time.Millisecond),
 			"script": int(browserTimeout / time.Millisecond)},
