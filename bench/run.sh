@@ -16,7 +16,7 @@
 # Environment: ROUNDS (3), DURATION (seconds per run, 5), WARMUP (seconds,
 # 2), THREADS (wrk threads, 2), IDLE_CONNS (10000), IDLE_SETTLE (seconds
 # from the last idle connection to the RSS reading, 4), SCENARIOS ("1 2 3
-# 4 5 6 7 8 9"), BASE_PORT (first of 7 consecutive ports, 18480), KEEP_TMP=1
+# 4 5 6 7 8 9 10"), BASE_PORT (first of 13 consecutive ports, 18480), KEEP_TMP=1
 # to keep the temporary directory (configurations, logs, raw wrk output).
 #
 # Scenarios:
@@ -44,6 +44,12 @@
 #      with the same: from webserv's variant cache (compressed once), and
 #      with "compress_cache off" (compressed on every request, as nginx
 #      does); the bytes of one response on the wire beside req/s
+#   10 HTTP/2 with h2load (Debian nghttp2-client): 1 KiB file, -c 50 -m 10,
+#      over TLS (ALPN h2; nginx "listen ... ssl http2") and over h2c with
+#      prior knowledge (nginx 1.22 "listen ... http2" on a plain port);
+#      and a page load of 64 different assets (1-8 KiB) on one TLS
+#      connection, -c 1 -m 64. With scenario 5, idle h2c connections
+#      (each having made one request) beside HTTP/1.1's.
 #
 # Every wrk row records the server's CPU per request (utime+stime from
 # /proc/PID/stat over the run, divided by the requests wrk counted): on 2
@@ -61,7 +67,7 @@ WARMUP=${WARMUP:-2}
 THREADS=${THREADS:-2}
 IDLE_CONNS=${IDLE_CONNS:-10000}
 IDLE_SETTLE=${IDLE_SETTLE:-4}
-SCENARIOS=${SCENARIOS:-"1 2 3 4 5 6 7 8 9"}
+SCENARIOS=${SCENARIOS:-"1 2 3 4 5 6 7 8 9 10"}
 BASE_PORT=${BASE_PORT:-18480}
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -77,6 +83,12 @@ PORT_NG_IDLE=$((BASE_PORT + 3))
 PORT_LT=$((BASE_PORT + 4))   # lighttpd, scenario 6
 PORT_WS_TLS=$((BASE_PORT + 5)) # webserv, scenario 8
 PORT_NG_TLS=$((BASE_PORT + 6)) # nginx, scenario 8
+PORT_WS_H2=$((BASE_PORT + 7))  # webserv, scenario 10: h2 over TLS
+PORT_NG_H2=$((BASE_PORT + 8))  # nginx, scenario 10: h2 over TLS
+PORT_WS_H2C=$((BASE_PORT + 9)) # webserv, scenario 10: h2c
+PORT_NG_H2C=$((BASE_PORT + 10)) # nginx, scenario 10: h2c
+PORT_WS_IDLE_H2=$((BASE_PORT + 11)) # scenarios 5 and 10: idle h2c
+PORT_NG_IDLE_H2=$((BASE_PORT + 12))
 
 PIDS=()     # every background process started, stopped on exit
 
@@ -131,6 +143,7 @@ install_tools() {
 	command -v lighttpd >/dev/null || [[ -x /usr/sbin/lighttpd ]] || missing+=(lighttpd)
 	command -v curl >/dev/null || missing+=(curl)
 	command -v openssl >/dev/null || missing+=(openssl)
+	! want 10 || command -v h2load >/dev/null || missing+=(nghttp2-client)
 	((${#missing[@]})) || return 0
 	[[ $(id -u) == 0 ]] || sudo=sudo
 	log "bench: installing ${missing[*]}"
@@ -165,7 +178,7 @@ make_site() {
 	head -c 2048 /dev/zero | tr '\0' 'i' >"$TMP/www/index.html"
 	head -c 20480 /dev/urandom >"$TMP/www/sub/20k.bin"
 	head -c 262144 /dev/urandom >"$TMP/www/256k.bin"
-	if want 8; then
+	if want 8 || want 10; then
 		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 			-subj /CN=localhost -keyout "$TMP/tls.key" -out "$TMP/tls.crt" >"$TMP/logs/openssl.log" 2>&1 ||
 			die "openssl could not make a certificate; see $TMP/logs/openssl.log"
@@ -177,6 +190,19 @@ make_site() {
 	printf '#!/bin/sh\nprintf '"'"'Content-Type: text/plain\\r\\n\\r\\nhello\\n'"'"'\n' >"$TMP/www/cgi-bin/hello.sh"
 	chmod 755 "$TMP/www" "$TMP/www/cgi-bin" "$TMP/www/cgi-bin/hello.sh"
 	chmod 755 "$TMP/www/sub"
+	# Scenario 10's page: 64 assets of 1 to 8 KiB, and h2load's URL list.
+	mkdir -p "$TMP/www/assets"
+	: >"$TMP/urls-webserv.txt"
+	: >"$TMP/urls-nginx.txt"
+	local i
+	for i in $(seq -w 0 63); do
+		head -c $(((10#$i % 8 + 1) * 1024)) /dev/urandom >"$TMP/www/assets/a$i.bin"
+		echo "https://127.0.0.1:$PORT_WS_H2/assets/a$i.bin" >>"$TMP/urls-webserv.txt"
+		echo "https://127.0.0.1:$PORT_NG_H2/assets/a$i.bin" >>"$TMP/urls-nginx.txt"
+	done
+	chmod 755 "$TMP/www/assets"
+	chmod 644 "$TMP/www/assets/"*
+	touch -d '1 minute ago' "$TMP/www/assets" "$TMP/www/assets/"*
 	chmod 644 "$TMP/www/1k.html" "$TMP/www/1g.bin" "$TMP/www/index.html" "$TMP/www/sub/20k.bin" "$TMP/www/256k.bin"
 	# Scenario 9's page: 100 KiB of HTML, table rows of varied words (it
 	# compresses about as a real page does, several-fold).
@@ -205,13 +231,27 @@ max_connections $((IDLE_CONNS + 1000));
 keepalive_timeout 75s;
 keepalive_requests 1000;
 server {
-    listen 127.0.0.1:$1;
+    listen 127.0.0.1:$1$(h2c_param "$1");
     root $TMP/www;
     location /cgi-bin/ { cgi .sh /bin/sh; }
     location /z/ { gzip on; gzip_comp_level 1; }
     location /zn/ { alias $TMP/www/z/; gzip on; gzip_comp_level 1; compress_cache off; }
 }
 EOF
+	if [[ $1 == "$PORT_WS" ]] && want 10; then
+		cat >>"$2" <<EOF
+server {
+    listen 127.0.0.1:$PORT_WS_H2 ssl;
+    ssl_certificate $TMP/tls.crt;
+    ssl_certificate_key $TMP/tls.key;
+    root $TMP/www;
+}
+server {
+    listen 127.0.0.1:$PORT_WS_H2C http2;
+    root $TMP/www;
+}
+EOF
+	fi
 	if [[ $1 == "$PORT_WS" ]] && want 8; then
 		cat >>"$2" <<EOF
 server {
@@ -249,13 +289,41 @@ http {
     uwsgi_temp_path $TMP/nginx-tmp/uwsgi;
     scgi_temp_path $TMP/nginx-tmp/scgi;
     server {
-        listen 127.0.0.1:$1;
+        listen 127.0.0.1:$1$(h2c_param "$1");
         root $TMP/www;
         location /z/ { gzip on; gzip_comp_level 1; }
         location /zn/ { alias $TMP/www/z/; gzip on; gzip_comp_level 1; }
     }
 $(nginx_tls "$1")
+$(nginx_h2 "$1")
 }
+EOF
+}
+
+# h2c_param PORT: " http2" for the idle h2c servers of scenario 5 (on a
+# plain port, HTTP/2 with prior knowledge only in nginx 1.22).
+h2c_param() { [[ $1 == "$PORT_WS_IDLE_H2" || $1 == "$PORT_NG_IDLE_H2" ]] && echo " http2" || true; }
+
+# nginx_h2 PORT: the HTTP/2 servers of scenario 10 in the nginx serving PORT.
+# keepalive_requests bounds an HTTP/2 connection's streams too in nginx
+# (1000 here would end each h2load client's connection with GOAWAY after
+# 1000 requests, and h2load does not reconnect); webserv sets no such
+# bound on HTTP/2, so nginx gets none either.
+nginx_h2() {
+	[[ $1 == "$PORT_NG" ]] && want 10 || return 0
+	cat <<EOF
+    server {
+        listen 127.0.0.1:$PORT_NG_H2 ssl http2;
+        ssl_certificate $TMP/tls.crt;
+        ssl_certificate_key $TMP/tls.key;
+        keepalive_requests 10000000;
+        root $TMP/www;
+    }
+    server {
+        listen 127.0.0.1:$PORT_NG_H2C http2;
+        keepalive_requests 10000000;
+        root $TMP/www;
+    }
 EOF
 }
 
@@ -436,6 +504,61 @@ run_head() {
 		}' <<<"$out" >>"$RESULTS"
 }
 
+# run_h2load KEY SERVER PID URL [h2load args...]: one h2load run for
+# DURATION, recording req/s, mean request time (µs; h2load prints no
+# percentiles), server CPU µs per request and failures.
+run_h2load() {
+	local key=$1 server=$2 pid=$3 url=$4
+	shift 4
+	local out=$TMP/h2load-$key-$server-$(date +%s%N).txt pids c0 c1
+	pids=$(pids_of "$pid")
+	c0=$(cpu_ticks $pids)
+	h2load -D "$DURATION" "$@" $url >"$out" 2>&1 || die "h2load failed: $(cat "$out")"
+	c1=$(cpu_ticks $pids)
+	awk -v key="$key" -v server="$server" -v ticks=$((c1 - c0)) -v hz="$CLK_TCK" '
+		function us(v) {
+			if (v ~ /us$/) return v + 0
+			if (v ~ /ms$/) return v * 1000
+			if (v ~ /s$/) return v * 1e6
+			return v + 0
+		}
+		/^finished in/ { rps = $4 }
+		/^requests:/ { done = $8; failed = $10 + $12 + $14 }
+		/^status codes:/ { non2xx = $5 + $7 + $9 }
+		/^time for request:/ { mean = us($6) } # min, max, mean, sd
+		END {
+			printf "%s|req/s\t%s\t%.0f\n", key, server, rps
+			printf "%s|mean µs\t%s\t%.0f\n", key, server, mean
+			if (done > 0) printf "%s|CPU µs/req\t%s\t%.1f\n", key, server, ticks * 1e6 / hz / done
+			printf "%s|errors\t%s\t%d\n", key, server, failed
+			printf "%s|non-2xx\t%s\t%d\n", key, server, non2xx
+		}' "$out" >>"$RESULTS"
+}
+
+scenario_h2() {
+	local srv pid key
+	for key in s10tls s10h2c s10page; do
+		for srv in webserv nginx; do
+			if [[ $srv == webserv ]]; then pid=$WS_PID; else pid=$NG_PID; fi
+			case $key in
+			s10tls) run_h2load "$key" "$srv" "$pid" "https://127.0.0.1:$(h2port "$srv" tls)/1k.html" -c 50 -m 10 -t "$THREADS" ;;
+			s10h2c) run_h2load "$key" "$srv" "$pid" "http://127.0.0.1:$(h2port "$srv" h2c)/1k.html" -c 50 -m 10 -t "$THREADS" ;;
+			s10page) run_h2load "$key" "$srv" "$pid" "" -c 1 -m 64 -t 1 -i "$TMP/urls-$srv.txt" ;;
+			esac
+		done
+	done
+}
+
+# h2port SERVER tls|h2c: the port of scenario 10's listener.
+h2port() {
+	case $1-$2 in
+	webserv-tls) echo "$PORT_WS_H2" ;;
+	webserv-h2c) echo "$PORT_WS_H2C" ;;
+	nginx-tls) echo "$PORT_NG_H2" ;;
+	nginx-h2c) echo "$PORT_NG_H2C" ;;
+	esac
+}
+
 scenario_bigfile() {
 	local srv port v
 	for srv in webserv nginx; do
@@ -446,21 +569,28 @@ scenario_bigfile() {
 }
 
 scenario_idle() {
-	local srv port pid pids rest loaded cpid out n
+	local srv port pid pids rest loaded cpid out n proto key h2c
+	for proto in http1 h2; do
+	[[ $proto == http1 ]] || want 10 || continue
 	for srv in webserv nginx; do
+		key=s5 h2c=-h2c=false
 		if [[ $srv == webserv ]]; then port=$PORT_WS_IDLE; else port=$PORT_NG_IDLE; fi
+		if [[ $proto == h2 ]]; then
+			key=s5h2 h2c=-h2c
+			if [[ $srv == webserv ]]; then port=$PORT_WS_IDLE_H2; else port=$PORT_NG_IDLE_H2; fi
+		fi
 		start_server "$srv" "$port"
 		pid=$SPID
 		# A few requests first, so that what any first request initialises
 		# counts as "at rest".
-		"$TMP/gobench" idle -addr "127.0.0.1:$port" -path /1k.html -n 64 -hold=false >/dev/null ||
+		"$TMP/gobench" idle "$h2c" -addr "127.0.0.1:$port" -path /1k.html -n 64 -hold=false >/dev/null ||
 			die "gobench idle warm-up against $srv failed"
 		sleep 1
 		pids=$(pids_of "$pid")
 		rest=$(rss_kb $pids)
 		out=$TMP/idle-$srv-$port-$(date +%s%N).txt
 		# The client holds the connections until it is stopped.
-		"$TMP/gobench" idle -addr "127.0.0.1:$port" -path /1k.html -n "$IDLE_CONNS" >"$out" 2>&1 </dev/null &
+		"$TMP/gobench" idle "$h2c" -addr "127.0.0.1:$port" -path /1k.html -n "$IDLE_CONNS" >"$out" 2>&1 </dev/null &
 		cpid=$!
 		PIDS+=("$cpid")
 		for _ in $(seq 1200); do
@@ -476,10 +606,11 @@ scenario_idle() {
 		# last connection; nginx gets the same wait.
 		sleep "$IDLE_SETTLE"
 		loaded=$(rss_kb $pids)
-		record "s5|bytes/conn" "$srv" $(((loaded - rest) * 1024 / n))
-		record "s5|RSS at rest KiB" "$srv" "$rest"
+		record "$key|bytes/conn" "$srv" $(((loaded - rest) * 1024 / n))
+		record "$key|RSS at rest KiB" "$srv" "$rest"
 		stop "$cpid"
 		stop "$pid"
+	done
 	done
 }
 
@@ -496,11 +627,13 @@ scenario_cgi() {
 
 # check URL STATUS [curl args...]: one request with curl, to be sure both
 # servers serve what is measured (-k: scenario 8's certificate is
-# self-signed).
+# self-signed). STATUS may be "CODE VERSION" ("200 2": HTTP/2).
 check() {
 	local got url=$1 want=$2
 	shift 2
-	got=$(curl -sk -o /dev/null -w '%{http_code}' --max-time 10 "$@" "$url") || true
+	local fmt='%{http_code}'
+	[[ $want != *' '* ]] || fmt='%{http_code} %{http_version}' # "STATUS VERSION"
+	got=$(curl -sk -o /dev/null -w "$fmt" --max-time 10 "$@" "$url") || true
 	[[ $got == "$want" ]] || die "$url $*: got status $got, want $want"
 }
 
@@ -540,6 +673,9 @@ s2c256|1 KiB Connection: close c256
 s8tls|TLS 1 KiB c50
 s9cache|gzip 100 KiB c50, variant cache
 s9fresh|gzip 100 KiB c50, no cache
+s10tls|h2 TLS 1 KiB c50 m10 (h2load)
+s10h2c|h2c 1 KiB c50 m10 (h2load)
+s10page|h2 TLS 64 assets c1 m64 (h2load)
 EOF
 	printf 'ratio = webserv / nginx: higher is better for req/s, lower for CPU.\n'
 	if want 9; then
@@ -615,9 +751,20 @@ print_table() {
 9 gzip 100 KiB c50 no cache|s9fresh|req/s|nginx|>=1.0
 9 gzip 100 KiB c50 no cache|s9fresh|CPU µs/req|nginx|
 9 gzip 100 KiB c50 no cache|s9fresh|bytes|nginx|
+10 h2 TLS 1 KiB c50 m10|s10tls|req/s|nginx|>=1.0
+10 h2 TLS 1 KiB c50 m10|s10tls|mean µs|nginx|
+10 h2 TLS 1 KiB c50 m10|s10tls|CPU µs/req|nginx|
+10 h2c 1 KiB c50 m10|s10h2c|req/s|nginx|>=1.0
+10 h2c 1 KiB c50 m10|s10h2c|mean µs|nginx|
+10 h2c 1 KiB c50 m10|s10h2c|CPU µs/req|nginx|
+10 h2 TLS 64 assets c1 m64|s10page|req/s|nginx|>=1.0
+10 h2 TLS 64 assets c1 m64|s10page|mean µs|nginx|
+10 h2 TLS 64 assets c1 m64|s10page|CPU µs/req|nginx|
 4 1 GiB file c4|s4|MB/s|nginx|>=0.9
 5 idle keep-alive|s5|bytes/conn|nginx|<=4096B
 5 idle keep-alive|s5|RSS at rest KiB|nginx|
+5 idle h2c|s5h2|bytes/conn|nginx|
+5 idle h2c|s5h2|RSS at rest KiB|nginx|
 6 CGI sh c8|s6|req/s|lighttpd|>=1.0
 6 CGI sh c8|s6|p50 µs|lighttpd|
 6 CGI sh c8|s6|p99 µs|lighttpd|
@@ -639,7 +786,7 @@ make_site
 
 echo "webserv benchmark — $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 echo "machine: $(nproc) CPUs, $(uname -sr), load average:$(uptime | sed 's/.*load average://')"
-echo "tools:   $(nginx -v 2>&1 | sed 's/.*: //'), $(lighttpd -v 2>&1 | sed 's/ .*//'), $(wrk -v 2>&1 | awk 'NR == 1 {print $1, $2}'), $(go version | awk '{print $3}')"
+echo "tools:   $(nginx -v 2>&1 | sed 's/.*: //'), $(lighttpd -v 2>&1 | sed 's/ .*//'), $(wrk -v 2>&1 | awk 'NR == 1 {print $1, $2}'), $(h2load --version 2>/dev/null | awk '{print $2}'), $(go version | awk '{print $3}')"
 echo "runs:    ROUNDS=$ROUNDS DURATION=${DURATION}s THREADS=$THREADS IDLE_CONNS=$IDLE_CONNS SCENARIOS=\"$SCENARIOS\""
 
 start_server webserv "$PORT_WS"
@@ -682,6 +829,13 @@ if want 8; then
 	check "https://127.0.0.1:$PORT_WS_TLS/1k.html" 200
 	check "https://127.0.0.1:$PORT_NG_TLS/1k.html" 200
 fi
+if want 10; then
+	for srv in webserv nginx; do
+		check "https://127.0.0.1:$(h2port $srv tls)/1k.html" "200 2" --http2
+		check "http://127.0.0.1:$(h2port $srv h2c)/1k.html" "200 2" --http2-prior-knowledge
+		check "https://127.0.0.1:$(h2port $srv tls)/assets/a63.bin" "200 2" --http2
+	done
+fi
 [[ -z $LT_PID ]] || {
 	check "http://127.0.0.1:$PORT_WS/cgi-bin/hello.sh" 200
 	check "http://127.0.0.1:$PORT_LT/cgi-bin/hello.sh" 200
@@ -693,6 +847,12 @@ for port in "$PORT_WS" "$PORT_NG"; do
 	if want 7; then wrk -t"$THREADS" -c50 -d"${WARMUP}s" "http://127.0.0.1:$port/sub/20k.bin" >/dev/null; fi
 	want 4 && "$TMP/gobench" throughput -url "http://127.0.0.1:$port/1g.bin" -c 4 -d "${WARMUP}s" >/dev/null
 done
+if want 10; then
+	for srv in webserv nginx; do
+		h2load -D "$WARMUP" -c 50 -m 10 -t "$THREADS" "https://127.0.0.1:$(h2port $srv tls)/1k.html" >/dev/null
+		h2load -D "$WARMUP" -c 50 -m 10 -t "$THREADS" "http://127.0.0.1:$(h2port $srv h2c)/1k.html" >/dev/null
+	done
+fi
 [[ -z $LT_PID ]] || for port in "$PORT_WS" "$PORT_LT"; do
 	wrk -t"$THREADS" -c8 -d"${WARMUP}s" "http://127.0.0.1:$port/cgi-bin/hello.sh" >/dev/null
 done
@@ -703,6 +863,7 @@ for round in $(seq "$ROUNDS"); do
 	want 4 && scenario_bigfile
 	want 5 && scenario_idle
 	want 6 && scenario_cgi
+	want 10 && scenario_h2
 done
 
 print_summary

@@ -15,7 +15,9 @@
 // d and prints "MB/s VALUE" (10^6 bytes of body per second). idle opens n
 // connections, sends one request on each, reads the response and holds the
 // connection open; it prints "ready N" once N responses are in, then holds
-// them until SIGTERM or SIGINT (or exits at once with -hold=false).
+// them until SIGTERM or SIGINT (or exits at once with -hold=false). With
+// -h2c it speaks HTTP/2 with prior knowledge (RFC 9113 §3.3) instead: one
+// request on stream 1 of each connection.
 //
 // Every socket operation has a deadline; the client speaks just enough
 // HTTP/1.1 for these two jobs (Content-Length bodies, no chunked).
@@ -37,6 +39,9 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
 )
 
 // ioTimeout bounds every read and write.
@@ -256,8 +261,14 @@ func idle(args []string) error {
 	n := fs.Int("n", 10000, "connections to hold open")
 	par := fs.Int("p", 64, "connections being opened at a time")
 	hold := fs.Bool("hold", true, "hold the connections until SIGTERM or SIGINT")
+	h2c := fs.Bool("h2c", false, "speak HTTP/2 with prior knowledge")
 	fs.Parse(args)
 	req := []byte("GET " + *path + " HTTP/1.1\r\nHost: " + *addr + "\r\n\r\n")
+	open := openOne
+	if *h2c {
+		req = h2Request(*addr, *path)
+		open = openOneH2
+	}
 
 	conns := make([]net.Conn, *n)
 	var next atomic.Int64
@@ -272,7 +283,7 @@ func idle(args []string) error {
 				if i >= int64(*n) {
 					return
 				}
-				c, err := openOne(*addr, req)
+				c, err := open(*addr, req)
 				if err != nil {
 					errs <- fmt.Errorf("connection %d: %w", i, err)
 					return
@@ -327,6 +338,63 @@ func openOne(addr string, req []byte) (net.Conn, error) {
 	if err != nil {
 		c.Close()
 		return nil, err
+	}
+	c.SetDeadline(time.Time{}) // idle until told to stop
+	return c, nil
+}
+
+// h2Request is the client preface, an empty SETTINGS frame and the
+// HEADERS frame of a GET for path on stream 1.
+func h2Request(addr, path string) []byte {
+	var block, out bytes.Buffer
+	enc := hpack.NewEncoder(&block)
+	for _, f := range [][2]string{{":method", "GET"}, {":scheme", "http"}, {":authority", addr}, {":path", path}} {
+		enc.WriteField(hpack.HeaderField{Name: f[0], Value: f[1]})
+	}
+	out.WriteString(http2.ClientPreface)
+	fr := http2.NewFramer(&out, nil)
+	fr.WriteSettings()
+	fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: block.Bytes(), EndStream: true, EndHeaders: true})
+	return out.Bytes()
+}
+
+// openOneH2 is openOne for HTTP/2: it sends req (h2Request), acknowledges
+// the server's SETTINGS and reads frames until stream 1 ends.
+func openOneH2(addr string, req []byte) (net.Conn, error) {
+	c, err := net.DialTimeout("tcp", addr, ioTimeout)
+	if err != nil {
+		return nil, err
+	}
+	c.SetDeadline(time.Now().Add(ioTimeout))
+	fail := func(err error) (net.Conn, error) {
+		c.Close()
+		return nil, err
+	}
+	if _, err := c.Write(req); err != nil {
+		return fail(err)
+	}
+	fr := http2.NewFramer(c, bufio.NewReaderSize(c, 4096))
+	for ended := false; !ended; {
+		f, err := fr.ReadFrame()
+		if err != nil {
+			return fail(err)
+		}
+		switch f := f.(type) {
+		case *http2.SettingsFrame:
+			if !f.IsAck() {
+				if err := fr.WriteSettingsAck(); err != nil {
+					return fail(err)
+				}
+			}
+		case *http2.HeadersFrame:
+			ended = f.StreamID == 1 && f.StreamEnded()
+		case *http2.DataFrame:
+			ended = f.StreamID == 1 && f.StreamEnded()
+		case *http2.RSTStreamFrame:
+			return fail(fmt.Errorf("stream reset: %v", f.ErrCode))
+		case *http2.GoAwayFrame:
+			return fail(fmt.Errorf("GOAWAY: %v", f.ErrCode))
+		}
 	}
 	c.SetDeadline(time.Time{}) // idle until told to stop
 	return c, nil
