@@ -34,6 +34,7 @@ type Request struct {
 	LocalAddr  string // "ip:port" the request arrived on
 	ServerName string // the matched server_name, or Host without port
 	HTTPS      bool
+	HTTP2      bool          // the request came over HTTP/2: SERVER_PROTOCOL is HTTP/2.0
 	Timeout    time.Duration // cgi_timeout: the longest silence on stdout; 0 = none
 	Log        *slog.Logger  // nil: discard
 	// ClientGone, if set, blocks until the client has closed the

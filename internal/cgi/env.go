@@ -27,7 +27,13 @@ func Env(r *Request) []string {
 
 	add("GATEWAY_INTERFACE", "CGI/1.1")
 	add("SERVER_SOFTWARE", "webserv")
-	add("SERVER_PROTOCOL", "HTTP/1."+strconv.Itoa(req.Minor))
+	// RFC 3875 §4.1.16: the protocol the request came with, as nginx
+	// gives it ($server_protocol).
+	if r.HTTP2 {
+		add("SERVER_PROTOCOL", "HTTP/2.0")
+	} else {
+		add("SERVER_PROTOCOL", "HTTP/1."+strconv.Itoa(req.Minor))
+	}
 	add("SERVER_NAME", r.ServerName)
 	_, port, err := net.SplitHostPort(r.LocalAddr)
 	if err != nil || port == "" {

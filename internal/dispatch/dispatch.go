@@ -352,6 +352,7 @@ func (h *handler) execCGI(req *http1.Request, loc *config.Location, script *cgi.
 		LocalAddr:  h.x.Peer.Local(),
 		ServerName: name,
 		HTTPS:      h.x.Peer.TLS(),
+		HTTP2:      isHTTP2(h.x.Peer),
 		Timeout:    loc.CGITimeout,
 		Log:        h.d.Log,
 		ClientGone: h.x.Peer.ClientGone,

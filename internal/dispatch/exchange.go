@@ -105,6 +105,13 @@ type Peer interface {
 	ClientGone(stop <-chan struct{}) bool
 }
 
+// isHTTP2 reports whether p is an HTTP/2 stream's connection: one that
+// has an HTTP2 method saying so (the HTTP/1.1 connection has none).
+func isHTTP2(p Peer) bool {
+	h, ok := p.(interface{ HTTP2() bool })
+	return ok && h.HTTP2()
+}
+
 // Reset forgets the request, which the expansion context points into;
 // the scratch buffers are kept unless one response made them large.
 func (x *Exchange) Reset() {

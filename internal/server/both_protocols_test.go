@@ -91,6 +91,7 @@ var bothFiles = map[string]string{
 	"www/cgi/echo.sh":     "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\nX-Cgi: echo\\r\\n\\r\\n'\necho \"method=$REQUEST_METHOD query=$QUERY_STRING length=$CONTENT_LENGTH type=$CONTENT_TYPE\"\ncat\n",
 	"www/cgi/notfound.sh": "#!/bin/sh\nprintf 'Status: 404 Not Found\\r\\nContent-Type: text/plain\\r\\n\\r\\n'\necho \"cgi error page for $REQUEST_URI\"\n",
 	"www/cgi/slow.sh":     slowCGI,
+	"www/cgi/proto.sh":    "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\necho \"$SERVER_PROTOCOL\"\n",
 	"www/cgi/pids/":       "",
 	"small/":              "",
 	"store/":              "",
@@ -490,5 +491,28 @@ func TestBothProtocolsCGIStreams(t *testing.T) {
 				t.Errorf("rest: %q %v, want \"second\\n\"", rest, err)
 			}
 		})
+	}
+}
+
+// A CGI program sees the protocol its request came with in
+// SERVER_PROTOCOL (RFC 3875 §4.1.16): HTTP/2.0 over h2 and h2c, as
+// nginx's $server_protocol.
+func TestBothProtocolsCGIServerProtocol(t *testing.T) {
+	t.Parallel()
+	s, pool := startBoth(t, "")
+	for _, p := range protocols(s, pool) {
+		resp, err := p.client.Get(p.url("", "/cgi/proto.sh"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		want := "HTTP/1.1\n"
+		if p.h2 {
+			want = "HTTP/2.0\n"
+		}
+		if resp.StatusCode != 200 || string(b) != want {
+			t.Errorf("%s: got %d %q, want 200 %q", p.name, resp.StatusCode, b, want)
+		}
 	}
 }

@@ -148,6 +148,9 @@ func (p *h2Peer) Remote() string { return p.c.Remote() }
 func (p *h2Peer) Local() string  { return p.c.Local() }
 func (p *h2Peer) TLS() bool      { return p.c.tls }
 
+// HTTP2 tells the dispatch layer the protocol (CGI's SERVER_PROTOCOL).
+func (p *h2Peer) HTTP2() bool { return true }
+
 // ClientGone waits for the stream to be reset or its connection to end.
 func (p *h2Peer) ClientGone(stop <-chan struct{}) bool {
 	select {
