@@ -63,6 +63,7 @@ server {
         add_header X-App yes;
         try_files $uri /app/index.html;
     }
+    location /z/ { compress zstd br gzip; }
 }
 server {
     listen 127.0.0.1:$PORT0;
@@ -88,6 +89,7 @@ var bothFiles = map[string]string{
 	"www/errors/404.html": "<h1>not here</h1>\n",
 	"www/app/index.html":  "<p>app</p>\n",
 	"www/app/real.txt":    "real\n",
+	"www/z/page.html":     "<p>" + strings.Repeat("compressed on both protocols ", 300) + "</p>\n",
 	"www/cgi/echo.sh":     "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\nX-Cgi: echo\\r\\n\\r\\n'\necho \"method=$REQUEST_METHOD query=$QUERY_STRING length=$CONTENT_LENGTH type=$CONTENT_TYPE\"\ncat\n",
 	"www/cgi/notfound.sh": "#!/bin/sh\nprintf 'Status: 404 Not Found\\r\\nContent-Type: text/plain\\r\\n\\r\\n'\necho \"cgi error page for $REQUEST_URI\"\n",
 	"www/cgi/slow.sh":     slowCGI,
@@ -230,7 +232,7 @@ type answer struct {
 }
 
 // comparedFields are the header fields every protocol must agree on.
-var comparedFields = []string{"Content-Type", "Content-Length", "ETag", "Last-Modified", "Location", "Allow", "Content-Range", "X-Site", "X-App", "X-Cgi"}
+var comparedFields = []string{"Content-Type", "Content-Length", "Content-Encoding", "Vary", "ETag", "Last-Modified", "Location", "Allow", "Content-Range", "X-Site", "X-App", "X-Cgi"}
 
 // connectionFields may not appear in an HTTP/2 response (RFC 9113 §8.2.2).
 var connectionFields = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "Upgrade"}
@@ -249,6 +251,7 @@ type bothRow struct {
 	status  int
 	want    string // the body, when it is short and known; else only compared
 	h1Close bool   // HTTP/1.1 closes after this answer (HTTP/2 keeps the connection: the stream ends, not it)
+	coding  string // the Content-Encoding the answer must have
 	// check looks further at an answer (the stored file of an upload).
 	check func(t *testing.T, s *servertest.Server, p string, a *answer)
 }
@@ -339,6 +342,13 @@ func TestBothProtocols(t *testing.T) {
 		{name: "server name alias", method: "GET", host: "www.main.test", path: "/", status: 200, want: "<h1>home</h1>\n"},
 		{name: "try_files existing", method: "GET", path: "/app/real.txt", status: 200, want: "real\n"},
 		{name: "try_files fallback", method: "GET", path: "/app/some/route", status: 200, want: "<p>app</p>\n"},
+		// Compression (the bodies compared are the coded bytes: the
+		// clients decode nothing).
+		{name: "gzip", method: "GET", path: "/z/page.html", header: map[string]string{"Accept-Encoding": "gzip"}, status: 200, coding: "gzip"},
+		{name: "zstd preferred", method: "GET", path: "/z/page.html", header: map[string]string{"Accept-Encoding": "gzip, br, zstd"}, status: 200, coding: "zstd"},
+		{name: "br HEAD", method: "HEAD", path: "/z/page.html", header: map[string]string{"Accept-Encoding": "br"}, status: 200, want: "", coding: "br"},
+		{name: "uncompressed without Accept-Encoding", method: "GET", path: "/z/page.html", status: 200},
+		{name: "range not compressed", method: "GET", path: "/z/page.html", header: map[string]string{"Accept-Encoding": "gzip", "Range": "bytes=0-9"}, status: 206, want: "<p>compres"},
 	}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
@@ -417,6 +427,9 @@ func bothExchange(t *testing.T, s *servertest.Server, p *protocol, row *bothRow)
 		if string(b) != row.want {
 			t.Errorf("%s: body %q, want %q", p.name, b, row.want)
 		}
+	}
+	if got := resp.Header.Get("Content-Encoding"); got != row.coding {
+		t.Errorf("%s: Content-Encoding %q, want %q", p.name, got, row.coding)
 	}
 	if p.h2 {
 		for _, f := range connectionFields {
