@@ -355,6 +355,49 @@ func TestH2ShutdownGoAway(t *testing.T) {
 	}
 }
 
+// A reload (SPEC §8) sends GOAWAY on open HTTP/2 connections, whose
+// settings were those of the old configuration: the streams they have
+// open finish, and the client's next request goes to a new connection,
+// served by the new configuration.
+func TestH2ReloadGoAway(t *testing.T) {
+	t.Parallel()
+	s, _ := startBoth(t, "")
+	h := dialH2c(t, s.Addrs[0])
+	h.request(1, "GET", "http", "main.test", "/cgi/slow.sh?reload")
+	if status := h.readUntil(1, "first\n"); status != 200 {
+		t.Fatalf("status %d", status)
+	}
+	h.request(3, "GET", "http", "main.test", "/hello")
+	if status, body := h.response(3); status != 200 || body != "hello text\n" {
+		t.Fatalf("before the reload: %d %q", status, body)
+	}
+	conf := strings.Replace(bothConf, `return 200 "hello text\n";`, `return 200 "hello again\n";`, 1)
+	if err := s.Srv.Reload(parseConf(t, s, conf)); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		f := h.next()
+		if ga, ok := f.(*http2.GoAwayFrame); ok {
+			if ga.LastStreamID != 3 || ga.ErrCode != http2.ErrCodeNo {
+				t.Errorf("GOAWAY last stream %d %v, want 3 NO_ERROR", ga.LastStreamID, ga.ErrCode)
+			}
+			break
+		}
+		t.Fatalf("before GOAWAY: %v", f)
+	}
+	if err := os.WriteFile(filepath.Join(s.Dir, "www/cgi/go-reload"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if status, body := h.response(1); status != 0 || body != "second\n" {
+		t.Errorf("the stream open across the reload: %d %q, want \"second\\n\"", status, body)
+	}
+	h = dialH2c(t, s.Addrs[0])
+	h.request(1, "GET", "http", "main.test", "/hello")
+	if status, body := h.response(1); status != 200 || body != "hello again\n" {
+		t.Errorf("a new connection after the reload: %d %q", status, body)
+	}
+}
+
 // A client that resets the stream of a running CGI program (RST_STREAM,
 // RFC 9113 §6.4) gets the program's process group killed (SPEC §5), and
 // the connection serves on.

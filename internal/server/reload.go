@@ -405,6 +405,15 @@ func (s *Server) reload(cfg *config.Config) error {
 	// Retired: its caches are keyed by the old locations, and its root
 	// directories are closed once the requests still under it are done.
 	old.files.Close()
+	// An HTTP/2 connection keeps the settings it was opened with (its
+	// stream limit and timeouts): GOAWAY (RFC 9113 §6.8) lets its open
+	// streams finish and sends the client to a new connection under the
+	// new configuration, as nginx's retiring workers do (SPEC §8).
+	for c := range s.conns {
+		if c.h2 != nil {
+			c.h2.Shutdown()
+		}
+	}
 
 	for addr, l := range s.listeners {
 		if _, ok := st.listens[addr]; !ok {
