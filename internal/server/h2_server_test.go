@@ -308,12 +308,30 @@ server {
 
 // Graceful stop (SPEC §8, RFC 9113 §6.8): Shutdown sends GOAWAY naming
 // the last stream it took, lets that stream's slow CGI program finish and
-// its response arrive whole, and only then returns.
+// its response arrive whole, closes the connection, and then returns
+// (here the client closes its side once it reads the end, as clients do;
+// TestH2ShutdownSilentClient is the one that does not).
 func TestH2ShutdownGoAway(t *testing.T) {
 	t.Parallel()
+	h2ShutdownGoAway(t, true)
+}
+
+// A client that keeps its side open after the GOAWAY and the end of its
+// last stream holds graceful stop for no longer than the server's linger
+// (h2's goAwayLinger, 1 s): Shutdown returns well within IOTimeout.
+func TestH2ShutdownSilentClient(t *testing.T) {
+	t.Parallel()
+	h2ShutdownGoAway(t, false)
+}
+
+func h2ShutdownGoAway(t *testing.T, clientCloses bool) {
 	s, _ := startBoth(t, "")
+	query := "shutdown-silent"
+	if clientCloses {
+		query = "shutdown"
+	}
 	h := dialH2c(t, s.Addrs[0])
-	h.request(1, "GET", "http", "main.test", "/cgi/slow.sh?shutdown")
+	h.request(1, "GET", "http", "main.test", "/cgi/slow.sh?"+query)
 	if status := h.readUntil(1, "first\n"); status != 200 {
 		t.Fatalf("status %d", status)
 	}
@@ -339,19 +357,21 @@ func TestH2ShutdownGoAway(t *testing.T) {
 	default:
 	}
 	// The program is let go; its stream ends whole.
-	if err := os.WriteFile(filepath.Join(s.Dir, "www/cgi/go-shutdown"), nil, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(s.Dir, "www/cgi/go-"+query), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if status, body := h.response(1); status != 0 || body != "second\n" {
 		t.Errorf("rest of the stream: %d %q, want \"second\\n\"", status, body)
 	}
-	select {
-	case err := <-stopped:
-		if err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-	case <-time.After(servertest.IOTimeout):
-		t.Fatal("Shutdown did not return after the last stream ended")
+	// Then the server closes its side.
+	if f, err := h.fr.ReadFrame(); err != io.EOF {
+		t.Errorf("after the last stream: %v %v, want EOF", f, err)
+	}
+	if clientCloses {
+		h.c.Close()
+	}
+	if err := <-stopped; err != nil {
+		t.Errorf("Shutdown: %v", err)
 	}
 }
 
