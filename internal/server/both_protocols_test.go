@@ -13,7 +13,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -129,6 +131,7 @@ func newBothCerts(t *testing.T) bothCerts {
 	pool := x509.NewCertPool()
 	pool.AddCert(ca.cert)
 	return bothCerts{pool: pool, files: map[string]string{
+		"ca.crt":   string(ca.pem), // for curl --cacert
 		"main.crt": string(mainCert), "main.key": string(mainKey),
 		"other.crt": string(otherCert), "other.key": string(otherKey),
 	}}
@@ -527,5 +530,89 @@ func TestBothProtocolsCGIServerProtocol(t *testing.T) {
 		if resp.StatusCode != 200 || string(b) != want {
 			t.Errorf("%s: got %d %q, want 200 %q", p.name, resp.StatusCode, b, want)
 		}
+	}
+}
+
+// curl speaks HTTP/2 to the server both ways — with prior knowledge
+// (--http2-prior-knowledge) on the plain listener and through ALPN
+// (--http2) over TLS, checking the certificate — for a static file, a
+// range, a PUT and a multipart upload, a CGI POST and a DELETE.
+func TestBothProtocolsCurl(t *testing.T) {
+	t.Parallel()
+	needCurl(t)
+	s, _ := startBoth(t, "")
+	data := bytes.Repeat([]byte("curl over h2 "), 20000) // 260 KB: beyond a stream window
+	src := filepath.Join(t.TempDir(), "data.bin")
+	if err := os.WriteFile(src, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	page, _ := os.ReadFile(filepath.Join(s.Dir, "www/page.html"))
+	for _, mode := range []struct {
+		name string
+		addr string
+		args []string
+	}{
+		{"h2c", s.Addrs[0], []string{"--http2-prior-knowledge"}},
+		{"h2", s.Addrs[1], []string{"--http2", "--cacert", filepath.Join(s.Dir, "ca.crt")}},
+	} {
+		t.Run(mode.name, func(t *testing.T) {
+			_, port, _ := net.SplitHostPort(mode.addr)
+			scheme := "http"
+			if mode.name == "h2" {
+				scheme = "https"
+			}
+			base := scheme + "://main.test:" + port
+			curl := func(args ...string) (version string, status int, body []byte) {
+				t.Helper()
+				ctx, cancel := context.WithTimeout(context.Background(), curlTimeout)
+				defer cancel()
+				all := append([]string{"-sS", "--noproxy", "*", "--resolve", "main.test:" + port + ":127.0.0.1",
+					"-w", "\n%{http_version} %{http_code}"}, mode.args...)
+				cmd := exec.CommandContext(ctx, "curl", append(all, args...)...)
+				var stdout, stderr bytes.Buffer
+				cmd.Stdout, cmd.Stderr = &stdout, &stderr
+				if err := cmd.Run(); err != nil {
+					t.Fatalf("curl %q: %v\n%s", args, err, stderr.Bytes())
+				}
+				out := stdout.Bytes()
+				i := bytes.LastIndexByte(out, '\n')
+				version, code, _ := strings.Cut(string(out[i+1:]), " ")
+				status, _ = strconv.Atoi(code)
+				return version, status, out[:i]
+			}
+			check := func(what string, wantStatus int, version string, status int) {
+				t.Helper()
+				if version != "2" || status != wantStatus {
+					t.Errorf("%s: HTTP/%s %d, want HTTP/2 %d", what, version, status, wantStatus)
+				}
+			}
+			v, st, body := curl(base + "/page.html")
+			check("GET", 200, v, st)
+			if !bytes.Equal(body, page) {
+				t.Errorf("GET: %s, want the file's %s", digest(body), digest(page))
+			}
+			v, st, body = curl("-r", "3-12", base+"/page.html")
+			check("range", 206, v, st)
+			if string(body) != "a page of " {
+				t.Errorf("range: %q", body)
+			}
+			v, st, _ = curl("-T", src, base+"/up/curl-"+mode.name+".bin")
+			check("PUT", 201, v, st)
+			if b, err := os.ReadFile(filepath.Join(s.Dir, "store/curl-"+mode.name+".bin")); err != nil || !bytes.Equal(b, data) {
+				t.Errorf("PUT stored %s %v, want %s", digest(b), err, digest(data))
+			}
+			v, st, _ = curl("-F", "file=@"+src+";filename=form-"+mode.name+".bin", base+"/up/")
+			check("multipart POST", 201, v, st)
+			if b, err := os.ReadFile(filepath.Join(s.Dir, "store/form-"+mode.name+".bin")); err != nil || !bytes.Equal(b, data) {
+				t.Errorf("multipart stored %s %v, want %s", digest(b), err, digest(data))
+			}
+			v, st, body = curl("--data-binary", "@"+src, "-H", "Content-Type: application/octet-stream", base+"/cgi/echo.sh?curl")
+			check("CGI POST", 200, v, st)
+			if want := fmt.Sprintf("method=POST query=curl length=%d type=application/octet-stream\n", len(data)) + string(data); string(body) != want {
+				t.Errorf("CGI POST: %s, want %s", digest(body), digest([]byte(want)))
+			}
+			v, st, _ = curl("-X", "DELETE", base+"/up/curl-"+mode.name+".bin")
+			check("DELETE", 204, v, st)
+		})
 	}
 }
