@@ -411,7 +411,13 @@ func (c *Conn) readLoop() error {
 			if isTimeout(err) {
 				c.mu.Lock()
 				idle := c.active == 0 || c.closing
+				lingered := c.lingering
 				c.mu.Unlock()
+				if lingered {
+					// The final GOAWAY went out and the client had
+					// goAwayLinger to close: the connection is over.
+					return nil
+				}
 				if idle && c.sawFirst {
 					// Idle timeout: say so before closing (RFC 9113 §6.8).
 					ce = &ConnError{http2.ErrCodeNo, "idle timeout"}
