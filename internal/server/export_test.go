@@ -1,7 +1,9 @@
 package server
 
 import (
+	"bufio"
 	"time"
+	"weak"
 
 	"webserv/internal/http1"
 )
@@ -36,6 +38,16 @@ func SetTrim(burst int64, d time.Duration) (restore func()) {
 
 // Trims reports how many times the parker gave memory back.
 func Trims() int64 { return getParker().trims.Load() }
+
+// PoolReader puts a read buffer of size bytes in the pool s's connections
+// take theirs from (idle.go), as a connection that parks does, and returns
+// a weak pointer to it: nil once the buffer has been collected.
+func PoolReader(s *Server, size int) weak.Pointer[bufio.Reader] {
+	br := bufio.NewReaderSize(nil, size)
+	wp := weak.Make(br)
+	s.readers.put(br)
+	return wp
+}
 
 // IdleWorkers reports how many of s's connection goroutines wait for a
 // new connection (workers.go): tests that count goroutines to see what

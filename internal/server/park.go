@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -140,6 +141,12 @@ func (p *parker) park(c *conn, idle time.Duration) error {
 // memory falls back to what the idle connections still hold. A server that keeps parking
 // connections faster than that never goes quiet and never pays for it;
 // it reuses that memory anyway.
+//
+// The trim collects twice. What the burst used is mostly in pools by
+// then (read buffers, request state: each connection holds them while it
+// waits parkAfter before parking), and a sync.Pool keeps its objects
+// through one collection (its victim cache): after a single one they are
+// still live, and the memory they take cannot be given back.
 const (
 	defaultTrimBurst = 1024
 	defaultTrimQuiet = time.Second
@@ -153,6 +160,7 @@ func (p *parker) trim(last int64) {
 		time.AfterFunc(time.Duration(p.trimQuiet.Load()), func() { p.trim(n) })
 		return
 	}
+	runtime.GC() // empties the pools into their victim caches
 	debug.FreeOSMemory()
 	p.trims.Add(1)
 	p.trimBase.Store(n)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"runtime"
+	"runtime/debug"
 	"testing"
 	"time"
 
@@ -133,5 +134,41 @@ func TestParkedBurstTrimsMemory(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	if after.NumForcedGC == before.NumForcedGC || after.HeapReleased == 0 {
 		t.Errorf("trim forced %d collections and left %d bytes released", after.NumForcedGC-before.NumForcedGC, after.HeapReleased)
+	}
+}
+
+// What a burst of connections used is in pools when they park (each holds
+// a read buffer and request state while it waits before parking), and a
+// sync.Pool keeps its objects through one collection: the trim must
+// collect them, not only the garbage, or a burst's buffers stay in RSS.
+func TestParkedBurstTrimFreesPools(t *testing.T) {
+	if server.Parked() < 0 {
+		t.Skip("no epoll or kqueue: connections are not parked")
+	}
+	defer server.SetTrim(32, 200*time.Millisecond)()
+	// No collection but the trim's: one the runtime starts on its own
+	// could empty the pool early and hide a trim that does not.
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	s := servertest.Start(t, plainConf, 1, map[string]string{"www/index.html": "home"})
+	trims := server.Trims()
+	// A size no configuration here uses: nothing takes it from the pool.
+	pooled := server.PoolReader(s.Srv, 12345)
+	const n = 40
+	for range n {
+		c := s.Dial(t, 0)
+		io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		if r := servertest.ReadResponse(t, bufio.NewReader(c), "GET"); r.StatusCode != 200 {
+			t.Fatalf("got %d", r.StatusCode)
+		}
+	}
+	waitParked(t, s, n)
+	wait.Until(t, servertest.IOTimeout, func() error {
+		if server.Trims() == trims {
+			return errors.New("no trim after a burst of parked connections")
+		}
+		return nil
+	})
+	if pooled.Value() != nil {
+		t.Error("a pooled read buffer survived the trim")
 	}
 }
