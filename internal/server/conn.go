@@ -56,10 +56,14 @@ type conn struct {
 	parkTimer  *time.Timer
 	epollAdded bool
 
-	linger    bool        // close with a lingering close (unread request bytes)
-	idle      *idleWaiter // nil when the conn has no file descriptor (TLS)
-	*reqState             // nil while parked or closed
-	body      http1.Body
+	linger bool // close with a lingering close (unread request bytes)
+	// idle is made on the first wait for a keep-alive request (readRequest):
+	// most connections of a busy site close after one request and never
+	// need it. rc is the socket's (nil when it has no file descriptor);
+	// idle stays nil on TLS.
+	rc        syscall.RawConn
+	idle      *idleWaiter
+	*reqState // nil while parked or closed
 
 	// The client (the peer, or a PROXY header's source) and the local
 	// address, as "host:port"; made on first use (remote, local), as most
@@ -70,28 +74,28 @@ type conn struct {
 	lis *listener     // accepted on (ops: TLS configuration, see proxy.go)
 	sem chan struct{} // the max_connections slot set this connection holds one of
 	tls bool          // TLS is established (rwc is a *tls.Conn)
-	sni string        // the TLS client's server name (SNI), if any
 	// h2 is the HTTP/2 connection once the connection speaks HTTP/2
 	// (h2.go); set under srv.mu, for Shutdown.
 	h2 *h2.Conn
-
-	// logBuf is the access log's scratch buffer ($request_filename),
-	// kept across requests.
-	logBuf []byte
 }
 
 // reqState is what a connection needs only while it serves requests: the
-// parser, the request, the response writer and the head copy, whose slices
-// grow to fit the traffic. It is pooled, so that a new connection starts
-// with grown buffers instead of allocating them again, and a parked
-// connection holds none of it.
+// parser, the request, the response writer, the body reader and the head
+// copy, whose slices grow to fit the traffic. It is pooled, so that a new
+// connection starts with grown buffers instead of allocating them again,
+// and a parked connection holds none of it: an idle keep-alive
+// connection's conn is 256 bytes, 448 with the body reader and the log
+// buffer in it.
 type reqState struct {
 	parser http1.Parser
 	req    http1.Request
 	w      http1.ResponseWriter
+	body   http1.Body
 	head   []byte // copy of the request head while a body is read (see readRequest)
 	// x is the request as dispatch sees it, with its scratch buffers.
 	x dispatch.Exchange
+	// logBuf is the access log's scratch buffer ($request_filename).
+	logBuf []byte
 }
 
 var reqStates = sync.Pool{New: func() any { return new(reqState) }}
@@ -111,7 +115,8 @@ func (c *conn) giveReqState() {
 		return
 	}
 	c.reqState = nil
-	rs.x.Reset() // it points into the request
+	rs.x.Reset()           // it points into the request
+	rs.body = http1.Body{} // and the connection
 	rs.w.Reset(nil, 1, false, false)
 	rs.parser.Reset()
 	rs.req.Reset()
@@ -124,7 +129,7 @@ func newConn(s *Server, addr string, rwc net.Conn) *conn {
 	c.fd = -1
 	if sc, ok := rwc.(syscall.Conn); ok {
 		if rc, err := sc.SyscallConn(); err == nil {
-			c.idle = newIdleWaiter(rc, c.dropReader)
+			c.rc = rc
 			rc.Control(func(fd uintptr) { c.fd = int(fd) })
 		}
 	}
@@ -406,6 +411,9 @@ func (c *conn) readRequest(lim http1.Limits, idle, headerTimeout time.Duration, 
 	if c.br != nil && c.br.Size() > c.bufSize && c.br.Buffered() == 0 {
 		c.srv.readers.put(c.br) // the limits shrank (reload)
 		c.br = nil
+	}
+	if mayPark && c.idle == nil && c.rc != nil && !c.tls {
+		c.idle = newIdleWaiter(c.rc, c.dropReader)
 	}
 	if mayPark {
 		if err := c.waitOrPark(idle); err != nil {

@@ -3,6 +3,7 @@ package server
 import (
 	"bufio"
 	"time"
+	"unsafe"
 	"weak"
 
 	"webserv/internal/http1"
@@ -94,3 +95,7 @@ func CacheNew(s *Server) { s.fileOpts.CacheNew = true }
 func CGIWholeWait(d time.Duration) func(*Server) {
 	return func(s *Server) { s.runner.WholeWait = d }
 }
+
+// ConnSize is the size of a connection's own state, what each parked
+// connection keeps on the heap besides the socket's (conn.go).
+const ConnSize = unsafe.Sizeof(conn{})

@@ -58,7 +58,12 @@ func (c *conn) serveH2(buffered []byte) {
 		Log:               c.srv.Log,
 	}
 	c.srv.stats.h2Conns.Add(1)
-	hc := h2.NewConn(c.rwc, cfg, h2Handler{c})
+	// The name the client checked the certificate for (SNI), for 421.
+	var sni string
+	if tc, ok := c.rwc.(*tls.Conn); ok {
+		sni = tc.ConnectionState().ServerName
+	}
+	hc := h2.NewConn(c.rwc, cfg, h2Handler{c, sni})
 	c.srv.mu.Lock()
 	c.h2 = hc
 	shutting := c.srv.inShutdown.Load()
@@ -73,7 +78,10 @@ func (c *conn) serveH2(buffered []byte) {
 }
 
 // h2Handler serves the streams of one HTTP/2 connection.
-type h2Handler struct{ c *conn }
+type h2Handler struct {
+	c   *conn
+	sni string // the TLS client's server name, if any
+}
 
 // ServeStream answers one stream's request through the dispatch layer of
 // the configuration in force.
@@ -113,7 +121,7 @@ func (h h2Handler) ServeStream(s *h2.Stream) {
 		dispatch.WriteBuiltinError(s, status)
 		return
 	}
-	if c.tls && !sameServer(st, c.addr, c.sni, req.Host, srv) {
+	if c.tls && !sameServer(st, c.addr, h.sni, req.Host, srv) {
 		// RFC 9113 §9.1.1: the certificate the client checked was for
 		// the name it sent in SNI; a request for another server on this
 		// connection is refused so that it retries on its own one.

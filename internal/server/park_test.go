@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"testing"
 	"time"
+	"unsafe"
 
 	"webserv/internal/server"
 	"webserv/internal/servertest"
@@ -170,5 +171,18 @@ func TestParkedBurstTrimFreesPools(t *testing.T) {
 	})
 	if pooled.Value() != nil {
 		t.Error("a pooled read buffer survived the trim")
+	}
+}
+
+// A parked connection holds its conn and nothing of the request state
+// (pooled while it is idle): the conn must stay small, as thousands of
+// idle keep-alive connections each keep one (bench/run.sh scenario 5,
+// target 2 KiB each in all). 256 bytes is its size class today.
+func TestParkedConnSmall(t *testing.T) {
+	if unsafe.Sizeof(uintptr(0)) != 8 {
+		t.Skip("sizes measured on 64-bit platforms")
+	}
+	if server.ConnSize > 256 {
+		t.Errorf("conn is %d bytes, want at most 256: request state belongs in reqState", server.ConnSize)
 	}
 }

@@ -61,7 +61,6 @@ func (c *conn) prepare() bool {
 		// decrypted bytes the socket no longer shows: wait in Read.
 		c.idle = nil
 		c.tls = true
-		c.sni = tc.ConnectionState().ServerName
 	}
 	c.rwc.SetReadDeadline(time.Time{})
 	return true
