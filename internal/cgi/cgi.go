@@ -251,23 +251,23 @@ func (rn *Runner) start(r *Request, log *slog.Logger) (*proc, error) {
 			f.Close()
 		}
 	}
-	pipe := func() (rd, wr *os.File, err error) {
-		rd, wr, err = os.Pipe()
+	pipe := func(parentReads bool) (parent, child *os.File, err error) {
+		parent, child, err = newPipe(parentReads)
 		if err == nil {
-			files = append(files, rd, wr)
+			files = append(files, parent, child)
 		}
 		return
 	}
-	inR, inW, err := pipe()
+	inW, inR, err := pipe(false)
 	if err != nil {
 		return nil, err
 	}
-	outR, outW, err := pipe()
+	outR, outW, err := pipe(true)
 	if err != nil {
 		closeAll()
 		return nil, err
 	}
-	errR, errW, err := pipe()
+	errR, errW, err := pipe(true)
 	if err != nil {
 		closeAll()
 		return nil, err

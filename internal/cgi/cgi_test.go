@@ -162,6 +162,35 @@ func TestServeEnv(t *testing.T) {
 	}
 }
 
+// The program's standard streams are blocking, as programs expect (a
+// write to a full non-blocking pipe fails with EAGAIN instead of
+// waiting), while the server's ends of the same pipes are non-blocking
+// (their deadlines: TestServeTimeout).
+func TestServeStreamsBlocking(t *testing.T) {
+	if _, err := os.Stat("/proc/self/fdinfo/0"); err != nil {
+		t.Skip("no /proc/self/fdinfo")
+	}
+	s := shScript(t, `printf 'Content-Type: text/plain\r\n\r\n'
+for fd in 0 1 2; do awk '/^flags:/ {print $2}' /proc/self/fdinfo/$fd; done`)
+	res := serve(t, s, newReq("GET", "/s.sh", 1, "Host", "localhost"), opts{})
+	if res.err != nil || res.finishErr != nil || res.resp.StatusCode != 200 {
+		t.Fatalf("err %v, finish %v, response %q", res.err, res.finishErr, res.raw)
+	}
+	flags := strings.Fields(string(res.body))
+	if len(flags) != 3 {
+		t.Fatalf("got %q, want the flags of fds 0, 1 and 2", res.body)
+	}
+	for fd, f := range flags {
+		v, err := strconv.ParseUint(f, 8, 64)
+		if err != nil {
+			t.Fatalf("fd %d: flags %q", fd, f)
+		}
+		if v&syscall.O_NONBLOCK != 0 {
+			t.Errorf("fd %d of the program is non-blocking (flags %s)", fd, f)
+		}
+	}
+}
+
 func TestServeLargeEcho(t *testing.T) {
 	if _, err := exec.LookPath("python3"); err != nil {
 		t.Skip("python3 not in PATH")
