@@ -82,6 +82,30 @@ const (
 	wholeMax = 64 << 10
 )
 
+// Buffers a program's response passes through, pooled: allocated for each
+// request they were most of what a request allocates, all of it zeroed
+// and collected again.
+var (
+	bodyBufs      = sync.Pool{New: func() any { b := make([]byte, wholeMax); return &b }}
+	stdoutReaders sync.Pool // *bufio.Reader of stdoutBufSize
+	stderrReaders sync.Pool // *bufio.Reader of stderrLineMax
+)
+
+// getReader returns a reader of size bytes over r from pool, which holds
+// readers of that size only; putReader gives it back.
+func getReader(pool *sync.Pool, r io.Reader, size int) *bufio.Reader {
+	if br, ok := pool.Get().(*bufio.Reader); ok {
+		br.Reset(r)
+		return br
+	}
+	return bufio.NewReaderSize(r, size)
+}
+
+func putReader(pool *sync.Pool, br *bufio.Reader) {
+	br.Reset(nil)
+	pool.Put(br)
+}
+
 // defaultWholeWait is how long after its header a program has to finish
 // its output (stdout EOF) for the response to go out with Content-Length
 // (SPEC §5, as lighttpd does). A program that writes and then pauses has
@@ -314,7 +338,7 @@ func (rn *Runner) start(r *Request, log *slog.Logger) (*proc, error) {
 		stdin: inW, stdout: outR, stderr: errR,
 		inDone: make(chan struct{}), errDone: make(chan struct{}), stop: make(chan struct{}),
 	}
-	p.br = bufio.NewReaderSize(silenceReader{outR, r.Timeout}, stdoutBufSize)
+	p.br = getReader(&stdoutReaders, silenceReader{outR, r.Timeout}, stdoutBufSize)
 	go p.feed()
 	go p.logStderr()
 	return p, nil
@@ -334,6 +358,8 @@ func (p *proc) finish() {
 	<-p.errDone
 	p.stderr.Close()
 	p.stdout.Close()
+	putReader(&stdoutReaders, p.br) // respond is done with it
+	p.br = nil
 }
 
 func (p *proc) bodyErr() error {
@@ -388,7 +414,8 @@ func (p *proc) copyBody() {
 // leaves stderr to the server; nginx logs FastCGI stderr the same way).
 func (p *proc) logStderr() {
 	defer close(p.errDone)
-	br := bufio.NewReaderSize(p.stderr, stderrLineMax)
+	br := getReader(&stderrReaders, p.stderr, stderrLineMax)
+	defer putReader(&stderrReaders, br)
 	for {
 		line, err := br.ReadSlice('\n')
 		if s := strings.TrimRight(string(line), "\r\n"); s != "" {
@@ -456,7 +483,9 @@ func (p *proc) respond(w response.Writer) (string, error) {
 
 	// Commit the head only with the first body bytes (or at EOF): until
 	// then a silent program still gets a clean 504.
-	buf := make([]byte, wholeMax)
+	bp := bodyBufs.Get().(*[]byte)
+	defer bodyBufs.Put(bp)
+	buf := *bp
 	committed := false
 	commit := func() {
 		committed = true
