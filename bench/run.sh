@@ -761,7 +761,7 @@ print_table() {
 10 h2 TLS 64 assets c1 m64|s10page|mean µs|nginx|
 10 h2 TLS 64 assets c1 m64|s10page|CPU µs/req|nginx|
 4 1 GiB file c4|s4|MB/s|nginx|>=0.9
-5 idle keep-alive|s5|bytes/conn|nginx|<=4096B
+5 idle keep-alive|s5|bytes/conn|nginx|<=2048B
 5 idle keep-alive|s5|RSS at rest KiB|nginx|
 5 idle h2c|s5h2|bytes/conn|nginx|
 5 idle h2c|s5h2|RSS at rest KiB|nginx|
