@@ -13,9 +13,7 @@ import (
 //
 // os.Pipe makes both ends non-blocking and registers both with the
 // poller, and handing the child's end to exec makes it blocking again
-// (File.Fd): for a request's three pipes, 18 fcntl and 12 epoll_ctl calls
-// (strace -c of webserv under bench/cgi.sh). Made here: 9 fcntl (one per
-// child end, one per os.NewFile) and 6 epoll_ctl.
+// (File.Fd): twice the fcntl and epoll_ctl calls per pipe.
 func newPipe(parentReads bool) (parent, child *os.File, err error) {
 	var p [2]int
 	if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC|syscall.O_NONBLOCK); err != nil {
