@@ -46,7 +46,7 @@ type conn struct {
 
 	br      *bufio.Reader // nil while idle (pooled, see idle.go)
 	bufSize int           // full read buffer size from the current limits
-	pre     prefixReader  // replays a small buffer's bytes into a grown one
+	pre     *prefixReader // replays a small buffer's bytes into a grown one; made when one grows
 
 	// Parking (park.go): fd is the socket's descriptor (-1: cannot park);
 	// nreq counts the requests served, carried across parks.
@@ -208,7 +208,7 @@ func (c *conn) dropReader() {
 	if c.br != nil && c.br.Buffered() == 0 {
 		c.srv.readers.put(c.br)
 		c.br = nil
-		c.pre = prefixReader{}
+		c.pre = nil
 	}
 }
 
@@ -277,10 +277,13 @@ const initialBuf = 4 << 10
 // head's beginning); it is replayed ahead of the socket, so the parser
 // sees the same bytes at the same offsets.
 func (c *conn) growReader(buf []byte) {
+	if c.pre == nil {
+		c.pre = new(prefixReader) // rare: most heads fit the initial buffer
+	}
 	c.pre.prefix = append(c.pre.prefix[:0], buf...)
 	c.pre.r = c.rwc
 	old := c.br
-	c.br = c.srv.readers.get(&c.pre, c.bufSize)
+	c.br = c.srv.readers.get(c.pre, c.bufSize)
 	old.Discard(len(buf))
 	c.srv.readers.put(old)
 }

@@ -177,12 +177,12 @@ func TestParkedBurstTrimFreesPools(t *testing.T) {
 // A parked connection holds its conn and nothing of the request state
 // (pooled while it is idle): the conn must stay small, as thousands of
 // idle keep-alive connections each keep one (bench/run.sh scenario 5,
-// target 2 KiB each in all). 256 bytes is its size class today.
+// target 2 KiB each in all). 224 bytes is its size class today.
 func TestParkedConnSmall(t *testing.T) {
 	if unsafe.Sizeof(uintptr(0)) != 8 {
 		t.Skip("sizes measured on 64-bit platforms")
 	}
-	if server.ConnSize > 256 {
-		t.Errorf("conn is %d bytes, want at most 256: request state belongs in reqState", server.ConnSize)
+	if server.ConnSize > 224 {
+		t.Errorf("conn is %d bytes, want at most 224: request state belongs in reqState", server.ConnSize)
 	}
 }
