@@ -21,8 +21,12 @@ import (
 //     program's own coding) and no `Cache-Control: no-transform` (RFC 9111
 //     §5.2.2.6 forbids changing the content);
 //   - the Content-Type is in the location's list and the declared length
-//     is at least its minimum (an unknown length qualifies) — unless the
-//     request refuses identity, which any coding beats.
+//     is at least its minimum (an unknown length qualifies; a request that
+//     refuses identity waives the minimum, not the list: as nginx, which
+//     ignores `identity;q=0`, a video is not compressed for it).
+//
+// Brotli encodings in progress are bounded (maxBrotli, encoders.go): past
+// the bound a response gets the request's next-best coding.
 //
 // A compressed response carries Content-Encoding (RFC 9110 §8.4), loses
 // Accept-Ranges (ranges of the coded bytes are not offered) and any
@@ -43,10 +47,12 @@ import (
 // request, Finish after the handler; nothing it does per request
 // allocates once its encoder pools and buffer are warm.
 type Writer struct {
-	inner response.Writer
-	cfg   *config.Compress
-	cache *Cache
-	ch    Choice
+	inner  response.Writer
+	cfg    *config.Compress
+	cache  *Cache
+	ch     Choice
+	alt    Choice // the choice without br, when ch is br (maxBrotli)
+	brSlot bool   // w holds one of the maxBrotli slots
 
 	length      int64 // declared by the handler; -1 unknown
 	status      int
@@ -109,6 +115,9 @@ func (w *Writer) Reset(inner response.Writer, req *http1.Request, loc *config.Lo
 	*w = Writer{inner: inner, cfg: &loc.Compress, cache: cache, buf: w.buf[:0], length: -1}
 	w.sink.w = w
 	w.ch = Negotiate(req, loc.Compress.Codings)
+	if w.ch.Coding == config.Br {
+		w.alt = Negotiate(req, loc.Compress.Codings&^config.Br)
+	}
 	return w
 }
 
@@ -127,16 +136,50 @@ func (w *Writer) File(etag, ctype string, size int64, id FileID, cacheable bool)
 	if !w.fileCode {
 		return etag
 	}
-	if w.fileCache {
-		k := w.key()
-		if v := w.cache.get(&k); v != nil && len(etag) > 0 && sameSource(v.etag, etag) {
-			w.hit = v
-			w.fileETag = v.etag
-			return v.etag
-		}
+	if w.cachedVariant(etag) {
+		return w.fileETag
+	}
+	c := w.ch.Coding
+	if !w.reserve() {
+		w.fileCode = false
+		return etag
+	}
+	if w.ch.Coding != c && w.cachedVariant(etag) { // br fell back
+		return w.fileETag
 	}
 	w.fileETag = codedETag(etag, w.ch.Coding)
 	return w.fileETag
+}
+
+// cachedVariant looks the file's variant in the coding chosen up in the
+// cache and, if it is there for the file's etag, makes it the one sent.
+func (w *Writer) cachedVariant(etag string) bool {
+	if !w.fileCache {
+		return false
+	}
+	k := w.key()
+	if v := w.cache.get(&k); v != nil && len(etag) > 0 && sameSource(v.etag, etag) {
+		w.hit = v
+		w.fileETag = v.etag
+		return true
+	}
+	return false
+}
+
+// reserve is called before the response is committed to encoding on the
+// fly in the chosen coding: for br, it takes a maxBrotli slot, or, when
+// none is free, falls back to the request's next-best coding. It reports
+// whether a coding remains.
+func (w *Writer) reserve() bool {
+	if w.ch.Coding != config.Br || w.brSlot {
+		return true
+	}
+	if reserveBrotli() {
+		w.brSlot = true
+		return true
+	}
+	w.ch = w.alt
+	return w.ch.Coding != Identity
 }
 
 func (w *Writer) key() variantKey {
@@ -157,10 +200,7 @@ func (w *Writer) qualifies(status int, ctype string, length int64) bool {
 	if h.Has("Content-Encoding") || noTransform(h) {
 		return false
 	}
-	if w.ch.NoIdentity {
-		return true
-	}
-	return w.compressible(ctype) && (length < 0 || length >= w.cfg.MinLength)
+	return w.compressible(ctype) && (length < 0 || length >= w.cfg.MinLength || w.ch.NoIdentity)
 }
 
 // compressible reports whether ctype is in the location's list.
@@ -186,6 +226,9 @@ func (w *Writer) WriteHeader(status int) {
 	h := w.inner.Header()
 	ctype := h.Get("Content-Type")
 	code := w.qualifies(status, ctype, w.length)
+	if code && !(w.file && w.hit != nil && w.length == w.fileSize) && !w.reserve() {
+		code = false
+	}
 	switch {
 	case code:
 		w.addVary()
@@ -220,6 +263,10 @@ func (w *Writer) WriteHeader(status int) {
 		w.addVary()
 	}
 	w.mode = passThrough
+	if w.brSlot { // File reserved it for a 200 that this is not
+		w.brSlot = false
+		releaseBrotli()
+	}
 	w.inner.SetContentLength(w.length)
 	w.inner.WriteHeader(status)
 }
@@ -364,6 +411,16 @@ func (w *Writer) Finish(failed bool) error {
 	if w.mode != encoding || failed || !w.wroteHeader {
 		return w.err
 	}
+	if w.err == nil && w.length >= 0 && w.in != w.length && w.inner.BodyAllowed(w.status) {
+		// The body fell short of (or ran past) the length declared: a
+		// file truncated while read. A clean end of the coded stream
+		// would have the client, and any cache under the strong ETag of
+		// the whole file, take the part for the whole; as without
+		// compression (the inner writer's short body), the connection is
+		// closed instead (RFC 9112 §8: an incomplete message).
+		w.inner.CloseAfter()
+		return io.ErrUnexpectedEOF
+	}
 	if w.enc == nil && w.err == nil && w.inner.BodyAllowed(w.status) {
 		// No body bytes came: the coding still needs its (empty) stream,
 		// or the client's decoder fails on nothing.
@@ -398,6 +455,9 @@ func (w *Writer) Finish(failed bool) error {
 }
 
 func (w *Writer) release() {
+	if w.brSlot {
+		releaseBrotli()
+	}
 	if w.enc != nil {
 		putEncoder(w.ch.Coding, w.cfg.Level, w.enc)
 		w.enc = nil
