@@ -27,6 +27,20 @@ func HasAnySuffixFold[T ~string | ~[]byte](s T, suffixes []string) bool {
 	return false
 }
 
+// TrimCodedSuffixFold returns s without a final ".gz", ".br" or ".zst"
+// (HasSuffixFold), and whether it had one. A script's precompressed copy
+// (x.php.gz, left beside it by `gzip -k` or a build step) is its source
+// too: SPEC §5's rule that a script is never sent applies to the name
+// without the suffix.
+func TrimCodedSuffixFold[T ~string | ~[]byte](s T) (T, bool) {
+	for _, ext := range [...]string{".gz", ".br", ".zst"} {
+		if len(s) > len(ext) && HasSuffixFold(s, ext) {
+			return s[:len(s)-len(ext)], true
+		}
+	}
+	return s, false
+}
+
 // RunsFold reports whether s ends in one of l's `cgi` extensions
 // (HasSuffixFold); l may be nil.
 func RunsFold[T ~string | ~[]byte](l *Location, s T) bool {

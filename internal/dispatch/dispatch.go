@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"syscall"
@@ -229,9 +230,13 @@ func (h *handler) dispatch(req *http1.Request) string {
 		}
 		if err != nil {
 			if h.w.HeadSent() {
-				// A streamed directory listing failed midway: the status
-				// is out, so the connection closes instead.
-				h.d.Log.Error("request failed", "target", string(req.Target), "err", err)
+				// A streamed directory listing failed midway, or a file's
+				// body did (it ended early, the client went away): the
+				// status is out, so the connection closes instead. A
+				// client gone is no failure of the server's to log.
+				if !connGone(err) {
+					h.d.Log.Error("request failed", "target", string(req.Target), "err", err)
+				}
 				h.abort = true
 				return ""
 			}
@@ -395,6 +400,14 @@ func (h *handler) errorCGI(target *config.Location, script *cgi.Script, status i
 		return false
 	}
 	return true
+}
+
+// connGone reports whether err is the connection failing under a
+// response being sent: the client closed or reset it, or stopped reading
+// for longer than send_timeout.
+func connGone(err error) bool {
+	return errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrDeadlineExceeded)
 }
 
 // fail renders err, which carries a status when it is a *http1.StatusError;

@@ -31,7 +31,9 @@ var errScriptNotSent = &http1.StatusError{Status: 403, Msg: "a CGI script reache
 // request came from (which would loop, as a try_files fallback to @name
 // would), sendCheck returns the file's URI for an internal redirect
 // (nginx's way for an index); otherwise errScriptNotSent. It returns ""
-// and nil when the file may be sent.
+// and nil when the file may be sent. A script's precompressed copy
+// (x.php.gz, .br, .zst) is judged by the script's name, and refused,
+// never redirected to: its own URI runs nothing.
 //
 // It allocates nothing for a file whose name ends in no cgi extension of
 // the configuration (the hot path: alloc_test.go), nor for any file in a
@@ -51,14 +53,18 @@ func (h *handler) sendCheck(loc, from *config.Location, path string) (string, er
 	if loc.AliasFile {
 		name = loc.Alias // the file's own name decides, as in cgi.Find
 	}
+	// A script's precompressed copy (x.php.gz) is its source: refused
+	// as the script is, never redirected to (its URI runs nothing).
+	name, copied := config.TrimCodedSuffixFold(name)
 	if !config.HasAnySuffixFold(name, exts) {
 		return "", nil
 	}
-	target := route.Location(h.srv, uri)
+	ruri, _ := config.TrimCodedSuffixFold(uri) // where the script itself routes
+	target := route.Location(h.srv, ruri)
 	if !config.RunsFold(loc, name) && !config.RunsFold(from, name) && !config.RunsFold(h.start, name) && !config.RunsFold(target, name) {
 		return "", nil
 	}
-	if target != loc && target != from && target != h.start && target.Return == nil && config.RunsFold(target, name) {
+	if !copied && target != loc && target != from && target != h.start && target.Return == nil && config.RunsFold(target, name) {
 		return uri, nil
 	}
 	return "", errScriptNotSent
@@ -101,6 +107,8 @@ func (h *handler) serveStatic(req *http1.Request, loc, from *config.Location, pa
 	}
 	w := h.compressing(req, loc) // compress.go
 	err = h.d.Files.Serve(w, req, loc, path, status)
-	h.x.cw.Finish(err != nil)
+	if ferr := h.x.cw.Finish(err != nil); err == nil && ferr != nil {
+		err = ferr // the body fell short of its declared length
+	}
 	return nil, err
 }

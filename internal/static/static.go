@@ -161,8 +161,10 @@ const (
 // reached — an error_page, an index, an alias naming it, a regex
 // location whose captures build its path, a location without `cgi` over
 // a directory that another location runs scripts from — in case the
-// caller did not route it to CGI first.
+// caller did not route it to CGI first. Its precompressed copy (x.php.gz,
+// .br, .zst) is refused as the script is: it is the script's source.
 func isCGI(loc *config.Location, name []byte) bool {
+	name, _ = config.TrimCodedSuffixFold(name)
 	return config.HasAnySuffixFold(name, loc.ScriptExts) || config.RunsFold(loc, name)
 }
 
@@ -266,8 +268,9 @@ func (fl *Files) send(w response.Writer, req *http1.Request, m *meta, body []byt
 		}
 		if body != nil || n > mediumFile {
 			w.WriteHeader(status)
-			part(start, n)
-			return nil
+			// The head is out: an error (the file ended early) can only
+			// close the connection, which the caller does for it.
+			return part(start, n)
 		}
 		bp := mediumBufs.Get().(*[]byte)
 		defer mediumBufs.Put(bp)
