@@ -244,9 +244,12 @@ func TestCompressNegotiation(t *testing.T) {
 		{"bad q", "/page.html", "Accept-Encoding: gzip;q=2\r\n", 200, "", true, bigPage},
 		{"identity;q=0 small", "/tiny.txt", "Accept-Encoding: gzip, identity;q=0\r\n", 200, "gzip", true, "tiny text, under gzip_min_length"},
 		{"small", "/tiny.txt", "Accept-Encoding: gzip\r\n", 200, "", true, "tiny text, under gzip_min_length"},
-		{"image", "/img.png", "Accept-Encoding: gzip\r\n", 200, "", false, binaryOf(4 << 10)},
+		// compress_static is on: whether or not img.png.gz exists (not
+		// looked up for every request), the answer may depend on
+		// Accept-Encoding.
+		{"image", "/img.png", "Accept-Encoding: gzip\r\n", 200, "", true, binaryOf(4 << 10)},
 		{"no-transform", "/nt/page.html", "Accept-Encoding: gzip\r\n", 200, "", true, bigPage},
-		{"compress off", "/off/page.html", "Accept-Encoding: gzip, zstd\r\n", 200, "", false, bigPage},
+		{"compress off", "/off/page.html", "Accept-Encoding: gzip, zstd\r\n", 200, "", true, bigPage}, // compress_static still on
 		{"gzip only here", "/gz/page.html", "Accept-Encoding: zstd, br, gzip\r\n", 200, "gzip", true, bigPage},
 		{"range", "/page.html", "Accept-Encoding: gzip\r\nRange: bytes=10-99\r\n", 206, "", true, bigPage[10:100]},
 		{"cgi coded itself", "/cgi/ce.sh", "Accept-Encoding: gzip\r\n", 200, "gzip", false, smallCSS},
@@ -488,6 +491,134 @@ func TestCompressVariantFresh(t *testing.T) {
 			if got := decode(t, "gzip", r.Body); sum(got) != sum([]byte(body)) {
 				t.Fatalf("version %d: got %d bytes of another version", i, len(got))
 			}
+		}
+	}
+}
+
+// TestCompressIfRangeCodedETag: an If-Range carrying the coded ETag (the
+// one a compressed 200 had) does not match the identity representation a
+// 206 is a part of: the whole file is sent, not a range of the identity
+// bytes (RFC 9110 §13.1.5). The identity ETag still gets the range.
+func TestCompressIfRangeCodedETag(t *testing.T) {
+	t.Parallel()
+	s := startCompressServer(t)
+	r := zfetch(t, s, "GET", "/page.html", "Accept-Encoding: gzip\r\n")
+	coded := r.Header.Get("ETag")
+	if r.Header.Get("Content-Encoding") != "gzip" || !strings.HasSuffix(coded, `-gzip"`) {
+		t.Fatalf("setup: got %v", r.Header)
+	}
+	identity := zfetch(t, s, "HEAD", "/page.html", "").Header.Get("ETag")
+	for _, c := range []struct {
+		etag   string
+		status int
+	}{{coded, 200}, {identity, 206}} {
+		r = zfetch(t, s, "GET", "/page.html", "Accept-Encoding: gzip\r\nRange: bytes=0-99\r\nIf-Range: "+c.etag+"\r\n")
+		if r.StatusCode != c.status {
+			t.Errorf("If-Range %s: got %d (Content-Encoding %q, ETag %s), want %d",
+				c.etag, r.StatusCode, r.Header.Get("Content-Encoding"), r.Header.Get("ETag"), c.status)
+		}
+	}
+}
+
+// TestCompressPrecompressedVary: the answer of a location that serves
+// precompressed copies depends on Accept-Encoding even when it is the
+// identity one — without compression on the fly (`compress off;
+// gzip_static on`) and for a type not compressed on the fly (data.bin
+// beside data.bin.gz) — so it carries Vary too, as the copy does.
+func TestCompressPrecompressedVary(t *testing.T) {
+	t.Parallel()
+	s := startCompressServer(t)
+	for name, body := range map[string][]byte{
+		"www/pre/data.bin":    []byte(bigPage),
+		"www/pre/data.bin.gz": encode(t, "gzip", []byte(bigPage)),
+	} {
+		if err := os.WriteFile(filepath.Join(s.Dir, name), body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, path := range []string{"/gzonly/app.js", "/gzonly/data.bin", "/pre/data.bin"} {
+		gz := zfetch(t, s, "GET", path, "Accept-Encoding: gzip\r\n")
+		if gz.Header.Get("Content-Encoding") != "gzip" || gz.Header.Get("Vary") != "Accept-Encoding" {
+			t.Fatalf("%s setup: got %v", path, gz.Header)
+		}
+		for _, ae := range []string{"", "Accept-Encoding: br\r\n"} {
+			r := zfetch(t, s, "GET", path, ae)
+			if r.StatusCode != 200 || r.Header.Get("Content-Encoding") != "" || r.Header.Get("Vary") != "Accept-Encoding" {
+				t.Errorf("%s with %q: got %d with Content-Encoding %q, Vary %q; want the identity answer with Vary: Accept-Encoding",
+					path, ae, r.StatusCode, r.Header.Get("Content-Encoding"), r.Header.Values("Vary"))
+			}
+		}
+	}
+}
+
+// scriptCopyConf has a script x.sh with a precompressed copy x.sh.gz
+// beside it, reached in every way a file is sent.
+const scriptCopyConf = `
+server {
+    listen 127.0.0.1:$PORT0;
+    root www;
+    compress zstd br gzip;
+    compress_static on;
+    location /cgi/ { cgi .sh; }
+    location /src/ { alias www/cgi/; }
+    location /tf/ { try_files /cgi/x.sh.gz =404; }
+    location /ep/ { error_page 404 /cgi/x.sh.gz; }
+}
+`
+
+// TestCompressScriptCopy: a script's precompressed copy (x.sh.gz, .br,
+// .zst, any case) is its source: never sent, by its own name, through an
+// alias of the directory, try_files or error_page (SPEC §5); asked for by
+// the script's name, the script runs.
+func TestCompressScriptCopy(t *testing.T) {
+	t.Parallel()
+	s := servertest.Start(t, scriptCopyConf, 1, map[string]string{
+		"www/cgi/x.sh": "#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\nran'\n",
+	}, server.CacheNew)
+	os.Chmod(filepath.Join(s.Dir, "www/cgi/x.sh"), 0o755)
+	for _, name := range []string{"x.sh.gz", "x.sh.br", "x.sh.zst", "x.sh.GZ"} {
+		if err := os.WriteFile(filepath.Join(s.Dir, "www/cgi", name), []byte("SCRIPT SOURCE"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		path, ae string
+		status   int
+	}{
+		{"/cgi/x.sh.gz", "", 403},
+		{"/cgi/x.sh.br", "", 403},
+		{"/cgi/x.sh.zst", "", 403},
+		{"/cgi/x.sh.GZ", "", 403},
+		{"/src/x.sh.gz", "", 403},
+		{"/src/x.sh.gz", "Accept-Encoding: gzip\r\n", 403},
+		{"/src/x.sh", "Accept-Encoding: gzip\r\n", 403},
+		{"/tf/a", "", 403},
+		{"/ep/missing", "", 404},
+		{"/cgi/x.sh", "Accept-Encoding: gzip\r\n", 200},
+	} {
+		r := zfetch(t, s, "GET", c.path, c.ae)
+		if r.StatusCode != c.status || bytes.Contains(r.Body, []byte("SCRIPT SOURCE")) {
+			t.Errorf("%s %q: got %d %q, want %d without the script's source", c.path, c.ae, r.StatusCode, r.Body, c.status)
+		}
+	}
+}
+
+// TestCompressIdentityRefusedTypes: `identity;q=0` does not make the
+// server compress a type it does not compress (nginx ignores it): a large
+// application/octet-stream file is sent as it is.
+func TestCompressIdentityRefusedTypes(t *testing.T) {
+	t.Parallel()
+	s := servertest.Start(t, `
+server {
+    listen 127.0.0.1:$PORT0;
+    root www;
+    compress zstd br gzip;
+}
+`, 1, map[string]string{"www/video.bin": binaryOf(1 << 20)}, server.CacheNew)
+	for _, ae := range []string{"gzip, identity;q=0", "br, identity;q=0", "*;q=0, zstd"} {
+		r := zfetch(t, s, "GET", "/video.bin", "Accept-Encoding: "+ae+"\r\n")
+		if r.StatusCode != 200 || r.Header.Get("Content-Encoding") != "" || len(r.Body) != 1<<20 {
+			t.Errorf("%q: got %d, Content-Encoding %q, %d bytes; want the file as it is", ae, r.StatusCode, r.Header.Get("Content-Encoding"), len(r.Body))
 		}
 	}
 }

@@ -35,10 +35,33 @@ func (fl *Files) evaluateCoded(w response.Writer, req *http1.Request, m *meta) p
 		Mtime: id.mtim.Nano(), Ctime: id.ctim.Nano(),
 	}, id.ino != 0 && fl.settled(&id))
 	pre := evaluate(req, etag, m.mod)
-	if pre == ignoreRanges && etag != m.etag && ifRange(string(req.Get("If-Range")), m.etag, m.mod) {
-		pre = proceed
+	if etag != m.etag && (pre == proceed || pre == ignoreRanges) {
+		// A 206 is only ever of the identity representation: If-Range is
+		// decided by its validators alone, never the coded ETag, which
+		// names bytes a range of the identity would not be part of (RFC
+		// 9110 §13.1.5).
+		if ir := req.Get("If-Range"); ir != nil && req.Get("Range") != nil {
+			pre = proceed
+			if !ifRange(string(ir), m.etag, m.mod) {
+				pre = ignoreRanges
+			}
+		}
 	}
 	return pre
+}
+
+// copyVary reports whether the identity answer with status of a file at
+// loc carries `Vary: Accept-Encoding` for the precompressed copies loc
+// serves (gzip_static, compress_static): a client accepting a coding
+// might get FILE.gz instead (RFC 9110 §12.5.5), so a shared cache must
+// keep the answers apart. nginx says so only when FILE.gz exists, which
+// costs it an open of FILE.gz on every request; here, whether a copy
+// exists is not looked up for a request that accepts no coding (no system
+// call is spent on it), so every file of such a location gets the field.
+// A type the location compresses on the fly gets it from the compressing
+// writer anyway.
+func copyVary(loc *config.Location, status int) bool {
+	return status == 200 && loc.Compress.Static != 0 && loc.Compress.Vary
 }
 
 // precompressedExt are the names of precompressed files by coding.
@@ -63,6 +86,12 @@ var precompressedExt = [...]struct {
 // precompressed copy is not served in its stead.
 func (fl *Files) servePrecompressed(w response.Writer, req *http1.Request, loc *config.Location, urlPath string) (served bool, err error) {
 	if len(urlPath) == 0 || urlPath[len(urlPath)-1] == '/' {
+		return false, nil
+	}
+	if !loc.Compress.StaticAlways && compress.Negotiate(req, loc.Compress.Static).Coding == compress.Identity {
+		// No copy is acceptable: FILE is not even opened here, so that
+		// a request accepting no coding costs no system call more than
+		// without compress_static.
 		return false, nil
 	}
 	var pb [512]byte
@@ -94,7 +123,7 @@ func (fl *Files) servePrecompressed(w response.Writer, req *http1.Request, loc *
 	if loc.Compress.Vary {
 		h.Add("Vary", "Accept-Encoding")
 	}
-	return true, fl.send(w, req, &m, nil, &pf, 200)
+	return true, fl.send(w, req, &m, nil, &pf, 200, false)
 }
 
 // findPrecompressed opens the precompressed copy of the file at pathZ

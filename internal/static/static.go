@@ -45,7 +45,7 @@ func (fl *Files) Serve(w response.Writer, req *http1.Request, loc *config.Locati
 		}
 	}
 	if e := fl.cached(loc, urlPath); e != nil {
-		return fl.send(w, req, &e.meta, e.body, nil, status)
+		return fl.send(w, req, &e.meta, e.body, nil, status, copyVary(loc, status))
 	}
 	if status == 200 && strings.HasSuffix(urlPath, "/") {
 		if ie := fl.cachedIndex(loc, urlPath); ie != nil {
@@ -128,7 +128,7 @@ func (fl *Files) Serve(w response.Writer, req *http1.Request, loc *config.Locati
 // directory afresh.
 func (fl *Files) serveIndex(w response.Writer, req *http1.Request, loc *config.Location, urlPath string, ie *indexEntry) (served bool, err error) {
 	if e := fl.cachedIndexFile(loc, urlPath, ie.fileZ); e != nil {
-		return true, fl.send(w, req, &e.meta, e.body, nil, 200)
+		return true, fl.send(w, req, &e.meta, e.body, nil, 200, copyVary(loc, 200))
 	}
 	idx, err := fl.open(loc, ie.fileZ)
 	if err != nil {
@@ -195,21 +195,24 @@ func (fl *Files) serveFile(w response.Writer, req *http1.Request, loc *config.Lo
 			return err
 		}
 		fl.store(loc, urlPath, f, &m, body, cache == byIndex)
-		return fl.send(w, req, &m, body, nil, status)
+		return fl.send(w, req, &m, body, nil, status, copyVary(loc, status))
 	}
-	return fl.send(w, req, &m, nil, f, status)
+	return fl.send(w, req, &m, nil, f, status, copyVary(loc, status))
 }
 
 // send answers with the file described by m: its bytes are body, or, when
 // body is nil, they are read from f: a region up to mediumFile with one
 // pread before the head is committed (so that a read error can still
 // become an error page) and sent with it in one writev, a larger one with
-// sendfile after the head.
-func (fl *Files) send(w response.Writer, req *http1.Request, m *meta, body []byte, f *file, status int) error {
+// sendfile after the head. vary adds `Vary: Accept-Encoding` (copyVary).
+func (fl *Files) send(w response.Writer, req *http1.Request, m *meta, body []byte, f *file, status int, vary bool) error {
 	size := m.size
 	h := w.Header()
 	h.Set("Last-Modified", m.lastMod)
 	h.Set("ETag", m.etag)
+	if vary {
+		h.Add("Vary", "Accept-Encoding")
+	}
 
 	var ranges []byteRange
 	var rangeBuf [2]byteRange // most requests have one range
