@@ -271,7 +271,7 @@ func (fl *Files) send(w response.Writer, req *http1.Request, m *meta, body []byt
 		}
 		if body != nil || n > mediumFile {
 			w.WriteHeader(status)
-			// The head is out: an error (the file ended early) can only
+			// The head is out: an error (the client gone, a read failing) can only
 			// close the connection, which the caller does for it.
 			return part(start, n)
 		}
