@@ -96,24 +96,42 @@ func (fl *Files) servePrecompressed(w response.Writer, req *http1.Request, loc *
 	}
 	var pb [512]byte
 	pathZ := append(route.AppendFilePath(pb[:0], loc, urlPath), 0)
-	orig, err := fl.open(loc, pathZ)
-	if err != nil {
-		return false, nil // FILE's own errors are the caller's to report
-	}
-	ok := orig.isRegular() && !isCGI(loc, orig.name())
-	ctype := ""
-	if ok {
-		ctype = ContentType(string(orig.ext()), loc.Types, loc.DefaultType)
-	}
-	mtime := orig.id.mtim.Nano()
-	orig.close()
-	if !ok {
-		return false, nil
-	}
+	// The copies are looked for first: most files have none, and a
+	// request that finds none costs its failed opens alone. FILE is
+	// checked once a copy is found.
 	var zb [520]byte // the copy's path, on the stack as FILE's
-	pf, c, found := fl.findPrecompressed(req, loc, pathZ, mtime, zb[:0])
-	if !found {
-		return false, nil
+	offered := loc.Compress.Static
+	mtime, ctype, checked := int64(0), "", false
+	var pf file
+	var c config.Codings
+	for {
+		var found bool
+		pf, c, found = fl.findPrecompressed(req, loc, pathZ, &offered, zb[:0])
+		if !found {
+			return false, nil
+		}
+		if !checked {
+			orig, err := fl.open(loc, pathZ)
+			if err != nil {
+				pf.close()
+				return false, nil // FILE's own errors are the caller's to report
+			}
+			ok := orig.isRegular() && !isCGI(loc, orig.name())
+			if ok {
+				ctype = ContentType(string(orig.ext()), loc.Types, loc.DefaultType)
+			}
+			mtime = orig.id.mtim.Nano()
+			orig.close()
+			if !ok {
+				pf.close()
+				return false, nil
+			}
+			checked = true
+		}
+		if pf.id.mtim.Nano() >= mtime {
+			break
+		}
+		pf.close() // made from an earlier FILE
 	}
 	defer pf.close()
 	m := meta{size: pf.id.size, mod: pf.modTime(), ctype: ctype, fid: pf.id}
@@ -127,22 +145,22 @@ func (fl *Files) servePrecompressed(w response.Writer, req *http1.Request, loc *
 }
 
 // findPrecompressed opens the precompressed copy of the file at pathZ
-// (NUL-terminated), modified at mtime, to send for req: the coding the
-// request accepts best among loc's whose copy is a regular file not
-// older than the file. The copy's path is built in buf.
-func (fl *Files) findPrecompressed(req *http1.Request, loc *config.Location, pathZ []byte, mtime int64, buf []byte) (file, config.Codings, bool) {
+// (NUL-terminated) to send for req: the coding the request accepts best
+// among offered whose copy is a regular file. The coding is taken out of
+// offered, for the caller to look again when the copy will not do. The
+// copy's path is built in buf.
+func (fl *Files) findPrecompressed(req *http1.Request, loc *config.Location, pathZ []byte, offered *config.Codings, buf []byte) (file, config.Codings, bool) {
 	cfg := &loc.Compress
-	offered := cfg.Static
-	for offered != 0 {
+	for *offered != 0 {
 		c := config.Gzip
 		if !cfg.StaticAlways {
-			ch := compress.Negotiate(req, offered)
+			ch := compress.Negotiate(req, *offered)
 			if ch.Coding == compress.Identity {
 				break
 			}
 			c = ch.Coding
 		}
-		offered &^= c
+		*offered &^= c
 		z := append(buf[:0], pathZ[:len(pathZ)-1]...)
 		for _, p := range precompressedExt {
 			if p.c == c {
@@ -154,7 +172,7 @@ func (fl *Files) findPrecompressed(req *http1.Request, loc *config.Location, pat
 		if err != nil {
 			continue
 		}
-		if f.isRegular() && f.id.mtim.Nano() >= mtime {
+		if f.isRegular() {
 			return f, c, true
 		}
 		f.close()
