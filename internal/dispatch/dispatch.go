@@ -14,10 +14,10 @@ import (
 
 	"webserv/internal/cgi"
 	"webserv/internal/config"
+	"webserv/internal/content"
 	"webserv/internal/http1"
 	"webserv/internal/response"
 	"webserv/internal/route"
-	"webserv/internal/upload"
 )
 
 // handler serves one request that parsed well: virtual host and location
@@ -255,21 +255,14 @@ func (h *handler) dispatch(req *http1.Request) string {
 			break
 		}
 		h.addHeaders(loc)
-		var err error
-		env := &upload.Env{MaxPartHeader: h.srv.ClientMaxHeaderSize, Roots: h.d.Uploads}
-		if method == "POST" {
-			err = upload.Post(h.w, req, h.x.Body, loc, path, env)
-		} else {
-			err = upload.Put(h.w, req, h.x.Body, loc, path, env)
-		}
-		if err != nil {
+		if err := h.handle(h.d.Uploads, h.request(req, loc, path, 0, h.x.Body)); err != nil {
 			h.w.Header().Reset()
 			h.fail(loc, err)
 		}
 		return ""
 	case "DELETE":
 		h.addHeaders(loc)
-		if err := upload.Delete(h.w, req, loc, path); err != nil {
+		if err := h.handle(h.d.Uploads, h.request(req, loc, path, 0, nil)); err != nil {
 			h.w.Header().Reset()
 			h.fail(loc, err)
 		}
@@ -323,7 +316,7 @@ func (h *handler) runCGI(req *http1.Request, loc *config.Location, script *cgi.S
 	return redirect
 }
 
-// execCGI runs script for req under loc (cgi.Runner.Serve). A non-zero status
+// execCGI runs script for req under loc (cgi.Handler). A non-zero status
 // is an error page's: the response keeps it whatever the program says.
 func (h *handler) execCGI(req *http1.Request, loc *config.Location, script *cgi.Script, status int) (string, error) {
 	var body io.Reader
@@ -334,13 +327,6 @@ func (h *handler) execCGI(req *http1.Request, loc *config.Location, script *cgi.
 		h.x.Body.Share(true)
 		defer h.x.Body.Share(false)
 	}
-	// SERVER_NAME: the server's first exact name, else the Host.
-	var name string
-	if len(h.srv.Names) > 0 && !strings.HasPrefix(h.srv.Names[0], "*") && h.srv.Names[0] != "" {
-		name = h.srv.Names[0]
-	} else {
-		name = string(route.StripPort(req.Host))
-	}
 	release, err := h.acquireCGI(loc)
 	if err != nil {
 		return "", err
@@ -348,23 +334,12 @@ func (h *handler) execCGI(req *http1.Request, loc *config.Location, script *cgi.
 	defer release()
 	h.d.Counters.CGIRunning.Add(1) // for the status page
 	defer h.d.Counters.CGIRunning.Add(-1)
-	w := h.compressing(req, loc) // compress.go
-	redirect, err := h.d.CGI.Serve(w, &cgi.Request{
-		Req:        req,
-		Body:       body,
-		Script:     script,
-		RemoteAddr: h.x.Peer.Remote(),
-		LocalAddr:  h.x.Peer.Local(),
-		ServerName: name,
-		HTTPS:      h.x.Peer.TLS(),
-		HTTP2:      isHTTP2(h.x.Peer),
-		Timeout:    loc.CGITimeout,
-		Log:        h.d.Log,
-		ClientGone: h.x.Peer.ClientGone,
-		Status:     status,
-	})
-	h.x.cw.Finish(err != nil || redirect != "")
-	return redirect, err
+	h.x.cgi = cgi.Handler{Runner: h.d.CGI, Script: script, Log: h.d.Log}
+	err = h.handle(&h.x.cgi, h.request(req, loc, h.path, status, body))
+	if lr, ok := err.(*content.LocalRedirect); ok {
+		return lr.Target, nil
+	}
+	return "", err
 }
 
 // errorCGI answers status with script, an error_page that is a CGI
@@ -593,7 +568,7 @@ func (h *handler) errorPage(loc *config.Location, status int, _ string) {
 					// file: neither.
 					h.d.Log.Warn("error_page is a CGI script that its location does not run; built-in page sent",
 						"status", status, "page", p)
-				} else if err := h.d.Files.Serve(h.w, h.req, target, clean, status); err == nil {
+				} else if err := h.handle(h.d.Files, h.request(h.req, target, clean, status, nil)); err == nil {
 					return
 				}
 			}

@@ -9,6 +9,7 @@ import (
 	"webserv/internal/cgi"
 	"webserv/internal/compress"
 	"webserv/internal/config"
+	"webserv/internal/content"
 	"webserv/internal/http1"
 	"webserv/internal/response"
 	"webserv/internal/static"
@@ -20,7 +21,7 @@ import (
 // shared by every connection and protocol serving under it.
 type Dispatcher struct {
 	Log     *slog.Logger
-	Uploads *upload.Roots
+	Uploads *upload.Handler
 	// CGISlots has one slot per CGI program allowed to run at once
 	// (cgi_max_processes).
 	CGISlots chan struct{}
@@ -70,7 +71,9 @@ type Exchange struct {
 	varBuf []byte
 	hdrBuf []byte // add_header values expanded for the current response
 
-	cw compress.Writer // W's compressing wrapper, reused (compress.go)
+	cw   compress.Writer // W's compressing wrapper, reused (compress.go)
+	creq content.Request // the request as handlers get it (compress.go)
+	cgi  cgi.Handler     // the CGI program being run (execCGI)
 }
 
 // Body is a request body as a protocol carries it: Content-Length or
@@ -92,25 +95,8 @@ type Body interface {
 	Settle()
 }
 
-// Peer is the connection a request came on.
-type Peer interface {
-	// Remote and Local are the client's (the peer's, or a PROXY header's
-	// source) and the server's addresses, as "host:port".
-	Remote() string
-	Local() string
-	// TLS reports whether the connection is encrypted.
-	TLS() bool
-	// ClientGone blocks until the client goes away (true), or sends
-	// more, or stop is closed (false); CGI runs it while a program works.
-	ClientGone(stop <-chan struct{}) bool
-}
-
-// isHTTP2 reports whether p is an HTTP/2 stream's connection: one that
-// has an HTTP2 method saying so (the HTTP/1.1 connection has none).
-func isHTTP2(p Peer) bool {
-	h, ok := p.(interface{ HTTP2() bool })
-	return ok && h.HTTP2()
-}
+// Peer is the connection a request came on (content.Peer).
+type Peer = content.Peer
 
 // Reset forgets the request, which the expansion context points into;
 // the scratch buffers are kept unless one response made them large.

@@ -12,7 +12,7 @@ import (
 
 // SPEC §5: a CGI script is only ever run, never sent as a file — not when
 // reached through error_page, try_files, an index or an internal
-// redirect. sendCheck is the one check in front of every static.Files.Serve;
+// redirect. sendCheck is the one check in front of every static file sent;
 // the static handler itself refuses a script of the location it serves
 // from (static.isCGI) as a last line.
 
@@ -105,10 +105,5 @@ func (h *handler) serveStatic(req *http1.Request, loc, from *config.Location, pa
 		}
 		return &r2, nil
 	}
-	w := h.compressing(req, loc) // compress.go
-	err = h.d.Files.Serve(w, req, loc, path, status)
-	if ferr := h.x.cw.Finish(err != nil); err == nil && ferr != nil {
-		err = ferr // the body fell short of its declared length
-	}
-	return nil, err
+	return nil, h.handle(h.d.Files, h.request(req, loc, path, status, nil))
 }

@@ -168,7 +168,7 @@ func (h *handler) namedErrorPage(from *config.Location, name string, status int)
 		h.d.Log.Debug("error_page location would send a CGI script; built-in page sent", "status", status, "page", name, "path", path)
 		return false // SPEC §5: never sent as a file
 	}
-	return h.d.Files.Serve(h.w, h.req, target, path, status) == nil
+	return h.handle(h.d.Files, h.request(h.req, target, path, status, nil)) == nil
 }
 
 // indexRedirect is nginx's index module where it differs from serving the

@@ -14,6 +14,7 @@ import (
 	"webserv/internal/dispatch"
 	"webserv/internal/route"
 	"webserv/internal/static"
+	"webserv/internal/upload"
 )
 
 // state is one configuration and everything derived from it: the routing
@@ -111,7 +112,7 @@ func newState(cfg *config.Config, old *state, files static.Options) *state {
 func (s *Server) dispatcher(st *state) *dispatch.Dispatcher {
 	return &dispatch.Dispatcher{
 		Log:        s.Log,
-		Uploads:    &s.uploads,
+		Uploads:    &upload.Handler{Roots: &s.uploads},
 		CGISlots:   st.cgiSlots,
 		Done:       s.done,
 		Counters:   &s.stats.dispatch,
