@@ -726,6 +726,13 @@ func (c *Conn) processData(f *http2.DataFrame) error {
 			st.rstAfterEnd = true
 		}
 	} else if len(data) > 0 {
+		if st.inOff > 0 && st.inOff >= len(st.in)/2 {
+			// Drop what the handler has read: a handler that never
+			// empties the buffer would otherwise make it grow with the
+			// whole body. st.in stays within twice the receive window.
+			st.in = st.in[:copy(st.in, st.in[st.inOff:])]
+			st.inOff = 0
+		}
 		st.in = append(st.in, data...)
 		st.cond.Broadcast()
 	}
