@@ -806,6 +806,10 @@ func (c *Conn) closeStreamLocked(st *Stream, reset bool) {
 		return
 	}
 	st.closed = true
+	if st.drain != nil {
+		st.drain.Stop()
+		st.drain = nil
+	}
 	if reset || st.peerReset || !st.endSent {
 		st.goneLocked()
 	}

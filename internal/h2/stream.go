@@ -64,6 +64,9 @@ type Stream struct {
 	rstAfterEnd bool // RST_STREAM(NO_ERROR) after END_STREAM: the body is not wanted
 	headQueued  bool // the final head was handed to the writer
 
+	sent  int64       // DATA bytes encoded: the drain watch's progress
+	drain *time.Timer // the drain watch, once the handler returned
+
 	// Handler-owned: the response.Writer state.
 	header        response.Header
 	status        int
@@ -182,7 +185,43 @@ func (st *Stream) finish() {
 			st.rstAfterEnd = true
 		}
 	}
+	if !st.closed {
+		st.watchDrainLocked()
+	}
 	c.releaseLocked(st)
+}
+
+// watchDrainLocked bounds a stream whose handler has returned, since no
+// Write or Read watches it any more and the connection has no idle
+// timeout while a stream is active: it is reset (CANCEL) once
+// SendTimeout passes without the client taking any of the response (a
+// zero window), or (NO_ERROR) once the body timeout passes after
+// END_STREAM while the client leaves its side open. Either would
+// otherwise hold the stream, its buffer and the connection for ever, and
+// a graceful Shutdown with them.
+func (st *Stream) watchDrainLocked() {
+	c := st.c
+	d := c.cfg.SendTimeout
+	if st.endSent {
+		d = st.bodyTimeout
+	}
+	sent, endSent := st.sent, st.endSent
+	st.drain = time.AfterFunc(d, func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if st.closed || c.dead {
+			return
+		}
+		if st.sent != sent || st.endSent != endSent {
+			st.watchDrainLocked() // progress: the timeout counts again
+			return
+		}
+		code := http2.ErrCodeCancel
+		if st.endSent {
+			code = http2.ErrCodeNo // the response is complete
+		}
+		c.resetStreamLocked(st.id, code)
+	})
 }
 
 // Request returns the request. Its byte slices stay valid for the
