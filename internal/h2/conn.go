@@ -34,6 +34,9 @@ type Config struct {
 	// MaxHeaderListSize is SETTINGS_MAX_HEADER_LIST_SIZE; a longer
 	// request header list is answered 431 (Stream.Err).
 	MaxHeaderListSize uint32
+	// MaxURILength bounds :path, as client_max_uri_length bounds an
+	// HTTP/1.1 request-target: a longer one is answered 414 (Stream.Err).
+	MaxURILength int
 
 	// IdleTimeout closes a connection without open streams (GOAWAY
 	// first); PrefaceTimeout bounds the wait for the client preface and
@@ -63,6 +66,9 @@ func (c *Config) withDefaults() Config {
 	cfg.MaxFrameSize = min(max(cfg.MaxFrameSize, 1<<14), 1<<24-1)
 	if cfg.MaxHeaderListSize == 0 {
 		cfg.MaxHeaderListSize = DefaultMaxHeaderListSize
+	}
+	if cfg.MaxURILength <= 0 {
+		cfg.MaxURILength = DefaultMaxURILength
 	}
 	if cfg.IdleTimeout <= 0 {
 		cfg.IdleTimeout = DefaultIdleTimeout

@@ -207,8 +207,8 @@ func (st *Stream) setRequest(fields []hpack.HeaderField, tooBig, endStream bool)
 			default:
 				return errMalformed
 			}
-			if *dst != "" || f.Value == "" {
-				return errMalformed
+			if *dst != "" || f.Value == "" || strings.ContainsAny(f.Value, "\x00\r\n") {
+				return errMalformed // §8.2.1: no NUL, CR nor LF in any value
 			}
 			*dst = f.Value
 			continue
@@ -250,6 +250,13 @@ func (st *Stream) setRequest(fields []hpack.HeaderField, tooBig, endStream bool)
 		return errMalformed // §8.3.1
 	} else if path[0] != '/' && !(path == "*" && method == "OPTIONS") {
 		return errMalformed // §8.3.1: origin-form, or "*" for OPTIONS
+	}
+	for i := 0; i < len(path); i++ {
+		// As the HTTP/1.1 parser checks a request-target (RFC 9112 §3.2):
+		// visible ASCII only, and no fragment (RFC 9110 §4.2.5).
+		if c := path[i]; c < 0x21 || c > 0x7e || c == '#' {
+			return errMalformed
+		}
 	}
 	if endStream && contentLength > 0 {
 		return errMalformed // §8.1.1: no DATA to match content-length
@@ -317,6 +324,10 @@ func (st *Stream) setRequest(fields []hpack.HeaderField, tooBig, endStream bool)
 	}
 
 	switch {
+	case len(path) > st.c.cfg.MaxURILength:
+		// First, as HTTP/1.1 answers 414 at the request line: a long
+		// :path may be what made the list too big.
+		st.err = &http1.StatusError{Status: 414, Msg: "request-target too long"}
 	case tooBig:
 		st.err = &http1.StatusError{Status: 431, Msg: "request header list too large"}
 	case !knownMethod(method):

@@ -1,6 +1,10 @@
 package h2
 
-import "time"
+import (
+	"time"
+
+	"webserv/internal/http1"
+)
 
 // Defaults for the zero fields of Config.
 const (
@@ -25,6 +29,10 @@ const (
 	// (SETTINGS_MAX_HEADER_LIST_SIZE, RFC 9113 §6.5.2): 32 KiB, nginx's
 	// large_client_header_buffers (4 × 8k) in HTTP/2 terms.
 	DefaultMaxHeaderListSize = 32 << 10
+
+	// DefaultMaxURILength bounds :path as the HTTP/1.1 parser bounds a
+	// request-target by default (client_max_uri_length).
+	DefaultMaxURILength = http1.DefaultMaxURILength
 
 	DefaultIdleTimeout    = 3 * time.Minute // nginx keepalive_timeout 75s; browsers keep h2 longer
 	DefaultPrefaceTimeout = 10 * time.Second

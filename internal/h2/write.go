@@ -305,6 +305,14 @@ func (c *Conn) encodeHeadLocked(id uint32, status int, h *pendingHead, cl int64,
 				// sent; the rest is the stream's to write.
 				continue
 			}
+			if strings.ContainsAny(name, "\r\n\x00") || strings.ContainsAny(f.Value, "\r\n\x00") {
+				// HPACK carries any byte (RFC 9113 §8.2.1 forbids these):
+				// a handler that copied request bytes into a field must
+				// not pass them to a client or proxy that would split on
+				// them.
+				c.log.Debug("h2: response field with CR, LF or NUL not sent", "stream", id, "name", name)
+				continue
+			}
 			enc.WriteField(hf(name, f.Value))
 		}
 		if cl >= 0 {

@@ -327,6 +327,7 @@ func TestBothProtocols(t *testing.T) {
 		{name: "return 301", method: "GET", path: "/old", status: 301},
 		{name: "return 200 text", method: "GET", path: "/hello", status: 200, want: "hello text\n"},
 		{name: "405 with Allow", method: "DELETE", path: "/page.html", status: 405},
+		{name: "414 over client_max_uri_length", method: "GET", path: "/" + strings.Repeat("u", 9<<10), status: 414, h1Close: true},
 		{name: "413 over client_max_body_size", method: "POST", path: "/small/x-{p}.bin", body: raw(strings.Repeat("x", 2048)), status: 413, h1Close: true},
 		{name: "multipart POST", method: "POST", path: "/up/", header: map[string]string{"Accept": "application/json"}, body: multipartBody, status: 201,
 			check: stored("multi-{p}.txt", "multipart content\n")},

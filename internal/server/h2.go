@@ -51,6 +51,7 @@ func (c *conn) serveH2(buffered []byte) {
 		MaxConcurrentStreams: uint32(def.HTTP2MaxStreams),
 		// The header list a request may have, as HTTP/1.1's head bound.
 		MaxHeaderListSize: uint32(def.ClientMaxURILength + def.ClientMaxHeaderSize),
+		MaxURILength:      int(def.ClientMaxURILength), // :path, as the request-target: 414
 		IdleTimeout:       def.KeepaliveTimeout,
 		PrefaceTimeout:    def.ClientHeaderTimeout,
 		BodyTimeout:       def.Default.BodyTimeout,
