@@ -183,7 +183,7 @@ var errMalformed = streamError{code: http2.ErrCodeProtocol}
 // served with st.err set.
 func (st *Stream) setRequest(fields []hpack.HeaderField, tooBig, endStream bool) error {
 	var method, scheme, authority, path string
-	var sawRegular bool
+	var sawRegular, sawHost bool
 	var nCookies int
 	contentLength := int64(-1)
 	size := 0
@@ -234,6 +234,14 @@ func (st *Stream) setRequest(fields []hpack.HeaderField, tooBig, endStream bool)
 			contentLength = n
 		case "cookie":
 			nCookies++
+		case "host":
+			// §8.3.1: a Host field that names another authority than
+			// :authority is malformed, rather than the virtual host
+			// following one name and the application the other.
+			sawHost = true
+			if authority != "" && !asciiEqualFold(f.Value, authority) {
+				return errMalformed
+			}
 		}
 		size += len(f.Name) + len(f.Value)
 	}
@@ -263,7 +271,7 @@ func (st *Stream) setRequest(fields []hpack.HeaderField, tooBig, endStream bool)
 	}
 
 	// The request lives in one arena: every []byte of it aliases arena.
-	n := len(method) + len(path) + 2*len(authority) + size + 2*nCookies
+	n := len(method) + len(path) + 2*len(authority) + size + 2*nCookies + len("host")
 	arena := make([]byte, 0, n)
 	add := func(s string) []byte {
 		start := len(arena)
@@ -321,6 +329,11 @@ func (st *Stream) setRequest(fields []hpack.HeaderField, tooBig, endStream bool)
 	}
 	if cookie != nil {
 		r.Fields = append(r.Fields, http1.Field{Name: []byte("cookie"), Value: cookie})
+	}
+	if authority != "" && !sawHost {
+		// As nginx: :authority is the Host field too, which $http_host
+		// and the CGI HTTP_HOST read (browsers send no Host on HTTP/2).
+		r.Fields = append(r.Fields, http1.Field{Name: add("host"), Value: r.Host})
 	}
 
 	switch {

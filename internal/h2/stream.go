@@ -225,7 +225,8 @@ func (st *Stream) watchDrainLocked() {
 }
 
 // Request returns the request. Its byte slices stay valid for the
-// stream's life. Host is :authority (else the Host field), Path and Query
+// stream's life. Host is :authority (else the Host field; without one,
+// :authority is added as the host field, as nginx does), Path and Query
 // come from :path, cookie crumbs are joined (RFC 9113 §8.2.3),
 // ContentLength is content-length (checked against the DATA received, RFC
 // 9113 §8.1.1) or -1; KeepAlive is true and Minor 1.

@@ -1,6 +1,7 @@
 package h2_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -128,5 +129,83 @@ func TestResponseFieldControlBytesDropped(t *testing.T) {
 	}
 	if !good {
 		t.Errorf("x-good missing: %v", fields)
+	}
+}
+
+// :authority is the request's Host field too, as nginx makes it
+// ($http_host, the CGI HTTP_HOST read the fields; browsers send no Host
+// over HTTP/2); and a Host field naming another authority than
+// :authority makes the request malformed (RFC 9113 §8.3.1), instead of
+// the virtual host following one name and the application the other.
+func TestAuthorityHostField(t *testing.T) {
+	t.Parallel()
+	h := h2.HandlerFunc(func(s *h2.Stream) {
+		if s.Err() != nil {
+			s.WriteHeader(400)
+			return
+		}
+		r := s.Request()
+		n := 0
+		for _, f := range r.Fields {
+			if string(f.Name) == "host" {
+				n++
+			}
+		}
+		s.Header().Set("X-Host", string(r.Host))
+		s.Header().Set("X-Host-Field", string(r.Get("host")))
+		s.Header().Set("X-Host-Fields", strconv.Itoa(n))
+	})
+	ts := startServer(t, nil, h, false)
+	rc := dialRaw(t, ts)
+	field := func(fields []hpack.HeaderField, name string) string {
+		for _, f := range fields {
+			if f.Name == name {
+				return f.Value
+			}
+		}
+		return ""
+	}
+	for i, tc := range []struct {
+		authority, host string // "": not sent
+		want            string // the host field the handler sees; "": reset
+	}{
+		{"localhost", "", "localhost"},
+		{"localhost:8443", "", "localhost:8443"},
+		{"localhost", "localhost", "localhost"},
+		{"localhost", "LocalHost", "LocalHost"},
+		{"", "h.example", "h.example"},
+		{"localhost", "other.example", ""},
+		{"localhost:8443", "localhost", ""},
+	} {
+		id := uint32(2*i + 1)
+		kv := []string{":method", "GET", ":scheme", "http", ":path", "/"}
+		if tc.authority != "" {
+			kv = append(kv, ":authority", tc.authority)
+		}
+		if tc.host != "" {
+			kv = append(kv, "host", tc.host)
+		}
+		if err := rc.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, EndStream: true, EndHeaders: true, BlockFragment: rc.block(kv...)}); err != nil {
+			t.Fatal(err)
+		}
+		f := rc.until("HEADERS or RST_STREAM", func(f http2.Frame) bool {
+			switch f.(type) {
+			case *http2.MetaHeadersFrame, *http2.RSTStreamFrame:
+				return f.Header().StreamID == id
+			}
+			return false
+		})
+		switch f := f.(type) {
+		case *http2.RSTStreamFrame:
+			if tc.want != "" || f.ErrCode != http2.ErrCodeProtocol {
+				t.Errorf(":authority %q, host %q: RST_STREAM %v, want host field %q", tc.authority, tc.host, f.ErrCode, tc.want)
+			}
+		case *http2.MetaHeadersFrame:
+			got := field(f.Fields, "x-host-field")
+			if tc.want == "" || got != tc.want || field(f.Fields, "x-host-fields") != "1" {
+				t.Errorf(":authority %q, host %q: served %s with host field %q (%s of them), want %q",
+					tc.authority, tc.host, f.PseudoValue("status"), got, field(f.Fields, "x-host-fields"), tc.want)
+			}
+		}
 	}
 }

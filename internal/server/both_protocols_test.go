@@ -96,6 +96,7 @@ var bothFiles = map[string]string{
 	"www/cgi/notfound.sh": "#!/bin/sh\nprintf 'Status: 404 Not Found\\r\\nContent-Type: text/plain\\r\\n\\r\\n'\necho \"cgi error page for $REQUEST_URI\"\n",
 	"www/cgi/slow.sh":     slowCGI,
 	"www/cgi/proto.sh":    "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\necho \"$SERVER_PROTOCOL\"\n",
+	"www/cgi/host.sh":     "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\necho \"$HTTP_HOST\"\n",
 	"www/cgi/pids/":       "",
 	"small/":              "",
 	"store/":              "",
@@ -529,6 +530,26 @@ func TestBothProtocolsCGIServerProtocol(t *testing.T) {
 			want = "HTTP/2.0\n"
 		}
 		if resp.StatusCode != 200 || string(b) != want {
+			t.Errorf("%s: got %d %q, want 200 %q", p.name, resp.StatusCode, b, want)
+		}
+	}
+}
+
+// A CGI program sees the request's host in HTTP_HOST on both protocols:
+// over HTTP/2, where clients send :authority and no Host field, the
+// authority is the Host field, as nginx makes it.
+func TestBothProtocolsCGIHost(t *testing.T) {
+	t.Parallel()
+	s, pool := startBoth(t, "")
+	for _, p := range protocols(s, pool) {
+		resp, err := p.client.Get(p.url("", "/cgi/host.sh"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		_, port, _ := net.SplitHostPort(p.addr)
+		if want := "main.test:" + port + "\n"; resp.StatusCode != 200 || string(b) != want {
 			t.Errorf("%s: got %d %q, want 200 %q", p.name, resp.StatusCode, b, want)
 		}
 	}
