@@ -2,10 +2,14 @@ package h2
 
 import (
 	"bytes"
+	"io"
 	"net"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
 )
 
 // testConn is a Conn that is not served: its reading and writing
@@ -72,5 +76,84 @@ func TestRequestBodyBufferBoundedByWindow(t *testing.T) {
 	t.Logf("largest receive buffer %d bytes for a %d-byte body, window %d", maxCap, bodySize, DefaultInitialWindowSize)
 	if maxCap > 4*DefaultInitialWindowSize {
 		t.Fatalf("receive buffer grew to %d bytes: not bounded by the %d-byte window", maxCap, DefaultInitialWindowSize)
+	}
+}
+
+// A client that opens many streams and gives none of them any window
+// makes every handler's response wait in memory: the connection holds
+// at most connSendBuffer of them, the other writers wait for room (as
+// they wait for their own stream's), instead of each stream holding its
+// own streamSendBuffer.
+func TestResponseBufferBoundedPerConnection(t *testing.T) {
+	t.Parallel()
+	const streams, size = 40, 60000 // each fits in its stream's buffer; all of them do not
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var finished atomic.Int32
+	h := HandlerFunc(func(st *Stream) {
+		if _, err := st.Write(make([]byte, size)); err == nil {
+			finished.Add(1)
+		}
+	})
+	conns := make(chan *Conn, 1)
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		nc, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		c := NewConn(nc, nil, h)
+		conns <- c
+		c.Serve(nil)
+	}()
+	nc, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { nc.Close(); <-served }()
+	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(nc, http2.ClientPreface)
+	fr := http2.NewFramer(nc, nc)
+	fr.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: 0})
+	var hb bytes.Buffer
+	enc := hpack.NewEncoder(&hb)
+	for id := uint32(1); id < 2*streams; id += 2 {
+		hb.Reset()
+		for _, kv := range [][2]string{{":method", "GET"}, {":scheme", "http"}, {":authority", "a"}, {":path", "/"}} {
+			enc.WriteField(hpack.HeaderField{Name: kv[0], Value: kv[1]})
+		}
+		if err := fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: hb.Bytes(), EndStream: true, EndHeaders: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := <-conns
+	// Poll until the buffers hold the bound: every handler then either
+	// returned or waits for room.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c.mu.Lock()
+		buffered := 0
+		for _, st := range c.streams {
+			buffered += len(st.out) - st.outOff
+		}
+		c.mu.Unlock()
+		if buffered > connSendBuffer {
+			t.Fatalf("%d response bytes buffered for a client that takes none (%d handlers returned): past the %d bound",
+				buffered, finished.Load(), connSendBuffer)
+		}
+		if buffered == connSendBuffer {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d bytes buffered, %d handlers returned", buffered, finished.Load())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if n := finished.Load(); n == streams {
+		t.Fatalf("all %d handlers returned", n)
 	}
 }

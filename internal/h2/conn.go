@@ -182,6 +182,9 @@ type Conn struct {
 	ctl   []ctlFrame
 	ready []*Stream // streams with something to send, in turn
 
+	outBuffered int // response bytes the streams hold: at most connSendBuffer
+	outWaiters  int // Writes waiting for room in connSendBuffer
+
 	goAwaySent bool
 	goAwayID   uint32 // last stream ID in the GOAWAY sent
 	closing    bool   // no new streams; close once every stream is done
@@ -826,9 +829,24 @@ func (c *Conn) closeStreamLocked(st *Stream, reset bool) {
 		c.creditLocked(nil, int64(len(st.in)-st.inOff))
 	}
 	st.in, st.inOff = nil, 0
+	c.unbufferLocked(len(st.out) - st.outOff)
 	st.out, st.outOff = nil, 0
 	st.cond.Broadcast()
 	c.releaseLocked(st)
+}
+
+// unbufferLocked accounts for n response bytes leaving the streams'
+// buffers (sent or dropped), and wakes the Writes waiting for that room.
+func (c *Conn) unbufferLocked(n int) {
+	if n <= 0 {
+		return
+	}
+	c.outBuffered -= n
+	if c.outWaiters > 0 {
+		for _, st := range c.streams {
+			st.cond.Broadcast()
+		}
+	}
 }
 
 // releaseLocked drops st from the active count once it is both closed and

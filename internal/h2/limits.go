@@ -72,6 +72,15 @@ const (
 	// its next slice.
 	streamSendBuffer = 64 << 10
 
+	// connSendBuffer bounds the response bytes all the streams of a
+	// connection hold ahead of the writer: a client that opens many
+	// streams and gives them no window makes at most this much wait in
+	// memory, not MaxConcurrentStreams times streamSendBuffer. A Write
+	// waits for room here as for its stream's, for at most SendTimeout;
+	// sixteen streams' buffers, so a client taking its responses as
+	// fast as they come never waits on it.
+	connSendBuffer = 1 << 20
+
 	// writeBatch is how many bytes the writer gathers from ready streams
 	// before one write to the socket.
 	writeBatch = 64 << 10

@@ -451,8 +451,8 @@ func (st *Stream) queueHeadLocked(cl int64, endStream bool) {
 }
 
 // Write queues body bytes; it waits while the stream holds
-// streamSendBuffer bytes the client has not taken yet, for at most
-// SendTimeout.
+// streamSendBuffer bytes the client has not taken yet, or the connection
+// connSendBuffer, for at most SendTimeout.
 func (st *Stream) Write(p []byte) (int, error) {
 	if !st.wroteHeader {
 		st.WriteHeader(200)
@@ -483,7 +483,7 @@ func (st *Stream) Write(p []byte) (int, error) {
 			c.resetStreamLocked(st.id, http2.ErrCodeCancel)
 			return n, errSendTimeout
 		}
-		room := streamSendBuffer - (len(st.out) - st.outOff)
+		room := min(streamSendBuffer-(len(st.out)-st.outOff), connSendBuffer-c.outBuffered)
 		if room < len(p) && !st.headQueued {
 			// The body does not fit in the stream's buffer: the head goes
 			// now. A body that fits waits for the end, which then knows
@@ -494,7 +494,9 @@ func (st *Stream) Write(p []byte) (int, error) {
 			if timer == nil {
 				timer = st.startTimerLocked(c.cfg.SendTimeout, &st.sendTimedOut, &st.sendGen)
 			}
+			c.outWaiters++
 			st.cond.Wait()
+			c.outWaiters--
 			continue
 		}
 		// Progress: the timeout counts again from the next wait.
@@ -506,6 +508,7 @@ func (st *Stream) Write(p []byte) (int, error) {
 		}
 		m := min(room, len(p))
 		st.out = append(st.out, p[:m]...)
+		c.outBuffered += m
 		p = p[m:]
 		n += m
 		if st.headQueued {

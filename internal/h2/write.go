@@ -235,6 +235,7 @@ func (c *Conn) encodeFrameLocked(st *Stream) bool {
 	end := st.endQueued && n == buffered
 	c.appendDataLocked(st.id, st.out[st.outOff:st.outOff+int(n)], end)
 	st.outOff += int(n)
+	c.unbufferLocked(int(n))
 	st.sent += n
 	st.sendWindow -= n
 	c.sendWindow -= n
