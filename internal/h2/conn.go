@@ -411,9 +411,20 @@ func (c *Conn) readLoop() error {
 		var se streamError
 		if errors.As(err, &se) {
 			c.mu.Lock()
+			over := false
+			if st := c.streams[se.id]; st != nil && !st.localDone {
+				// A stream the client makes the server reset before its
+				// response is complete costs what its own reset would:
+				// the rapid reset budget (CVE-2023-44487).
+				c.resetTokens--
+				over = c.resetTokens < 0
+			}
 			c.resetStreamLocked(se.id, se.code)
 			c.mu.Unlock()
-			continue
+			if !over {
+				continue
+			}
+			err = &ConnError{http2.ErrCodeEnhanceYourCalm, "too many streams reset"}
 		}
 		var ce *ConnError
 		if !errors.As(err, &ce) {

@@ -121,9 +121,9 @@ const (
 	controlFloodBurst = 1000
 	controlFloodRate  = 100
 
-	// resetBudgetFactor: a client may reset (or have refused) this many
-	// times MaxConcurrentStreams streams before their response is
-	// complete; each stream served to its end earns one back. Past it
+	// resetBudgetFactor: a client may reset (or have refused, or make
+	// the server reset) this many times MaxConcurrentStreams streams
+	// before their response is complete; each stream served to its end earns one back. Past it
 	// the connection ends with GOAWAY(ENHANCE_YOUR_CALM): the rapid reset
 	// attack (CVE-2023-44487) opens and cancels streams without bound.
 	resetBudgetFactor = 2

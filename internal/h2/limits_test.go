@@ -81,3 +81,57 @@ func TestZeroWindowFinishedStreamIsReset(t *testing.T) {
 		t.Fatalf("GOAWAY %v, want NO_ERROR (idle timeout)", got)
 	}
 }
+
+// The rapid-reset budget (CVE-2023-44487) counts the streams the server
+// resets before their response is complete too: a client that makes it
+// reset each stream right after its handler started (here DATA past
+// content-length: 0) costs as much as one that resets them itself, and
+// is cut with GOAWAY(ENHANCE_YOUR_CALM).
+func TestServerResetsSpendResetBudget(t *testing.T) {
+	t.Parallel()
+	th := newTestHandler(t)
+	ts := startServer(t, &h2.Config{MaxConcurrentStreams: 10}, th, false) // a budget of 20
+	rc := dialRaw(t, ts)
+	cut := func(f http2.Frame) bool {
+		ga, ok := f.(*http2.GoAwayFrame)
+		if ok && ga.ErrCode != http2.ErrCodeEnhanceYourCalm {
+			t.Fatalf("GOAWAY %v, want ENHANCE_YOUR_CALM", ga.ErrCode)
+		}
+		return ok
+	}
+	for id := uint32(1); id < 400; id += 2 {
+		if err := rc.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, EndHeaders: true, BlockFragment: rc.block(
+			":method", "POST", ":scheme", "http", ":authority", "a", ":path", "/slow", "content-length", "0")}); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-th.started:
+		case <-time.After(ioTimeout):
+			t.Fatalf("stream %d: handler not started", id)
+		}
+		rc.fr.WriteData(id, true, []byte("x"))
+		f := rc.until("RST_STREAM or GOAWAY", func(f http2.Frame) bool {
+			r, ok := f.(*http2.RSTStreamFrame)
+			return ok && r.StreamID == id || cut(f)
+		})
+		if cut(f) {
+			return
+		}
+		select {
+		case <-th.gone:
+		case <-time.After(ioTimeout):
+			t.Fatalf("stream %d: handler not told the stream is gone", id)
+		}
+		// A GOAWAY that reset ended the connection with comes before the
+		// PING's acknowledgement.
+		rc.fr.WritePing(false, [8]byte{byte(id)})
+		f = rc.until("PING ack or GOAWAY", func(f http2.Frame) bool {
+			p, ok := f.(*http2.PingFrame)
+			return ok && p.IsAck() || cut(f)
+		})
+		if cut(f) {
+			return
+		}
+	}
+	t.Fatal("200 streams reset by the server right after their handler started, and no GOAWAY")
+}
