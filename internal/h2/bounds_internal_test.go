@@ -2,8 +2,10 @@ package h2
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"net"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -155,5 +157,102 @@ func TestResponseBufferBoundedPerConnection(t *testing.T) {
 	}
 	if n := finished.Load(); n == streams {
 		t.Fatalf("all %d handlers returned", n)
+	}
+}
+
+// stuckConn is a connection whose close-notify (a TLS connection's
+// CloseWrite, or Close, writes one) does not complete until released: a
+// client that stopped reading.
+type stuckConn struct {
+	net.Conn
+	failWrites bool          // writes fail: the writer's error path closes
+	entered    chan struct{} // closed when the stuck call is entered
+	release    chan struct{}
+	once       sync.Once
+}
+
+func (s *stuckConn) stall() { s.once.Do(func() { close(s.entered); <-s.release }) }
+
+func (s *stuckConn) Write(p []byte) (int, error) {
+	if s.failWrites {
+		return 0, errors.New("write failed")
+	}
+	return s.Conn.Write(p)
+}
+
+func (s *stuckConn) CloseWrite() error { s.stall(); return nil }
+
+func (s *stuckConn) Close() error {
+	if s.failWrites {
+		s.stall()
+	}
+	return s.Conn.Close()
+}
+
+// The writer sends the TLS close-notify (CloseWrite after the last
+// GOAWAY, Close after a failed write) without holding the connection's
+// lock: a client that does not read it must not stall every handler, the
+// reader and Shutdown for the write's timeout.
+func TestCloseNotifyOutsideLock(t *testing.T) {
+	t.Parallel()
+	for _, failWrites := range []bool{false, true} {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		sc := &stuckConn{failWrites: failWrites, entered: make(chan struct{}), release: make(chan struct{})}
+		served := make(chan struct{})
+		conns := make(chan *Conn, 1)
+		go func() {
+			defer close(served)
+			nc, err := ln.Accept()
+			if err != nil {
+				conns <- nil
+				return
+			}
+			sc.Conn = nc
+			c := NewConn(sc, nil, HandlerFunc(func(*Stream) {}))
+			conns <- c
+			c.Serve(nil)
+		}()
+		nc, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		nc.SetDeadline(time.Now().Add(10 * time.Second))
+		io.WriteString(nc, http2.ClientPreface)
+		fr := http2.NewFramer(nc, nc)
+		fr.WriteSettings()
+		c := <-conns
+		if c == nil {
+			t.Fatal("not accepted")
+		}
+		if !failWrites {
+			// The server's SETTINGS: it serves. Without a stream, Shutdown
+			// sends the final GOAWAY, then CloseWrite.
+			if _, err := fr.ReadFrame(); err != nil {
+				t.Fatal(err)
+			}
+			c.Shutdown()
+		}
+		select {
+		case <-sc.entered:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("failWrites %v: the close-notify was never sent", failWrites)
+		}
+		// Shutdown takes the connection's lock. What is checked does not
+		// happen: the wait is bounded, and only a failure waits it out.
+		done := make(chan struct{})
+		go func() { c.Shutdown(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Errorf("failWrites %v: Shutdown blocked while the close-notify was stuck", failWrites)
+		}
+		close(sc.release)
+		nc.Close()
+		<-served
+		<-done
 	}
 }

@@ -125,7 +125,12 @@ func (c *Conn) writeLoop() {
 				for _, st := range c.streams {
 					st.goneLocked()
 				}
-				c.nc.Close() // the reader stops too
+				// The reader stops too. A TLS Close writes close_notify,
+				// which may wait for the client: not under c.mu, which
+				// every handler and the reader need.
+				c.mu.Unlock()
+				c.nc.Close()
+				c.mu.Lock()
 				return
 			}
 		}
@@ -139,10 +144,14 @@ func (c *Conn) writeLoop() {
 			// client reads it before the connection goes, and let the
 			// reader drain for goAwayLinger.
 			c.lingering = true
+			c.mu.Unlock()
+			// Not under c.mu: a TLS CloseWrite writes close_notify, which
+			// may wait for the client for the write deadline.
 			if cw, ok := c.nc.(interface{ CloseWrite() error }); ok {
 				cw.CloseWrite()
 			}
 			c.nc.SetReadDeadline(time.Now().Add(goAwayLinger))
+			c.mu.Lock()
 			return
 		}
 	}
