@@ -103,7 +103,11 @@ func (c *Conn) endHeaderBlock() error {
 	}
 	if id <= c.maxClientID {
 		if c.wasClosedLocked(id) {
-			// RFC 9113 §5.1: frames after END_STREAM or RST_STREAM.
+			// RFC 9113 §5.1: frames after END_STREAM or RST_STREAM. §5.1
+			// asks to ignore frames in flight after our RST_STREAM, but
+			// trailers there end the connection, as in Go's server (which
+			// ignores them only until its RST_STREAM is written): a
+			// client sends them only after a request we found malformed.
 			return connErr(http2.ErrCodeStreamClosed, "HEADERS on a closed stream")
 		}
 		// RFC 9113 §5.1.1: IDs only grow.
