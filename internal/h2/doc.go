@@ -14,7 +14,8 @@
 //     buffered up to the receive window only, and credit is returned as
 //     the handler reads, so an upload keeps its backpressure and a
 //     stream's memory stays bounded by the window; responses wait for the
-//     client's credit;
+//     client's credit, with what is buffered ahead of it bounded per
+//     stream and per connection;
 //   - request header validation (§8.2, §8.3): malformed requests end in a
 //     stream error of type PROTOCOL_ERROR; a well-formed request becomes
 //     an *http1.Request, the representation every handler takes;
