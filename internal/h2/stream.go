@@ -485,9 +485,10 @@ func (st *Stream) Write(p []byte) (int, error) {
 		}
 		room := min(streamSendBuffer-(len(st.out)-st.outOff), connSendBuffer-c.outBuffered)
 		if room < len(p) && !st.headQueued {
-			// The body does not fit in the stream's buffer: the head goes
-			// now. A body that fits waits for the end, which then knows
-			// its length (content-length), or for Flush.
+			// The body does not fit in the stream's buffer (or what is
+			// left of the connection's): the head goes now. A body that
+			// fits waits for the end, which then knows its length
+			// (content-length), or for Flush.
 			st.queueHeadLocked(st.contentLength, false)
 		}
 		if room <= 0 {
