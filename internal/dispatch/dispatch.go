@@ -174,8 +174,9 @@ func (h *handler) dispatch(req *http1.Request) string {
 	}
 	// RFC 9112 §6.3: a request body is delimited by Content-Length or
 	// chunked; POST and PUT without either cannot carry the content they
-	// are for.
-	if (method == "POST" || method == "PUT") && req.ContentLength < 0 && !req.Chunked {
+	// are for. HTTP/2 frames delimit every body (RFC 9113 §8.1): one
+	// without either is empty.
+	if (method == "POST" || method == "PUT") && req.ContentLength < 0 && !req.Chunked && !content.HTTP2(h.x.Peer) {
 		h.logFailure(loc, 411, "body without Content-Length or chunked coding", nil)
 		h.errorPage(loc, 411, path)
 		return ""

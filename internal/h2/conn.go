@@ -46,6 +46,14 @@ type Config struct {
 	IdleTimeout, PrefaceTimeout, BodyTimeout, SendTimeout time.Duration
 
 	Log *slog.Logger // nil: discard
+
+	// Idle, when set, follows whether the connection has streams to
+	// serve: Idle(true) when its last stream ends, Idle(false) when a
+	// stream is about to start on a connection without any. Idle(false)
+	// returns false to refuse that stream: the server has taken the idle
+	// connection back (max_connections) and is closing it. It runs with
+	// the connection's lock held: it must not block.
+	Idle func(idle bool) bool
 }
 
 func (c *Config) withDefaults() Config {
@@ -870,6 +878,9 @@ func (c *Conn) releaseLocked(st *Stream) {
 	st.released = true
 	c.active--
 	if c.active == 0 {
+		if c.cfg.Idle != nil {
+			c.cfg.Idle(true)
+		}
 		if c.closing {
 			c.goAwayLocked(http2.ErrCodeNo, true)
 		} else if !c.dead && !c.lingering {

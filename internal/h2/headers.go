@@ -137,10 +137,19 @@ func (c *Conn) endHeaderBlock() error {
 		return nil
 	}
 
+	if c.active == 0 && c.cfg.Idle != nil && !c.cfg.Idle(false) {
+		// The server took the idle connection back (max_connections)
+		// and is closing it: this stream is not served.
+		c.resetStreamLocked(id, http2.ErrCodeRefusedStream)
+		return nil
+	}
 	st := newStream(c, id)
 	if err := st.setRequest(c.hfields, c.htooBig, hs.endStream); err != nil {
 		// RFC 9113 §8.1.1: a malformed request is a stream error.
 		c.resetStreamLocked(id, http2.ErrCodeProtocol)
+		if c.active == 0 && c.cfg.Idle != nil {
+			c.cfg.Idle(true)
+		}
 		return nil
 	}
 	c.streams[id] = st
@@ -288,6 +297,12 @@ func (st *Stream) setRequest(fields []hpack.HeaderField, tooBig, endStream bool)
 	r.Minor = 1
 	r.KeepAlive = true
 	r.ContentLength = contentLength
+	if contentLength < 0 && !endStream {
+		// DATA frames up to END_STREAM carry a body whose length no field
+		// gives: a body of unknown length, as chunked is on HTTP/1.1
+		// (nginx takes it the same way), not a missing one.
+		r.Chunked = true
+	}
 	if method == "CONNECT" {
 		r.Target = add(authority)
 	} else {

@@ -63,7 +63,9 @@ type Request struct {
 	Host []byte
 
 	ContentLength int64 // -1 when absent
-	Chunked       bool  // Transfer-Encoding: chunked (final and only coding)
+	// Chunked: Transfer-Encoding: chunked (final and only coding); for
+	// an HTTP/2 request, a body whose length no content-length gives.
+	Chunked bool
 	// KeepAlive is the connection's persistence after this request:
 	// HTTP/1.1 unless "Connection: close"; HTTP/1.0 only with
 	// "Connection: keep-alive" (RFC 9112 §9.3).

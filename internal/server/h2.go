@@ -57,13 +57,36 @@ func (c *conn) serveH2(buffered []byte) {
 		BodyTimeout:       def.Default.BodyTimeout,
 		SendTimeout:       def.SendTimeout,
 		Log:               c.srv.Log,
+		// Between streams the connection is idle, as a keep-alive
+		// HTTP/1.1 one is: reclaim may close it when max_connections
+		// runs short (reclaim.go). A stream takes it back to active,
+		// unless reclaim got there first.
+		Idle: func(idle bool) bool {
+			if idle {
+				c.goIdle(true)
+				return true
+			}
+			return c.state.CompareAndSwap(stateIdle, stateActive)
+		},
 	}
+	if crowded(c.sem) {
+		// Slots are short: a new connection gets a moment, not
+		// client_header_timeout, to send its preface (as readRequest).
+		cfg.PrefaceTimeout = min(cfg.PrefaceTimeout, crowdedFirstByte)
+	}
+	// Until its first stream the connection is idle (a new one: reclaim
+	// takes those last).
+	c.goIdle(false)
 	c.srv.stats.h2Conns.Add(1)
 	// The name the client checked the certificate for (SNI), for 421.
 	var sni string
 	if tc, ok := c.rwc.(*tls.Conn); ok {
 		sni = tc.ConnectionState().ServerName
 	}
+	// Every stream reads the addresses from its own goroutine: fill them
+	// once now, not lazily and concurrently.
+	c.Remote()
+	c.Local()
 	hc := h2.NewConn(c.rwc, cfg, h2Handler{c, sni})
 	c.srv.mu.Lock()
 	c.h2 = hc
@@ -72,7 +95,6 @@ func (c *conn) serveH2(buffered []byte) {
 	if shutting {
 		hc.Shutdown()
 	}
-	c.state.Store(stateActive)
 	if err := hc.Serve(buffered); err != nil {
 		c.srv.Log.Debug("HTTP/2 connection ended", "remote", c.Remote(), "err", err)
 	}
@@ -105,7 +127,7 @@ func (h h2Handler) ServeStream(s *h2.Stream) {
 	defer func() {
 		if v := recover(); v != nil {
 			c.srv.Log.Error("panic serving request", "remote", c.Remote(), "target", string(req.Target), "panic", v, "stack", string(debug.Stack()))
-			if !s.HeadSent() {
+			if !s.Written() {
 				s.Header().Reset()
 				dispatch.WriteBuiltinError(s, 500)
 			} else {
@@ -139,7 +161,9 @@ func (h h2Handler) ServeStream(s *h2.Stream) {
 // gets the address's default server).
 func sameServer(st *state, addr, sni string, host []byte, srv *config.Server) bool {
 	if sni == "" {
-		return true
+		// Without SNI the client got the address's default server's
+		// certificate: that server answers, no other.
+		return srv == st.table.Server(addr, nil)
 	}
 	if strings.EqualFold(string(route.StripPort(host)), sni) {
 		return true
