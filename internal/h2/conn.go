@@ -849,6 +849,9 @@ func (c *Conn) closeStreamLocked(st *Stream, reset bool) {
 	}
 	st.in, st.inOff = nil, 0
 	c.unbufferLocked(len(st.out) - st.outOff)
+	if st.out != nil {
+		frameBufs.put(st.out)
+	}
 	st.out, st.outOff = nil, 0
 	st.cond.Broadcast()
 	c.releaseLocked(st)
@@ -881,6 +884,7 @@ func (c *Conn) releaseLocked(st *Stream) {
 		if c.cfg.Idle != nil {
 			c.cfg.Idle(true)
 		}
+		c.wcond.Signal() // the writer lets its buffer go
 		if c.closing {
 			c.goAwayLocked(http2.ErrCodeNo, true)
 		} else if !c.dead && !c.lingering {

@@ -77,7 +77,6 @@ type Stream struct {
 	written       int64
 	aborted       bool // CloseAfter once the status was fixed
 	serverTokens  bool
-	scratch       []byte
 }
 
 var _ response.Writer = (*Stream)(nil)
@@ -508,6 +507,9 @@ func (st *Stream) Write(p []byte) (int, error) {
 			st.outOff = 0
 		}
 		m := min(room, len(p))
+		if st.out == nil {
+			st.out = frameBufs.get()
+		}
 		st.out = append(st.out, p[:m]...)
 		c.outBuffered += m
 		p = p[m:]
@@ -529,12 +531,11 @@ func (st *Stream) SendFile(fd int, off, n int64) (int64, error) {
 		st.written += n
 		return n, nil
 	}
-	if st.scratch == nil {
-		st.scratch = make([]byte, sendFileChunk)
-	}
+	chunk := frameBufs.get()[:sendFileChunk]
+	defer frameBufs.put(chunk)
 	var done int64
 	for done < n {
-		b := st.scratch[:min(int64(len(st.scratch)), n-done)]
+		b := chunk[:min(int64(len(chunk)), n-done)]
 		m, err := syscall.Pread(fd, b, off+done)
 		if err == syscall.EINTR {
 			continue

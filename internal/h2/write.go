@@ -101,10 +101,20 @@ func (c *Conn) writeLoop() {
 	defer c.mu.Unlock()
 	for {
 		for !c.dead && len(c.ctl) == 0 && !c.closeNow && !c.streamsWritableLocked() {
+			if c.active == 0 && c.wbuf.b != nil {
+				// No stream left: an idle connection does not keep a
+				// batch-sized buffer. (A busy one keeps it from batch
+				// to batch rather than growing a new one each time.)
+				batchBufs.put(c.wbuf.b)
+				c.wbuf.b = nil
+			}
 			c.wcond.Wait()
 		}
 		if c.dead {
 			return
+		}
+		if c.wbuf.b == nil {
+			c.wbuf.b = batchBufs.get()
 		}
 		c.wbuf.b = c.wbuf.b[:0]
 		c.encodeCtlLocked()
@@ -133,11 +143,6 @@ func (c *Conn) writeLoop() {
 				c.mu.Lock()
 				return
 			}
-		}
-		if cap(c.wbuf.b) > idleWriteBuffer && len(c.ready) == 0 {
-			// Nothing more to send for now: an idle connection does not
-			// keep a batch-sized buffer.
-			c.wbuf.b = nil
 		}
 		if final {
 			// RFC 9113 §6.8: the GOAWAY is out; half-close so that the
@@ -250,6 +255,10 @@ func (c *Conn) encodeFrameLocked(st *Stream) bool {
 	c.sendWindow -= n
 	if st.outOff == len(st.out) {
 		st.out, st.outOff = st.out[:0], 0
+		if end {
+			frameBufs.put(st.out)
+			st.out = nil
+		}
 	}
 	st.cond.Broadcast() // room for the handler's next Write
 	if end {
