@@ -45,7 +45,8 @@
 // Shutdown (graceful stop, reload) sends GOAWAY and lets open streams
 // finish; Close ends the connection at once.
 //
-// The Handler's ServeStream runs on its own goroutine per stream:
+// The Handler's ServeStream runs on its own goroutine per stream (taken
+// from a pool of idle ones, see pool.go):
 //
 //   - st.Err() first: a *http1.StatusError (400, 431, 501) to render as
 //     the HTTP/1.1 parser's errors are;

@@ -161,7 +161,7 @@ func (c *Conn) endHeaderBlock() error {
 		st.inEOF = true
 	}
 	c.handlers.Add(1)
-	go c.runHandler(st)
+	startHandler(st)
 	return nil
 }
 

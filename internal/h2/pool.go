@@ -1,6 +1,9 @@
 package h2
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
 // Buffers a busy connection would otherwise allocate for every stream
 // (a response's send buffer, SendFile's pread slice) or every time it
@@ -43,3 +46,42 @@ var (
 	// to a frame per ready stream).
 	batchBufs = newBufPool(writeBatch)
 )
+
+// Handlers run on pooled goroutines: a goroutine that served a stream
+// waits handlerIdle for the next stream of any connection before it
+// exits. A new goroutine starts with a small stack that the dispatch
+// path (a static file: route, stat, open, headers) grows by copying, a
+// tenth of a stream's CPU time; a reused one has grown it already.
+// Nothing ever waits for a worker: when none is idle, a new one starts.
+
+// handlerIdle is how long an idle handler goroutine is kept: long enough
+// to span the gaps of a busy server, short enough that the goroutines of
+// a burst (one per concurrent stream) are soon given back.
+const handlerIdle = 5 * time.Second
+
+// handlerQueue hands a stream to an idle worker (unbuffered: a send
+// succeeds only when one is waiting).
+var handlerQueue = make(chan *Stream)
+
+func startHandler(st *Stream) {
+	select {
+	case handlerQueue <- st:
+	default:
+		go handlerWorker(st)
+	}
+}
+
+func handlerWorker(st *Stream) {
+	idle := time.NewTimer(handlerIdle)
+	defer idle.Stop()
+	for {
+		st.c.runHandler(st)
+		st = nil
+		idle.Reset(handlerIdle)
+		select {
+		case st = <-handlerQueue:
+		case <-idle.C:
+			return
+		}
+	}
+}
