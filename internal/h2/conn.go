@@ -187,8 +187,9 @@ type Conn struct {
 	recvUnacked    int64  // consumed bytes whose credit is not returned yet
 	resetTokens    int    // rapid-reset budget
 
-	ctl   []ctlFrame
-	ready []*Stream // streams with something to send, in turn
+	ctl       []ctlFrame
+	ready     []*Stream // streams with something to send, in turn
+	readyNext []*Stream // the next round's order, when a batch ends within one
 
 	outBuffered int // response bytes the streams hold: at most connSendBuffer
 	outWaiters  int // Writes waiting for room in connSendBuffer

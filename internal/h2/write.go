@@ -189,12 +189,17 @@ func (c *Conn) encodeCtlLocked() {
 }
 
 // encodeStreamsLocked takes one frame from each ready stream in turn
-// until writeBatch bytes are gathered or nothing can be sent.
+// until writeBatch bytes are gathered or nothing can be sent. A batch
+// that fills up within a round ends there (its buffer then stays one
+// size, not one frame per ready stream), and the streams the round did
+// not reach go first in the next batch.
 func (c *Conn) encodeStreamsLocked() {
 	for len(c.wbuf.b) < writeBatch {
 		progress := false
 		keep := c.ready[:0]
-		for _, st := range c.ready {
+		i := 0
+		for ; i < len(c.ready) && len(c.wbuf.b) < writeBatch; i++ {
+			st := c.ready[i]
 			if c.canSendLocked(st) && c.encodeFrameLocked(st) {
 				progress = true
 			}
@@ -203,6 +208,13 @@ func (c *Conn) encodeStreamsLocked() {
 			} else {
 				st.queued = false
 			}
+		}
+		if i < len(c.ready) {
+			next := append(c.readyNext[:0], c.ready[i:]...)
+			next = append(next, keep...)
+			clear(c.ready)
+			c.ready, c.readyNext = next, c.ready[:0]
+			return
 		}
 		clear(c.ready[len(keep):])
 		c.ready = keep
