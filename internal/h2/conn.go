@@ -774,12 +774,14 @@ func (c *Conn) processData(f *http2.DataFrame) error {
 	return nil
 }
 
-// remoteEndLocked records the client's END_STREAM.
+// remoteEndLocked records the client's END_STREAM. The stream closes
+// once ours is written too (RFC 9113 §5.1): one only queued still has its
+// response to send, and endSentLocked closes it then.
 func (c *Conn) remoteEndLocked(st *Stream) {
 	st.remoteDone = true
 	st.inEOF = true
 	st.cond.Broadcast()
-	if st.localDone {
+	if st.endSent {
 		c.closeStreamLocked(st, false)
 	}
 }

@@ -597,3 +597,53 @@ func TestBufferedPreface(t *testing.T) {
 		t.Fatal("ServeConn did not return after the client left")
 	}
 }
+
+// TestResponseQueuedBeforeBodyEnd: a response the handler completed but
+// whose DATA waits for the client's window is still sent when the
+// client's END_STREAM comes meanwhile. (The stream closed at the
+// client's END_STREAM once END_STREAM was queued, not written, and the
+// queued body was dropped: the client waited for ever.)
+func TestResponseQueuedBeforeBodyEnd(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, nil, newTestHandler(t), false)
+	rc := dialRaw(t, ts)
+	// Exhaust the connection's send window (65535, nothing credited).
+	rc.request(1, "/big?n=65535", true)
+	if _, body, _ := rc.response(1); len(body) != 65535 {
+		t.Fatalf("first response: %d bytes", len(body))
+	}
+	// A POST whose handler answers (1 KiB) without reading the body:
+	// its HEADERS go out, its DATA waits for the window.
+	if err := rc.fr.WriteHeaders(http2.HeadersFrameParam{
+		StreamID: 3, BlockFragment: rc.block(":method", "POST", ":scheme", "http", ":authority", "localhost", ":path", "/"), EndHeaders: true,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	rc.until("HEADERS on stream 3", func(f http2.Frame) bool {
+		h, ok := f.(*http2.MetaHeadersFrame)
+		return ok && h.StreamID == 3
+	})
+	// The request ends, then the window opens.
+	if err := rc.fr.WriteData(3, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := rc.fr.WriteWindowUpdate(0, 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	rc.until("END_STREAM on stream 3", func(f http2.Frame) bool {
+		switch f := f.(type) {
+		case *http2.DataFrame:
+			if f.StreamID == 3 {
+				n += len(f.Data())
+				return f.StreamEnded()
+			}
+		case *http2.RSTStreamFrame:
+			t.Fatalf("RST_STREAM %v on stream %d", f.ErrCode, f.StreamID)
+		}
+		return false
+	})
+	if n != 1026 {
+		t.Fatalf("stream 3: %d body bytes, want 1026", n)
+	}
+}
