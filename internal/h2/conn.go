@@ -205,13 +205,18 @@ type Conn struct {
 	err        error  // why the connection ends
 
 	// Owned by the writer goroutine (and c.mu while encoding).
-	wfr        *http2.Framer
-	wbuf       frameBuf
-	enc        *hpack.Encoder
-	hbuf       frameBuf
-	date       string
-	dateSec    int64
-	writerDone chan struct{}
+	wfr     *http2.Framer
+	wbuf    frameBuf
+	enc     *hpack.Encoder
+	hbuf    frameBuf
+	date    string
+	dateSec int64
+	// The writer runs while there is something to send or a stream is
+	// active (wakeWriterLocked); writerDone is closed when it is gone for
+	// good.
+	writerRunning bool
+	writerExited  bool
+	writerDone    chan struct{}
 }
 
 type closedStream struct {
@@ -323,8 +328,8 @@ func (c *Conn) Serve(buffered []byte) error {
 		c.ctl = append(c.ctl, ctlFrame{kind: ctlWindowUpdate, val: connWindow - 65535})
 		c.recvWindow = connWindow
 	}
+	c.wakeWriterLocked()
 	c.mu.Unlock()
-	go c.writeLoop()
 
 	err := c.readLoop()
 
@@ -345,7 +350,11 @@ func (c *Conn) Serve(buffered []byte) error {
 	for _, st := range c.streams {
 		st.goneLocked()
 	}
-	c.wcond.Broadcast()
+	if c.writerRunning {
+		c.wcond.Broadcast()
+	} else {
+		c.writerEndLocked()
+	}
 	c.mu.Unlock()
 	c.nc.Close()
 	<-c.writerDone
@@ -391,7 +400,7 @@ func (c *Conn) goAwayLocked(code http2.ErrCode, immediate bool) {
 	if immediate || code != http2.ErrCodeNo || c.active == 0 {
 		c.closeNow = true
 	}
-	c.wcond.Broadcast()
+	c.wakeWriterLocked()
 }
 
 // readLoop reads and handles frames until the connection ends.
@@ -646,7 +655,6 @@ func (c *Conn) processSettings(f *http2.SettingsFrame) error {
 	if err != nil {
 		return err
 	}
-	c.wcond.Broadcast()
 	return c.queueCtlLocked(ctlFrame{kind: ctlSettingsAck})
 }
 
@@ -661,7 +669,7 @@ func (c *Conn) processWindowUpdate(f *http2.WindowUpdateFrame) error {
 		if c.sendWindow > maxWindow {
 			return connErr(http2.ErrCodeFlowControl, "connection window overflow")
 		}
-		c.wcond.Broadcast()
+		c.wakeWriterLocked()
 		return nil
 	}
 	st := c.streams[id]
@@ -887,7 +895,9 @@ func (c *Conn) releaseLocked(st *Stream) {
 		if c.cfg.Idle != nil {
 			c.cfg.Idle(true)
 		}
-		c.wcond.Signal() // the writer lets its buffer go
+		if c.writerRunning {
+			c.wcond.Signal() // the writer exits, and lets its buffer go
+		}
 		if c.closing {
 			c.goAwayLocked(http2.ErrCodeNo, true)
 		} else if !c.dead && !c.lingering {

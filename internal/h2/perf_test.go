@@ -118,3 +118,34 @@ func TestAllocPerConcurrentFileRequest(t *testing.T) {
 		t.Errorf("%.0f B allocated per request, want at most %d", got, 8<<10)
 	}
 }
+
+// TestIdleConnNoWriter: an idle connection keeps its reading goroutine
+// only; the writer starts when there is something to send and exits once
+// no stream is left (it was one more goroutine, and its stack, for every
+// idle connection).
+func TestIdleConnNoWriter(t *testing.T) {
+	ts := startServer(t, nil, newTestHandler(t), false)
+	const n = 20
+	base := runtime.NumGoroutine()
+	for i := range n {
+		rc := dialRaw(t, ts)
+		rc.request(1, "/", true)
+		if status, _, _ := rc.response(1); status != "200" {
+			t.Fatalf("connection %d: status %s", i, status)
+		}
+	}
+	// Each connection holds its reader; the writers exit after their
+	// last write, and handlers go back to the pool (a few goroutines in
+	// all, whatever n).
+	deadline := time.Now().Add(ioTimeout)
+	for {
+		extra := runtime.NumGoroutine() - base
+		if extra <= n+n/2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines for %d idle connections, want about one each", extra, n)
+		}
+		time.Sleep(time.Millisecond) // poll: the writers exit on their own
+	}
+}

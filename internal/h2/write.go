@@ -46,7 +46,7 @@ func (c *Conn) queueCtlLocked(f ctlFrame) error {
 		return &ConnError{http2.ErrCodeEnhanceYourCalm, "control frames not read"}
 	}
 	c.ctl = append(c.ctl, f)
-	c.wcond.Signal()
+	c.wakeWriterLocked()
 	return nil
 }
 
@@ -56,7 +56,7 @@ func (c *Conn) readyLocked(st *Stream) {
 		st.queued = true
 		c.ready = append(c.ready, st)
 	}
-	c.wcond.Signal()
+	c.wakeWriterLocked()
 }
 
 // hasWorkLocked reports whether st has frames queued, sendable now or not.
@@ -91,26 +91,52 @@ func (c *Conn) streamsWritableLocked() bool {
 	return false
 }
 
+// wakeWriterLocked has the writer look at the queues: it wakes the
+// writer waiting for work, or starts one. An idle connection has no
+// writer goroutine (nor its stack): one starts when there is something to
+// send, and exits once no stream is left.
+func (c *Conn) wakeWriterLocked() {
+	switch {
+	case c.writerRunning:
+		c.wcond.Signal()
+	case c.serving && !c.dead && !c.writerExited:
+		c.writerRunning = true
+		go c.writeLoop()
+	}
+}
+
+// writerEndLocked records that the writer is gone for good (the
+// connection is dead, or its final GOAWAY is out).
+func (c *Conn) writerEndLocked() {
+	c.writerRunning = false
+	if !c.writerExited {
+		c.writerExited = true
+		close(c.writerDone)
+	}
+}
+
 // writeLoop is the connection's only writer. It gathers what is ready —
 // control frames, then one frame per stream in turn — into one buffer,
 // and writes it with c.mu released, so that streams keep queueing while
 // the socket takes the bytes.
 func (c *Conn) writeLoop() {
-	defer close(c.writerDone)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for {
 		for !c.dead && len(c.ctl) == 0 && !c.closeNow && !c.streamsWritableLocked() {
-			if c.active == 0 && c.wbuf.b != nil {
-				// No stream left: an idle connection does not keep a
-				// batch-sized buffer. (A busy one keeps it from batch
-				// to batch rather than growing a new one each time.)
+			if c.active == 0 {
+				// No stream left: the writer exits, and an idle
+				// connection keeps neither it nor a batch-sized buffer.
+				// (A busy one keeps both from batch to batch.)
 				batchBufs.put(c.wbuf.b)
 				c.wbuf.b = nil
+				c.writerRunning = false
+				return
 			}
 			c.wcond.Wait()
 		}
 		if c.dead {
+			c.writerEndLocked()
 			return
 		}
 		if c.wbuf.b == nil {
@@ -141,6 +167,7 @@ func (c *Conn) writeLoop() {
 				c.mu.Unlock()
 				c.nc.Close()
 				c.mu.Lock()
+				c.writerEndLocked()
 				return
 			}
 		}
@@ -157,6 +184,7 @@ func (c *Conn) writeLoop() {
 			}
 			c.nc.SetReadDeadline(time.Now().Add(goAwayLinger))
 			c.mu.Lock()
+			c.writerEndLocked()
 			return
 		}
 	}
