@@ -1,7 +1,6 @@
 package h2
 
 import (
-	"bufio"
 	"errors"
 	"io"
 	"log/slog"
@@ -252,6 +251,47 @@ func (r *readErrRecorder) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// connReader buffers the connection's reads for the Framer in a
+// readBuffer slice from a pool, given back each time it is drained. A
+// frame header (or a payload as short) read with nothing buffered goes
+// straight into the Framer's slice: the wait for the client's next frame
+// holds no buffer, so an idle connection has none. (A busy one pays one
+// more read per burst of frames.)
+type connReader struct {
+	r        io.Reader
+	buf      *[]byte // from readBufs; nil when drained
+	off, end int
+}
+
+func (cr *connReader) Read(p []byte) (int, error) {
+	if cr.buf == nil {
+		if len(p) <= frameHeaderLen || len(p) >= readBuffer {
+			return cr.r.Read(p)
+		}
+		cr.buf = readBufs.p.Get().(*[]byte)
+		n, err := cr.r.Read((*cr.buf)[:readBuffer])
+		if n == 0 {
+			cr.release()
+			return 0, err
+		}
+		// An error comes back at the next read, with nothing buffered.
+		cr.off, cr.end = 0, n
+	}
+	n := copy(p, (*cr.buf)[cr.off:cr.end])
+	if cr.off += n; cr.off == cr.end {
+		cr.release()
+	}
+	return n, nil
+}
+
+func (cr *connReader) release() {
+	readBufs.p.Put(cr.buf)
+	cr.buf = nil
+}
+
+// frameHeaderLen is the size of a frame header (RFC 9113 §4.1).
+const frameHeaderLen = 9
+
 // prefixConn reads buffered first, then the connection.
 type prefixReader struct {
 	buf []byte
@@ -296,7 +336,7 @@ func ServeConn(nc net.Conn, cfg *Config, h Handler, buffered []byte) error {
 // be called on it meanwhile).
 func (c *Conn) Serve(buffered []byte) error {
 	c.rd.r = &prefixReader{buf: buffered, r: c.nc}
-	br := bufio.NewReaderSize(&c.rd, readBuffer)
+	br := &connReader{r: &c.rd}
 	c.nc.SetReadDeadline(time.Now().Add(c.cfg.PrefaceTimeout))
 	var pre [len(http2.ClientPreface)]byte
 	if _, err := io.ReadFull(br, pre[:]); err != nil || string(pre[:]) != http2.ClientPreface {

@@ -96,9 +96,10 @@ const (
 	// a stream closes.
 	recentlyClosedStreams = 32
 
-	// readBuffer is the connection's read buffer: small, since a frame
-	// payload at least this large is read past it straight into the
-	// Framer's buffer, and an idle connection keeps it.
+	// readBuffer is the connection's read buffer while frames are coming
+	// (an idle connection has none, see connReader): small, since a
+	// frame payload at least this large is read past it straight into
+	// the Framer's buffer.
 	readBuffer = 4 << 10
 
 	// idleWriteBuffer: a write buffer grown past this is dropped once the

@@ -45,6 +45,8 @@ var (
 	// batchBufs: the writer's batch (a batch ends past writeBatch, by up
 	// to a frame per ready stream).
 	batchBufs = newBufPool(writeBatch)
+	// readBufs: the reader's buffer while frames are coming.
+	readBufs = newBufPool(readBuffer)
 )
 
 // Handlers run on pooled goroutines: a goroutine that served a stream
