@@ -2,6 +2,7 @@ package h2
 
 import (
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -138,6 +139,18 @@ func (c *Conn) writeLoop() {
 		if c.dead {
 			c.writerEndLocked()
 			return
+		}
+		if !c.closeNow && c.active > len(c.ready) {
+			// Other streams' handlers are still at work: let them run
+			// once before gathering, so that their responses share this
+			// write rather than costing one each.
+			c.mu.Unlock()
+			runtime.Gosched()
+			c.mu.Lock()
+			if c.dead {
+				c.writerEndLocked()
+				return
+			}
 		}
 		if c.wbuf.b == nil {
 			c.wbuf.b = batchBufs.get()
