@@ -22,7 +22,9 @@
 //   - one writer goroutine per connection, fed by the streams: control
 //     frames first, then one frame per stream in turn (round robin among
 //     streams with data and window), with everything ready coalesced into
-//     one write;
+//     one write; it runs while there is something to send or a stream is
+//     active, so an idle connection holds its reader only (and no read
+//     or write buffer);
 //   - the denial-of-service bounds of nginx and Go: rapid reset
 //     (CVE-2023-44487), CONTINUATION floods (CVE-2024-27316), control
 //     frame floods (PING, SETTINGS, PRIORITY, empty frames), bounded HPACK
