@@ -70,6 +70,9 @@ func drain(t *testing.T, rc *rawConn, streams int) int {
 // were 16 KiB, the body's size and a growing batch: 43 KiB in all for an
 // 8 KB file); now under 2 KiB.
 func TestAllocPerFileRequest(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector makes sync.Pool drop buffers")
+	}
 	got := allocPerRequest(t, "/file?off=0&n=8000", 200)
 	t.Logf("%.0f B allocated per 8000-byte file request", got)
 	if got > 6<<10 {
@@ -82,6 +85,9 @@ func TestAllocPerFileRequest(t *testing.T) {
 // one size (a batch ends within a round once full) instead of growing by
 // a frame per ready stream, about 64 × 8 KB, every time it is filled.
 func TestAllocPerConcurrentFileRequest(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector makes sync.Pool drop buffers")
+	}
 	ts := startServer(t, &h2.Config{MaxConcurrentStreams: 64}, newTestHandler(t), false)
 	rc := dialRaw(t, ts, http2.Setting{ID: http2.SettingInitialWindowSize, Val: 1 << 20})
 	// Open the connection window wide: the responses are not held back
@@ -156,6 +162,9 @@ func TestIdleConnNoWriter(t *testing.T) {
 // drained, the wait for the next frame holds none. About 11.3 KB per
 // connection before, 7.2 KB after.
 func TestIdleConnHeap(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector makes sync.Pool drop buffers")
+	}
 	ts := startServer(t, nil, newTestHandler(t), false)
 	const n = 200
 	var before, after runtime.MemStats
