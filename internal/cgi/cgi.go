@@ -467,7 +467,7 @@ func (p *proc) respond(w response.Writer) (string, error) {
 		switch {
 		case hopByHop(f.name):
 			// The writer frames the response itself (RFC 9110 §7.6.1).
-		case equalFold(f.name, "Content-Length"):
+		case response.EqualFold(f.name, "Content-Length"):
 			n, ok := parseLength(f.value)
 			if !ok || clen >= 0 && n != clen {
 				p.log.Warn("cgi: ignoring invalid Content-Length", "value", f.value)
@@ -491,7 +491,7 @@ func (p *proc) respond(w response.Writer) (string, error) {
 		committed = true
 		hd := w.Header()
 		for _, f := range h.fields {
-			if hopByHop(f.name) || equalFold(f.name, "Content-Length") {
+			if hopByHop(f.name) || response.EqualFold(f.name, "Content-Length") {
 				continue
 			}
 			hd.Add(f.name, f.value)
@@ -655,7 +655,7 @@ func (p *proc) drainRedirect() error {
 // response (RFC 9110 §7.6.1), and those the ResponseWriter owns.
 func hopByHop(name string) bool {
 	for _, h := range [...]string{"Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "TE", "Trailer", "Upgrade", "Server", "Date"} {
-		if equalFold(name, h) {
+		if response.EqualFold(name, h) {
 			return true
 		}
 	}

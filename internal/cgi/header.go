@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"webserv/internal/response"
 )
 
 // maxHeaderBytes bounds the program's header section, line ends included.
@@ -108,7 +110,7 @@ func (h *header) add(line []byte) error {
 	}
 	value := string(v)
 	switch {
-	case equalFold(name, "Status"):
+	case response.EqualFold(name, "Status"):
 		if h.status != 0 {
 			return &headerError{"duplicate Status"}
 		}
@@ -118,7 +120,7 @@ func (h *header) add(line []byte) error {
 		}
 		h.status = st
 		return nil
-	case equalFold(name, "Location"):
+	case response.EqualFold(name, "Location"):
 		if h.location != "" {
 			return &headerError{"duplicate Location"}
 		}
@@ -163,21 +165,6 @@ func truncate(b []byte) []byte {
 		return b[:64]
 	}
 	return b
-}
-
-func equalFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i]|0x20, b[i]|0x20
-		if x != y || x < 'a' || x > 'z' {
-			if a[i] != b[i] {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 var errShortBody = errors.New("cgi: output shorter than its Content-Length")

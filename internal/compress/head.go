@@ -22,17 +22,17 @@ func typeListed(types []string, ctype string) bool {
 	}
 	for _, t := range types {
 		if t == "*" {
-			if equalFold(mt, "image/svg+xml") {
+			if response.EqualFold(mt, "image/svg+xml") {
 				return true
 			}
 			for _, p := range incompressible {
-				if len(mt) >= len(p) && equalFold(mt[:len(p)], p) {
+				if len(mt) >= len(p) && response.EqualFold(mt[:len(p)], p) {
 					return false
 				}
 			}
 			return true
 		}
-		if equalFold(mt, t) {
+		if response.EqualFold(mt, t) {
 			return true
 		}
 	}
@@ -60,7 +60,7 @@ func mediaType(ctype string) string {
 // no-transform directive (RFC 9111 §5.2.2.6): no coding may be applied.
 func noTransform(h *response.Header) bool {
 	for _, f := range h.Fields() {
-		if equalFold(f.Name, "Cache-Control") && hasToken(f.Value, "no-transform") {
+		if response.EqualFold(f.Name, "Cache-Control") && hasToken(f.Value, "no-transform") {
 			return true
 		}
 	}
@@ -85,7 +85,7 @@ func hasToken(v, tok string) bool {
 				break
 			}
 		}
-		if equalFold(mediaType(m), tok) {
+		if response.EqualFold(mediaType(m), tok) {
 			return true
 		}
 	}

@@ -3,6 +3,7 @@ package compress
 import (
 	"webserv/internal/config"
 	"webserv/internal/http1"
+	"webserv/internal/response"
 )
 
 // Coding is one content coding (a single bit of config.Codings), or
@@ -57,7 +58,7 @@ func Negotiate(req *http1.Request, offered config.Codings) Choice {
 	seen := false
 	for i := range req.Fields {
 		f := &req.Fields[i]
-		if !equalFold(f.Name, "Accept-Encoding") {
+		if !response.EqualFold(f.Name, "Accept-Encoding") {
 			continue
 		}
 		seen = true
@@ -109,13 +110,13 @@ func parseAccept(v []byte, q *[4]int16, star *int16) {
 			continue
 		}
 		switch {
-		case equalFold(name, "zstd"):
+		case response.EqualFold(name, "zstd"):
 			q[0] = max(q[0], w)
-		case equalFold(name, "br"):
+		case response.EqualFold(name, "br"):
 			q[1] = max(q[1], w)
-		case equalFold(name, "gzip"), equalFold(name, "x-gzip"):
+		case response.EqualFold(name, "gzip"), response.EqualFold(name, "x-gzip"):
 			q[2] = max(q[2], w)
-		case equalFold(name, "identity"):
+		case response.EqualFold(name, "identity"):
 			q[3] = max(q[3], w)
 		case len(name) == 1 && name[0] == '*':
 			*star = max(*star, w)
@@ -183,25 +184,4 @@ func trimOWS(b []byte) []byte {
 		b = b[:len(b)-1]
 	}
 	return b
-}
-
-// equalFold reports whether b equals s under ASCII case folding (tokens
-// and field names are case-insensitive, RFC 9110 §5.1, §8.4.1).
-func equalFold[T ~string | ~[]byte](b T, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		x, y := b[i], s[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }

@@ -3,7 +3,6 @@ package compress
 import (
 	"io"
 	"sync"
-	"syscall"
 
 	"webserv/internal/config"
 	"webserv/internal/http1"
@@ -277,7 +276,7 @@ func (w *Writer) addVary() {
 	}
 	h := w.inner.Header()
 	for _, f := range h.Fields() {
-		if equalFold(f.Name, "Vary") && (hasToken(f.Value, "accept-encoding") || hasToken(f.Value, "*")) {
+		if response.EqualFold(f.Name, "Vary") && (hasToken(f.Value, "accept-encoding") || hasToken(f.Value, "*")) {
 			return
 		}
 	}
@@ -333,25 +332,7 @@ func (w *Writer) SendFile(fd int, off, n int64) (int64, error) {
 	}
 	bp := readBufs.Get().(*[]byte)
 	defer readBufs.Put(bp)
-	var done int64
-	for done < n {
-		b := (*bp)[:min(int64(len(*bp)), n-done)]
-		m, err := syscall.Pread(fd, b, off+done)
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil {
-			return done, err
-		}
-		if m == 0 {
-			return done, nil // the file ended early
-		}
-		if _, err := w.Write(b[:m]); err != nil {
-			return done, err
-		}
-		done += int64(m)
-	}
-	return done, nil
+	return response.CopyFile(w, fd, off, n, *bp)
 }
 
 // Flush passes on what the encoder holds, decodable up to here (a CGI

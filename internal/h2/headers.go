@@ -10,6 +10,7 @@ import (
 	"golang.org/x/net/http2/hpack"
 
 	"webserv/internal/http1"
+	"webserv/internal/response"
 )
 
 // processHeadersFrame starts a header block; it is handled whole once
@@ -252,7 +253,7 @@ func (st *Stream) setRequest(fields []hpack.HeaderField, tooBig, endStream bool)
 			// :authority is malformed, rather than the virtual host
 			// following one name and the application the other.
 			sawHost = true
-			if authority != "" && !asciiEqualFold(f.Value, authority) {
+			if authority != "" && !response.EqualFold(f.Value, authority) {
 				return errMalformed
 			}
 		}
@@ -343,7 +344,7 @@ func (st *Stream) setRequest(fields []hpack.HeaderField, tooBig, endStream bool)
 				r.Host = fl.Value
 			}
 		case "expect":
-			r.ExpectContinue = asciiEqualFold(f.Value, "100-continue")
+			r.ExpectContinue = response.EqualFold(f.Value, "100-continue")
 		}
 	}
 	if cookie != nil {
@@ -432,23 +433,4 @@ func parseContentLength(s string) (int64, bool) {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	return n, err == nil
-}
-
-func asciiEqualFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }

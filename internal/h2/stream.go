@@ -6,7 +6,6 @@ import (
 	"net"
 	"runtime/debug"
 	"sync"
-	"syscall"
 	"time"
 
 	"golang.org/x/net/http2"
@@ -533,26 +532,7 @@ func (st *Stream) SendFile(fd int, off, n int64) (int64, error) {
 	}
 	chunk := frameBufs.get()[:sendFileChunk]
 	defer frameBufs.put(chunk)
-	var done int64
-	for done < n {
-		b := chunk[:min(int64(len(chunk)), n-done)]
-		m, err := syscall.Pread(fd, b, off+done)
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil {
-			return done, err
-		}
-		if m == 0 {
-			return done, nil // the file ended early
-		}
-		w, err := st.Write(b[:m])
-		done += int64(w)
-		if err != nil {
-			return done, err
-		}
-	}
-	return done, nil
+	return response.CopyFile(st, fd, off, n, chunk)
 }
 
 // Flush makes what was written available to the connection's writer,

@@ -3,6 +3,8 @@ package http1
 import (
 	"errors"
 	"strconv"
+
+	"webserv/internal/response"
 )
 
 // ErrIncomplete is returned by Parser.Parse when the buffer does not yet
@@ -90,27 +92,6 @@ func (r *Request) Get(name string) []byte {
 	return nil
 }
 
-// equalFold reports whether b equals s under ASCII case folding (field
-// names and tokens are case-insensitive, RFC 9110 §5.1). It takes the
-// parser's byte slices and the writer's strings alike, without converting.
-func equalFold[T ~string | ~[]byte](b T, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := 0; i < len(b); i++ {
-		x, y := b[i], s[i]
-		if x == y {
-			continue
-		}
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
-}
+// equalFold is response.EqualFold: field names and tokens are
+// case-insensitive (RFC 9110 §5.1).
+func equalFold[T ~string | ~[]byte](b T, s string) bool { return response.EqualFold(b, s) }

@@ -481,25 +481,7 @@ func (w *ResponseWriter) rawConn() syscall.RawConn {
 func (w *ResponseWriter) copyFile(fd int, off, n int64) (int64, error) {
 	bp := copyBufs.Get().(*[]byte)
 	defer copyBufs.Put(bp)
-	var total int64
-	for total < n {
-		buf := (*bp)[:min(int64(len(*bp)), n-total)]
-		m, err := syscall.Pread(fd, buf, off+total)
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil {
-			return total, err
-		}
-		if m <= 0 {
-			break // the file ended early
-		}
-		if _, err := w.Write(buf[:m]); err != nil {
-			return total, err
-		}
-		total += int64(m)
-	}
-	return total, nil
+	return response.CopyFile(w, fd, off, n, *bp)
 }
 
 // copyBufSize is copyFile's buffer: large enough for few round trips

@@ -58,7 +58,7 @@ type Field struct {
 // Set replaces every field named name with one field.
 func (h *Header) Set(name, value string) {
 	for i := range h.kv {
-		if equalFold(h.kv[i].Name, name) {
+		if EqualFold(h.kv[i].Name, name) {
 			h.kv[i].Value = value
 			h.delFrom(i+1, name)
 			return
@@ -73,7 +73,7 @@ func (h *Header) Add(name, value string) { h.kv = append(h.kv, Field{name, value
 // Get returns the first value of name, or "".
 func (h *Header) Get(name string) string {
 	for i := range h.kv {
-		if equalFold(h.kv[i].Name, name) {
+		if EqualFold(h.kv[i].Name, name) {
 			return h.kv[i].Value
 		}
 	}
@@ -83,7 +83,7 @@ func (h *Header) Get(name string) string {
 // Has reports whether a field named name is present.
 func (h *Header) Has(name string) bool {
 	for i := range h.kv {
-		if equalFold(h.kv[i].Name, name) {
+		if EqualFold(h.kv[i].Name, name) {
 			return true
 		}
 	}
@@ -96,7 +96,7 @@ func (h *Header) Del(name string) { h.delFrom(0, name) }
 func (h *Header) delFrom(i int, name string) {
 	j := i
 	for ; i < len(h.kv); i++ {
-		if !equalFold(h.kv[i].Name, name) {
+		if !EqualFold(h.kv[i].Name, name) {
 			h.kv[j] = h.kv[i]
 			j++
 		}
@@ -114,13 +114,16 @@ func (h *Header) Len() int { return len(h.kv) }
 // it, do not keep it past the next change.
 func (h *Header) Fields() []Field { return h.kv }
 
-// equalFold reports whether a and b are equal under ASCII case folding.
-func equalFold(a, b string) bool {
-	if len(a) != len(b) {
+// EqualFold reports whether b equals s under ASCII case folding (field
+// names and tokens are case-insensitive, RFC 9110 §5.1). It takes a
+// parser's byte slices and a writer's strings alike, without converting,
+// and knows nothing of Unicode, as HTTP's tokens need not.
+func EqualFold[T ~string | ~[]byte](b T, s string) bool {
+	if len(b) != len(s) {
 		return false
 	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
+	for i := 0; i < len(s); i++ {
+		x, y := b[i], s[i]
 		if x == y {
 			continue
 		}
