@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"webserv/internal/server"
 	"webserv/internal/servertest"
 )
 
@@ -464,6 +465,14 @@ server { listen 127.0.0.1:$PORT0; root www; }
 		io.WriteString(c, "GET / HTTP/1.1\r\n") // busy: a second head begun
 		held = append(held, c)
 	}
+	// The server has read each begun head (a connection whose bytes are
+	// still on their way counts as idle, and reclaim may take it).
+	poll(t, "five connections busy", func() string {
+		if n := server.Busy(s.Srv); n != 5 {
+			return fmt.Sprintf("%d busy", n)
+		}
+		return ""
+	})
 	sixth := s.Dial(t, 0) // completes in the kernel's backlog
 	io.WriteString(sixth, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 	br := bufio.NewReader(sixth)

@@ -99,3 +99,10 @@ func CGIWholeWait(d time.Duration) func(*Server) {
 // ConnSize is the size of a connection's own state, what each parked
 // connection keeps on the heap besides the socket's (conn.go).
 const ConnSize = unsafe.Sizeof(conn{})
+
+// Busy reports how many of s's connections are reading a request or
+// writing a response (the status page's webserv_connections_active).
+func Busy(s *Server) int {
+	open, waiting := s.connCounts()
+	return open - waiting
+}
