@@ -215,6 +215,8 @@ type Conn struct {
 	// good.
 	writerRunning bool
 	writerExited  bool
+	inBatch       bool // the writer is encoding or writing a batch
+	idlePending   bool // Idle(true) waits for that batch to be written
 	writerDone    chan struct{}
 }
 
@@ -922,6 +924,21 @@ func (c *Conn) unbufferLocked(n int) {
 	}
 }
 
+// idleLocked tells the server (Config.Idle) that the connection has no
+// stream left, once the batch the writer is sending — which may hold the
+// end of the last response — is on the wire: the server may close an idle
+// connection, and must not cut that response short.
+func (c *Conn) idleLocked() {
+	if c.cfg.Idle == nil {
+		return
+	}
+	if c.inBatch {
+		c.idlePending = true // the writer says it after its write
+		return
+	}
+	c.cfg.Idle(true)
+}
+
 // releaseLocked drops st from the active count once it is both closed and
 // its handler has returned; the last one arms the idle timeout or ends a
 // closing connection.
@@ -932,9 +949,7 @@ func (c *Conn) releaseLocked(st *Stream) {
 	st.released = true
 	c.active--
 	if c.active == 0 {
-		if c.cfg.Idle != nil {
-			c.cfg.Idle(true)
-		}
+		c.idleLocked()
 		if c.writerRunning {
 			c.wcond.Signal() // the writer exits, and lets its buffer go
 		}

@@ -138,7 +138,9 @@ func (c *Conn) endHeaderBlock() error {
 		return nil
 	}
 
-	if c.active == 0 && c.cfg.Idle != nil && !c.cfg.Idle(false) {
+	if c.idlePending {
+		c.idlePending = false // Idle(true) was never said
+	} else if c.active == 0 && c.cfg.Idle != nil && !c.cfg.Idle(false) {
 		// The server took the idle connection back (max_connections)
 		// and is closing it: this stream is not served.
 		c.resetStreamLocked(id, http2.ErrCodeRefusedStream)
@@ -148,8 +150,8 @@ func (c *Conn) endHeaderBlock() error {
 	if err := st.setRequest(c.hfields, c.htooBig, hs.endStream); err != nil {
 		// RFC 9113 §8.1.1: a malformed request is a stream error.
 		c.resetStreamLocked(id, http2.ErrCodeProtocol)
-		if c.active == 0 && c.cfg.Idle != nil {
-			c.cfg.Idle(true)
+		if c.active == 0 {
+			c.idleLocked()
 		}
 		return nil
 	}

@@ -156,9 +156,15 @@ func (c *Conn) writeLoop() {
 			c.wbuf.b = batchBufs.get()
 		}
 		c.wbuf.b = c.wbuf.b[:0]
+		c.inBatch = true
 		c.encodeCtlLocked()
 		if !c.closeNow {
 			c.encodeStreamsLocked()
+			if c.closeNow {
+				// The last stream closed in this batch: the GOAWAY (and
+				// any RST_STREAM) it queued go out with it.
+				c.encodeCtlLocked()
+			}
 		}
 		final := c.closeNow
 		if b := c.wbuf.b; len(b) > 0 {
@@ -182,6 +188,13 @@ func (c *Conn) writeLoop() {
 				c.mu.Lock()
 				c.writerEndLocked()
 				return
+			}
+		}
+		c.inBatch = false
+		if c.idlePending {
+			c.idlePending = false
+			if c.active == 0 && !c.dead {
+				c.cfg.Idle(true)
 			}
 		}
 		if final {
