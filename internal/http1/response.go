@@ -89,6 +89,10 @@ type ResponseWriter struct {
 	rcConn io.Writer // the conn rc belongs to
 	sf     sendfileOp
 	sfFn   func(fd uintptr) bool
+	// The head and body's writev on the socket, bound the same way
+	// (sendfile_linux.go).
+	wv   writevOp
+	wvFn func(fd uintptr) bool
 }
 
 // A HeadHook is told that a response head is about to be written (see
@@ -218,7 +222,16 @@ func (w *ResponseWriter) writeRaw(p []byte) error {
 		return w.err
 	}
 	w.armDeadline()
-	n, err := w.conn.Write(p)
+	var n int
+	var err error
+	if rc := w.rawConn(); rc != nil && canSendfile {
+		w.bufs = append(w.bufs[:0], p)
+		var m int64
+		m, err = w.writevRaw(rc, w.bufs)
+		n = int(m)
+	} else {
+		n, err = w.conn.Write(p)
+	}
 	w.sent += int64(n)
 	if err != nil {
 		w.err = err
@@ -332,8 +345,14 @@ func (w *ResponseWriter) sendHead(p []byte) error {
 		return nil
 	}
 	w.armDeadline()
-	w.wbufs = w.bufs // WriteTo consumes the slice header
-	n, err := w.wbufs.WriteTo(w.conn)
+	var n int64
+	var err error
+	if rc := w.rawConn(); rc != nil && canSendfile && len(w.bufs) <= maxIovecs {
+		n, err = w.writevRaw(rc, w.bufs) // sendfile_linux.go
+	} else {
+		w.wbufs = w.bufs // WriteTo consumes the slice header
+		n, err = w.wbufs.WriteTo(w.conn)
+	}
 	w.sent += n
 	if err != nil {
 		w.err = err
@@ -440,7 +459,7 @@ func (w *ResponseWriter) SendFile(fd int, off, n int64) (int64, error) {
 	var total int64
 	for total < n {
 		w.armDeadline()
-		w.sf = sendfileOp{in: fd, off: off + total, n: int(min(n-total, sendfileSlice))}
+		w.sf = sendfileOp{in: fd, off: off + total, n: int(min(n-total, sendfileSlice)), raw: w.sf.raw}
 		if w.sfFn == nil {
 			w.sfFn = w.sf.do
 		}
@@ -462,6 +481,16 @@ func (w *ResponseWriter) SendFile(fd int, off, n int64) (int64, error) {
 		}
 	}
 	return total, nil
+}
+
+// SendCachedFile is SendFile for a region its caller found in the page
+// cache of a local file system (internal/static): sendfile(2) then cannot
+// block on the disk, and is made without the runtime's syscall
+// bookkeeping, as the socket writes are (sendfile_linux.go).
+func (w *ResponseWriter) SendCachedFile(fd int, off, n int64) (int64, error) {
+	w.sf.raw = true
+	defer func() { w.sf.raw = false }()
+	return w.SendFile(fd, off, n)
 }
 
 // rawConn returns the connection's syscall.RawConn, or nil if it has none

@@ -2,9 +2,12 @@
 
 package http1
 
+import "syscall"
+
 // canSendfile: elsewhere SendFile reads with pread and writes (copyFile);
 // the BSDs' sendfile(2) reports partial progress differently on a
-// non-blocking socket, and the portable path is good enough there.
+// non-blocking socket, and the portable path is good enough there. The
+// head and body go out through the connection's own writev.
 const canSendfile = false
 
 // sendfileOp is never run here (canSendfile is false).
@@ -14,6 +17,19 @@ type sendfileOp struct {
 	n    int
 	done int
 	err  error
+	raw  bool
 }
 
 func (op *sendfileOp) do(s uintptr) bool { return true }
+
+// writevOp is never run here (canSendfile is false).
+// maxIovecs bounds the buffers of a raw writev (unused here).
+const maxIovecs = 4
+
+type writevOp struct{}
+
+func (op *writevOp) do(s uintptr) bool { return true }
+
+func (w *ResponseWriter) writevRaw(rc syscall.RawConn, bufs [][]byte) (int64, error) {
+	return 0, syscall.ENOSYS
+}

@@ -38,6 +38,18 @@ func testFile(t *testing.T, n int) ([]byte, *os.File) {
 // file's own offset is left alone.
 func TestSendFile(t *testing.T) {
 	t.Parallel()
+	for _, cached := range []bool{false, true} {
+		t.Run(map[bool]string{false: "SendFile", true: "SendCachedFile"}[cached], func(t *testing.T) {
+			t.Parallel()
+			testSendFile(t, cached)
+		})
+	}
+}
+
+// testSendFile is TestSendFile with SendFile, or with SendCachedFile
+// (sendfile made raw: the file was just written, so it is in the page
+// cache).
+func testSendFile(t *testing.T, cached bool) {
 	const size, off, n = 3 << 20, 12345, 2<<20 + 777
 	data, f := testFile(t, size)
 
@@ -73,7 +85,11 @@ func TestSendFile(t *testing.T) {
 		w.SendTimeout = 10 * time.Second
 		w.SetContentLength(n)
 		w.WriteHeader(206)
-		m, err := w.SendFile(int(f.Fd()), off, n)
+		send := w.SendFile
+		if cached {
+			send = w.SendCachedFile
+		}
+		m, err := send(int(f.Fd()), off, n)
 		if err == nil {
 			err = w.Finish()
 		}
@@ -163,5 +179,77 @@ func TestSendFileShortFile(t *testing.T) {
 	}
 	if err := w.Finish(); err != io.ErrShortWrite || w.KeepAlive {
 		t.Errorf("Finish: %v, keep-alive %v; want a short write and close", err, w.KeepAlive)
+	}
+}
+
+// A head and body written in one writev on the socket's descriptor
+// (writevOp) arrive whole although the send buffer is far smaller, so
+// that writev writes part, meets EAGAIN and resumes mid-buffer many
+// times; chunked framing (four buffers a writev) too.
+func TestWriteRawPartial(t *testing.T) {
+	t.Parallel()
+	for _, chunked := range []bool{false, true} {
+		t.Run(map[bool]string{false: "length", true: "chunked"}[chunked], func(t *testing.T) {
+			t.Parallel()
+			const n = 1<<20 + 333
+			data := make([]byte, n)
+			rand.NewChaCha8([32]byte{2}).Read(data)
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			client, err := net.DialTimeout("tcp", ln.Addr().String(), 5*time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer client.Close()
+			ln.(*net.TCPListener).SetDeadline(time.Now().Add(5 * time.Second))
+			server, err := ln.Accept()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer server.Close()
+			server.(*net.TCPConn).SetWriteBuffer(4096)
+
+			done := make(chan error, 1)
+			go func() {
+				var w ResponseWriter
+				w.Reset(server, 1, false, true)
+				w.SendTimeout = 10 * time.Second
+				if !chunked {
+					w.SetContentLength(n)
+				}
+				w.WriteHeader(200)
+				// Two writes: the head with the first half, then the rest.
+				_, err := w.Write(data[:n/2])
+				if err == nil {
+					_, err = w.Write(data[n/2:])
+				}
+				if err == nil {
+					err = w.Finish()
+				}
+				done <- err
+			}()
+
+			client.SetDeadline(time.Now().Add(10 * time.Second))
+			resp, err := http.ReadResponse(bufio.NewReader(client), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, err := io.ReadAll(resp.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(body, data) {
+				t.Errorf("got %d bytes, not the %d written", len(body), n)
+			}
+			if chunked != (len(resp.TransferEncoding) > 0) {
+				t.Errorf("Transfer-Encoding %q", resp.TransferEncoding)
+			}
+			if err := <-done; err != nil {
+				t.Errorf("write: %v", err)
+			}
+		})
 	}
 }
