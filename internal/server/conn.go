@@ -96,6 +96,10 @@ type reqState struct {
 	x dispatch.Exchange
 	// logBuf is the access log's scratch buffer ($request_filename).
 	logBuf []byte
+	// rr reads a plain TCP connection with raw system calls
+	// (rawread_linux.go); here rather than in conn, which must stay
+	// small while parked.
+	rr rawReader
 }
 
 var reqStates = sync.Pool{New: func() any { return new(reqState) }}
@@ -121,6 +125,7 @@ func (c *conn) giveReqState() {
 	rs.parser.Reset()
 	rs.req.Reset()
 	rs.head = rs.head[:0]
+	rs.rr.bind(nil)
 	reqStates.Put(rs)
 }
 
@@ -228,7 +233,7 @@ func (c *conn) waitOrPark(idle time.Duration) error {
 		return nil
 	}
 	if c.br == nil {
-		c.br = c.srv.readers.get(c.rwc, min(initialBuf, c.bufSize))
+		c.br = c.srv.readers.get(c.reader(), min(initialBuf, c.bufSize))
 	}
 	c.rwc.SetReadDeadline(deadline(parkAfter))
 	if _, err := c.br.Peek(1); err == nil || !isTimeout(err) {
@@ -281,7 +286,7 @@ func (c *conn) growReader(buf []byte) {
 		c.pre = new(prefixReader) // rare: most heads fit the initial buffer
 	}
 	c.pre.prefix = append(c.pre.prefix[:0], buf...)
-	c.pre.r = c.rwc
+	c.pre.r = c.reader()
 	old := c.br
 	c.br = c.srv.readers.get(c.pre, c.bufSize)
 	old.Discard(len(buf))
@@ -301,6 +306,17 @@ func (p *prefixReader) Read(b []byte) (int, error) {
 		return n, nil
 	}
 	return p.r.Read(b)
+}
+
+// reader is what the read buffer reads the connection through: the raw
+// reader of the request state for a plain TCP connection (the buffer is
+// given back before the request state is), else the connection itself.
+func (c *conn) reader() io.Reader {
+	if c.rc != nil && !c.tls && canRawRead {
+		c.rr.bind(c.rc)
+		return &c.rr
+	}
+	return c.rwc
 }
 
 func (c *conn) close() {
@@ -435,7 +451,7 @@ func (c *conn) readRequest(lim http1.Limits, idle, headerTimeout time.Duration, 
 			}
 		}
 		if c.br == nil {
-			c.br = c.srv.readers.get(c.rwc, min(initialBuf, c.bufSize))
+			c.br = c.srv.readers.get(c.reader(), min(initialBuf, c.bufSize))
 		}
 		if _, err := c.br.Peek(1); err != nil {
 			return err
