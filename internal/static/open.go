@@ -21,6 +21,9 @@ type file struct {
 	fd    int
 	pathZ []byte // its path, NUL-terminated: the caller's buffer
 	id    fileID // from the fstat (cache.go)
+	// raw: on a local file system (root.go), and linked: fstat, close
+	// and reads of cached regions are made raw (rawfile_linux.go).
+	raw bool
 }
 
 func (f *file) isDir() bool     { return f.id.mode&syscall.S_IFMT == syscall.S_IFDIR }
@@ -49,7 +52,13 @@ func (f *file) ext() []byte {
 // Last-Modified and the ETag say).
 func (f *file) modTime() time.Time { return time.Unix(int64(f.id.mtim.Sec), 0).UTC() }
 
-func (f *file) close() { syscall.Close(f.fd) }
+func (f *file) close() {
+	if f.raw {
+		rawClose(f.fd)
+		return
+	}
+	syscall.Close(f.fd)
+}
 
 // openFile opens path read-only for loc (see open).
 func (fl *Files) openFile(loc *config.Location, path string) (file, error) {
@@ -104,7 +113,7 @@ func openZ(pathZ []byte) (file, error) {
 	if err != nil {
 		return file{}, openError(pathZ, err)
 	}
-	return fstatFile(fd, pathZ)
+	return fstatFile(fd, pathZ, false, 0)
 }
 
 // openError is what an open of pathZ that failed with err returns.
@@ -116,21 +125,40 @@ func openError(pathZ []byte, err error) error {
 	return &os.PathError{Op: "open", Path: string(pathZ[:len(pathZ)-1]), Err: err}
 }
 
-// fstatFile makes the file open as fd at pathZ, closing fd on error.
-func fstatFile(fd int, pathZ []byte) (file, error) {
+// fstatFile makes the file open as fd at pathZ, closing fd on error. local
+// says fd was opened beneath a root on a local file system whose device
+// is dev: the file's calls are then made raw (rawfile_linux.go) if it is
+// on that same file system and still linked (the last close of an
+// unlinked file frees its blocks, which may take the disk a while).
+func fstatFile(fd int, pathZ []byte, local bool, dev uint64) (file, error) {
 	var st syscall.Stat_t
-	if err := syscall.Fstat(fd, &st); err != nil {
+	var err error
+	if local {
+		err = rawFstat(fd, &st)
+	} else {
+		err = syscall.Fstat(fd, &st)
+	}
+	if err != nil {
 		syscall.Close(fd)
 		return file{}, &os.PathError{Op: "fstat", Path: string(pathZ[:len(pathZ)-1]), Err: err}
 	}
-	return file{fd: fd, pathZ: pathZ, id: idOf(&st)}, nil
+	f := file{fd: fd, pathZ: pathZ, id: idOf(&st)}
+	f.raw = local && f.id.dev == dev && st.Nlink > 0
+	return f, nil
 }
 
 // readAt fills buf from offset off of the file with pread (one call for
 // a regular file, barring a signal).
 func (f *file) readAt(buf []byte, off int64) error {
+	raw := f.cached(off, int64(len(buf)))
 	for n := 0; n < len(buf); {
-		m, err := syscall.Pread(f.fd, buf[n:], off+int64(n))
+		var m int
+		var err error
+		if raw {
+			m, err = rawPread(f.fd, buf[n:], off+int64(n))
+		} else {
+			m, err = syscall.Pread(f.fd, buf[n:], off+int64(n))
+		}
 		if err == syscall.EINTR {
 			continue
 		}
@@ -144,6 +172,10 @@ func (f *file) readAt(buf []byte, off int64) error {
 	}
 	return nil
 }
+
+// cached reports whether the n bytes of the file from off may be read
+// raw: the file is raw and they are in the page cache (rawfile_linux.go).
+func (f *file) cached(off, n int64) bool { return f.raw && inCache(f.fd, off, n) }
 
 // inside enforces disable_symlinks on for an opened file: the file the
 // descriptor refers to (its real path, from fdPath: on Linux one readlink

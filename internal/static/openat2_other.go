@@ -12,3 +12,7 @@ import (
 var haveOpenat2 atomic.Bool
 
 func openat2Beneath(dirfd int, relZ []byte, flags int) (int, error) { return -1, syscall.ENOSYS }
+
+func openat2BeneathCached(dirfd int, relZ []byte, flags int) (int, error) {
+	return -1, syscall.ENOSYS
+}

@@ -39,6 +39,9 @@ type rootDir struct {
 	baseZ []byte // the root's path, NUL-terminated
 	dev   uint64 // its identity when opened
 	ino   uint64
+	// local: on a file system whose calls the static path may make raw
+	// (rawfile_linux.go).
+	local bool
 	// refs counts the configuration's hold (1 while the root is current)
 	// and each request using fd; fd is closed when it drops to 0.
 	refs    atomic.Int64
@@ -147,7 +150,7 @@ func openRoot(loc *config.Location) *rootDir {
 		return r
 	}
 	id := idOf(&st)
-	r.fd, r.dev, r.ino = fd, id.dev, id.ino
+	r.fd, r.dev, r.ino, r.local = fd, id.dev, id.ino, localFS(fd)
 	r.checked.Store(time.Now().UnixNano())
 	return r
 }
@@ -192,7 +195,12 @@ func (fl *Files) openBeneath(loc *config.Location, pathZ []byte) (f file, ok boo
 	default:
 		return file{}, false, nil
 	}
-	fd, err := openat2Beneath(r.fd, relZ, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK)
+	var fd int
+	if r.local {
+		fd, err = openat2BeneathCached(r.fd, relZ, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK)
+	} else {
+		fd, err = openat2Beneath(r.fd, relZ, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK)
+	}
 	for err == syscall.EINTR {
 		fd, err = openat2Beneath(r.fd, relZ, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK)
 	}
@@ -211,7 +219,9 @@ func (fl *Files) openBeneath(loc *config.Location, pathZ []byte) (f file, ok boo
 	default:
 		return file{}, true, openError(pathZ, err)
 	}
-	f, err = fstatFile(fd, pathZ)
+	// A file of another file system mounted inside the root is read and
+	// closed as any other (fstatFile).
+	f, err = fstatFile(fd, pathZ, r.local, r.dev)
 	return f, true, err
 }
 

@@ -248,7 +248,7 @@ func (fl *Files) send(w response.Writer, req *http1.Request, m *meta, body []byt
 			return err
 		}
 		if n > mediumFile {
-			_, err := w.SendFile(f.fd, start, n)
+			_, err := sendFile(w, f, start, n)
 			return err
 		}
 		bp := mediumBufs.Get().(*[]byte)
@@ -314,6 +314,21 @@ func (fl *Files) send(w response.Writer, req *http1.Request, m *meta, body []byt
 
 	h.Set("Content-Type", m.ctype)
 	return one(status, 0, size)
+}
+
+// cachedSender is the HTTP/1.1 writer's sendfile for a region in the
+// page cache (http1.ResponseWriter.SendCachedFile).
+type cachedSender interface {
+	SendCachedFile(fd int, off, n int64) (int64, error)
+}
+
+// sendFile sends n bytes of f from start with w.SendFile, raw where f's
+// region is cached and w can (rawfile_linux.go).
+func sendFile(w response.Writer, f *file, start, n int64) (int64, error) {
+	if cs, ok := w.(cachedSender); ok && f.cached(start, n) {
+		return cs.SendCachedFile(f.fd, start, n)
+	}
+	return w.SendFile(f.fd, start, n)
 }
 
 // fileFields are the header fields send sets from the file.
