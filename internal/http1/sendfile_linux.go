@@ -105,9 +105,9 @@ func (op *writevOp) do(s uintptr) bool {
 		op.left -= m
 		for m > 0 && op.next < op.cnt {
 			v := &op.iov[op.next]
-			if uint64(m) < v.Len {
+			if uint64(m) < uint64(v.Len) {
 				v.Base = (*byte)(unsafe.Add(unsafe.Pointer(v.Base), m))
-				v.Len -= uint64(m)
+				v.SetLen(int(uint64(v.Len)) - m)
 				break
 			}
 			m -= int(v.Len)
@@ -124,7 +124,8 @@ func (w *ResponseWriter) writevRaw(rc syscall.RawConn, bufs [][]byte) (int64, er
 	op.next, op.cnt, op.left, op.done, op.err = 0, 0, 0, 0, nil
 	for _, b := range bufs {
 		if len(b) > 0 {
-			op.iov[op.cnt] = syscall.Iovec{Base: &b[0], Len: uint64(len(b))}
+			op.iov[op.cnt] = syscall.Iovec{Base: &b[0]}
+			op.iov[op.cnt].SetLen(len(b))
 			op.cnt++
 			op.left += len(b)
 		}
