@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/net/http2"
 
 	"webserv/internal/servertest/wait"
 )
@@ -300,6 +303,23 @@ func TestEmbeddedDefault(t *testing.T) {
 		if resp.StatusCode != tc.status || !strings.Contains(string(body), tc.want) {
 			t.Errorf("%s: got %d %.80q, want %d containing %q", tc.path, resp.StatusCode, body, tc.status, tc.want)
 		}
+	}
+	// The demo answers HTTP/2 with prior knowledge too (http2 on;), as
+	// `curl --http2-prior-knowledge` asks.
+	h2c := &http.Client{Timeout: 10 * time.Second, Transport: &http2.Transport{
+		AllowHTTP: true,
+		DialTLSContext: func(ctx context.Context, network, addr string, _ *tls.Config) (net.Conn, error) {
+			return (&net.Dialer{Timeout: 10 * time.Second}).DialContext(ctx, network, addr)
+		},
+	}}
+	resp, err := h2c.Get("http://127.0.0.1:8080/")
+	if err != nil {
+		t.Fatalf("h2c: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.ProtoMajor != 2 || resp.StatusCode != 200 || !strings.Contains(string(body), "webserv is running") {
+		t.Errorf("h2c /: got %s %d %.80q", resp.Proto, resp.StatusCode, body)
 	}
 }
 
