@@ -113,19 +113,8 @@ func addCompressDirectives() {
 	}
 }
 
-func gzipDirective(p *parser, lv *level, st *stmt) error {
-	a := st.args[0]
-	var on bool
-	switch a.text {
-	case "on":
-		on = true
-	case "off":
-	default:
-		return invalidMust(a, st, `"on" or "off"`)
-	}
-	lv.loc = append(lv.loc, func(l *Location) { l.Compress.On = on })
-	return nil
-}
+// gzipDirective is `gzip on|off;`.
+var gzipDirective = locFlag(func(l *Location, on bool) { l.Compress.On = on })
 
 // compressDirective is `compress CODING...;` (zstd, br, gzip, each once)
 // or `compress off;`. The order does not matter: on a tie of the client's

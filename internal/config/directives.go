@@ -655,6 +655,23 @@ func locFlag(set func(*Location, bool)) func(*parser, *level, *stmt) error {
 	}
 }
 
+// srvFlag is locFlag for a setting of the server as a whole.
+func srvFlag(set func(*Server, bool)) func(*parser, *level, *stmt) error {
+	return func(p *parser, lv *level, st *stmt) error {
+		a := st.args[0]
+		var v bool
+		switch a.text {
+		case "on":
+			v = true
+		case "off":
+		default:
+			return invalidMust(a, st, `"on" or "off"`)
+		}
+		lv.srv = append(lv.srv, func(s *Server) { set(s, v) })
+		return nil
+	}
+}
+
 func indexDirective(p *parser, lv *level, st *stmt) error {
 	var names []string
 	for _, a := range st.args {

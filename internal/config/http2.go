@@ -24,20 +24,12 @@ func init() {
 }
 
 // http2Directive is `http2 on|off;` (nginx 1.25.1).
-func http2Directive(p *parser, lv *level, st *stmt) error {
-	a := st.args[0]
-	var m HTTP2Mode
-	switch a.text {
-	case "on":
-		m = HTTP2On
-	case "off":
-		m = HTTP2Off
-	default:
-		return invalidMust(a, st, `"on" or "off"`)
+var http2Directive = srvFlag(func(s *Server, on bool) {
+	s.HTTP2 = HTTP2Off
+	if on {
+		s.HTTP2 = HTTP2On
 	}
-	lv.srv = append(lv.srv, func(s *Server) { s.HTTP2 = m })
-	return nil
-}
+})
 
 // http2MaxStreams is `http2_max_concurrent_streams N;` (nginx's default
 // is 128, as is ours).

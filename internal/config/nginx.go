@@ -278,19 +278,7 @@ func init() {
 // serverTokens is `server_tokens on|off;`: whether the Server header
 // shows webserv's version. Off by default, unlike nginx: a version in
 // every response tells a scanner which known bugs to try.
-func serverTokens(p *parser, lv *level, st *stmt) error {
-	a := st.args[0]
-	var on bool
-	switch a.text {
-	case "on":
-		on = true
-	case "off":
-	default:
-		return invalidMust(a, st, `"on" or "off"`)
-	}
-	lv.srv = append(lv.srv, func(s *Server) { s.ServerTokens = on })
-	return nil
-}
+var serverTokens = srvFlag(func(s *Server, on bool) { s.ServerTokens = on })
 
 // rlimitNofile is `worker_rlimit_nofile N;`: the open file limit the
 // server sets for itself at startup.
