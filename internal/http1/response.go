@@ -488,6 +488,11 @@ func (w *ResponseWriter) SendFile(fd int, off, n int64) (int64, error) {
 // block on the disk, and is made without the runtime's syscall
 // bookkeeping, as the socket writes are (sendfile_linux.go).
 func (w *ResponseWriter) SendCachedFile(fd int, off, n int64) (int64, error) {
+	if strconv.IntSize != 64 {
+		// SYS_SENDFILE takes a 32-bit offset there (sendfile64 is
+		// another call): the runtime's Sendfile knows which to use.
+		return w.SendFile(fd, off, n)
+	}
 	w.sf.raw = true
 	defer func() { w.sf.raw = false }()
 	return w.SendFile(fd, off, n)

@@ -53,7 +53,11 @@ func (f *file) ext() []byte {
 func (f *file) modTime() time.Time { return time.Unix(int64(f.id.mtim.Sec), 0).UTC() }
 
 func (f *file) close() {
-	if f.raw {
+	// The close of the last reference to a file unlinked meanwhile (a
+	// deploy renaming over it) frees its blocks and may wait: raw only
+	// while the file is still linked.
+	var st syscall.Stat_t
+	if f.raw && rawFstat(f.fd, &st) == nil && st.Nlink > 0 {
 		rawClose(f.fd)
 		return
 	}

@@ -12,6 +12,10 @@ const (
 	resolveBeneath = 0x08
 	resolveNoMagic = 0x02 // no /proc/self/fd-style "magic" links
 	resolveCached  = 0x20 // Linux 5.12: EAGAIN if the lookup is not all in the dentry cache
+	resolveNoXdev  = 0x01 // EXDEV if the lookup crosses a mount point
+
+	// cachedResolve is the raw open's (openat2BeneathCached).
+	cachedResolve = resolveBeneath | resolveNoMagic | resolveCached | resolveNoXdev
 )
 
 type openHow struct {
@@ -48,13 +52,17 @@ func openat2Beneath(dirfd int, relZ []byte, flags int) (int, error) {
 // disk (rawfile_linux.go). Otherwise the open is openat2Beneath's.
 func openat2BeneathCached(dirfd int, relZ []byte, flags int) (int, error) {
 	if haveResolveCached.Load() {
-		how := openHow{flags: uint64(flags), resolve: resolveBeneath | resolveNoMagic | resolveCached}
+		// RESOLVE_NO_XDEV: a file on another mount beneath the root (FUSE,
+		// NFS, a device node) may wait in its open or fstat; that lookup
+		// fails with EXDEV here and takes the blocking open below.
+		how := openHow{flags: uint64(flags), resolve: cachedResolve}
 		r, _, e := syscall.RawSyscall6(sysOpenat2, uintptr(dirfd), uintptr(unsafe.Pointer(&relZ[0])), uintptr(unsafe.Pointer(&how)), unsafe.Sizeof(how), 0, 0)
 		switch e {
 		case 0:
 			return int(r), nil
-		case syscall.EAGAIN, syscall.EINTR:
-			// Not all cached: the lookup may read the disk.
+		case syscall.EAGAIN, syscall.EINTR, syscall.EXDEV:
+			// Not all cached (the lookup may read the disk), or on
+			// another mount.
 		case syscall.EINVAL:
 			haveResolveCached.Store(false) // before Linux 5.12
 		default:

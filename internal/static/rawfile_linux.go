@@ -2,6 +2,7 @@ package static
 
 import (
 	"os"
+	"strconv"
 	"sync/atomic"
 	"syscall"
 	"unsafe"
@@ -83,6 +84,11 @@ func rawClose(fd int) { syscall.RawSyscall(syscall.SYS_CLOSE, uintptr(fd), 0, 0)
 // device or a server (unlike NFS, SMB or FUSE, whose opens and attribute
 // reads may ask one).
 func localFS(fd int) bool {
+	if strconv.IntSize != 64 {
+		// The raw calls pass a 64-bit offset in one register (pread64's
+		// 32-bit layouts split it): 64-bit Linux only.
+		return false
+	}
 	var sf syscall.Statfs_t
 	if syscall.Fstatfs(fd, &sf) != nil {
 		return false

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 package static
 
 import (
@@ -5,6 +7,7 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+	"unsafe"
 
 	"webserv/internal/config"
 )
@@ -95,4 +98,47 @@ func TestRawFileCalls(t *testing.T) {
 	} else {
 		f.close()
 	}
+}
+
+// The raw open from the dentry cache does not cross into another mount
+// beneath the root (a FUSE or NFS mount, a device node), whose open or
+// fstat may wait: that lookup fails and takes the blocking open.
+func TestCachedOpenStaysOnRootMount(t *testing.T) {
+	t.Parallel()
+	root, err := syscall.Open("/", syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(root)
+	if !localFS(root) {
+		t.Skip("/ is not on a local file system")
+	}
+	f, err := os.CreateTemp("/dev/shm", "rawmount")
+	if err != nil {
+		t.Skip(err)
+	}
+	f.Close()
+	defer os.Remove(f.Name())
+	var st, rst syscall.Stat_t
+	if syscall.Stat(f.Name(), &st) != nil || syscall.Fstat(root, &rst) != nil || st.Dev == rst.Dev {
+		t.Skip("/dev/shm is not another mount here")
+	}
+	rel := []byte(f.Name()[1:] + "\x00")
+	if fd, err := openat2Beneath(root, rel, syscall.O_RDONLY|syscall.O_CLOEXEC); err != nil {
+		t.Skip(err) // no openat2 here
+	} else {
+		syscall.Close(fd)
+	}
+	how := openHow{flags: syscall.O_RDONLY | syscall.O_CLOEXEC, resolve: cachedResolve}
+	r, _, e := syscall.RawSyscall6(sysOpenat2, uintptr(root), uintptr(unsafe.Pointer(&rel[0])), uintptr(unsafe.Pointer(&how)), unsafe.Sizeof(how), 0, 0)
+	if e == 0 {
+		syscall.Close(int(r))
+		t.Fatal("the raw cached open crossed into another mount")
+	}
+	// The open as the static path makes it still succeeds, blocking.
+	fd, err := openat2BeneathCached(root, rel, syscall.O_RDONLY|syscall.O_CLOEXEC)
+	if err != nil {
+		t.Fatalf("openat2BeneathCached: %v", err)
+	}
+	syscall.Close(fd)
 }

@@ -325,11 +325,16 @@ type cachedSender interface {
 // sendFile sends n bytes of f from start with w.SendFile, raw where f's
 // region is cached and w can (rawfile_linux.go).
 func sendFile(w response.Writer, f *file, start, n int64) (int64, error) {
-	if cs, ok := w.(cachedSender); ok && f.cached(start, n) {
+	// A long send to a slow client gives the page cache time to drop
+	// pages the check found: raw only for a region sent in moments.
+	if cs, ok := w.(cachedSender); ok && n <= maxRawSend && f.cached(start, n) {
 		return cs.SendCachedFile(f.fd, start, n)
 	}
 	return w.SendFile(f.fd, start, n)
 }
+
+// maxRawSend bounds the region sent with raw sendfile (rawfile_linux.go).
+const maxRawSend = 256 << 10
 
 // fileFields are the header fields send sets from the file.
 var fileFields = [...]string{"Last-Modified", "ETag", "Accept-Ranges", "Content-Type", "Content-Range"}
