@@ -639,33 +639,36 @@ func errorLogDirective(p *parser, lv *level, st *stmt) error {
 
 // --- location settings ---
 
+// onOff reads a directive's single "on" or "off".
+func onOff(st *stmt) (bool, error) {
+	switch a := st.args[0]; a.text {
+	case "on":
+		return true, nil
+	case "off":
+		return false, nil
+	default:
+		return false, invalidMust(a, st, `"on" or "off"`)
+	}
+}
+
+// locFlag is an on|off directive setting a location.
 func locFlag(set func(*Location, bool)) func(*parser, *level, *stmt) error {
 	return func(p *parser, lv *level, st *stmt) error {
-		a := st.args[0]
-		var v bool
-		switch a.text {
-		case "on":
-			v = true
-		case "off":
-		default:
-			return invalidMust(a, st, `"on" or "off"`)
+		v, err := onOff(st)
+		if err != nil {
+			return err
 		}
 		lv.loc = append(lv.loc, func(l *Location) { set(l, v) })
 		return nil
 	}
 }
 
-// srvFlag is locFlag for a setting of the server as a whole.
+// srvFlag is an on|off directive setting the server as a whole.
 func srvFlag(set func(*Server, bool)) func(*parser, *level, *stmt) error {
 	return func(p *parser, lv *level, st *stmt) error {
-		a := st.args[0]
-		var v bool
-		switch a.text {
-		case "on":
-			v = true
-		case "off":
-		default:
-			return invalidMust(a, st, `"on" or "off"`)
+		v, err := onOff(st)
+		if err != nil {
+			return err
 		}
 		lv.srv = append(lv.srv, func(s *Server) { set(s, v) })
 		return nil
