@@ -171,7 +171,9 @@ func sameServer(st *state, addr, sni string, host []byte, srv *config.Server) bo
 	return st.table.Server(addr, []byte(sni)) == srv
 }
 
-// h2Peer is the connection of an HTTP/2 stream (dispatch.Peer).
+// h2Peer is the connection of an HTTP/2 stream (dispatch.Peer): the
+// stream's, with the connection's addresses, which a PROXY header may
+// have given.
 type h2Peer struct {
 	c *conn
 	s *h2.Stream
@@ -184,15 +186,8 @@ func (p *h2Peer) TLS() bool      { return p.c.tls }
 // HTTP2 tells the dispatch layer the protocol (CGI's SERVER_PROTOCOL).
 func (p *h2Peer) HTTP2() bool { return true }
 
-// ClientGone waits for the stream to be reset or its connection to end.
-func (p *h2Peer) ClientGone(stop <-chan struct{}) bool {
-	select {
-	case <-p.s.Gone():
-		return true
-	case <-stop:
-		return false
-	}
-}
+// ClientGone is the stream's: a reset, or the connection's end.
+func (p *h2Peer) ClientGone(stop <-chan struct{}) bool { return p.s.ClientGone(stop) }
 
 // alpn is the protocols offered through ALPN (RFC 7301) on a TLS
 // connection to srv.
