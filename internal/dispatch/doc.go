@@ -7,7 +7,7 @@
 // every content handler (static files, uploads and deletes, CGI) through
 // one signature, content.Handler's Handle, with the protocol-neutral
 // response.Writer — the exchange's compressing wrapper of it where the
-// location compresses (compress.go, internal/compress).
+// location compresses (handle.go, internal/compress).
 //
 // The protocol layer (internal/server for HTTP/1.1, internal/h2 for
 // HTTP/2) fills an Exchange — the request, the writer, the request body

@@ -71,8 +71,8 @@ type Exchange struct {
 	varBuf []byte
 	hdrBuf []byte // add_header values expanded for the current response
 
-	cw   compress.Writer // W's compressing wrapper, reused (compress.go)
-	creq content.Request // the request as handlers get it (compress.go)
+	cw   compress.Writer // W's compressing wrapper, reused (handle.go)
+	creq content.Request // the request as handlers get it (handle.go)
 	cgi  cgi.Handler     // the CGI program being run (execCGI)
 }
 
