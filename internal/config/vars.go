@@ -95,10 +95,6 @@ type Template struct {
 	captures bool
 }
 
-// maxCapture is the highest capture a template may name: nginx reads one
-// digit after "$".
-const maxCapture = 9
-
 // varError is a template error at byte offset Off of the value.
 type varError struct {
 	Off int
