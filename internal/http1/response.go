@@ -65,6 +65,12 @@ type ResponseWriter struct {
 	// there (discard it, or announce the close). Reset clears it.
 	BeforeHead HeadHook
 
+	// Waiting, when set, is told once per response, before a write
+	// waits for room in the socket's send buffer: a connection served by
+	// an event loop (internal/server, loop.go) leaves the loop to a new
+	// goroutine there and lets this one wait. Reset keeps it.
+	Waiting WaitHook
+
 	header        Header
 	status        int
 	contentLength int64 // -1: unknown
@@ -100,6 +106,12 @@ type ResponseWriter struct {
 // connection can install a pointer it already has without allocating.
 type HeadHook interface {
 	BeforeHead(w *ResponseWriter)
+}
+
+// A WaitHook is told that a write is about to wait for the socket (see
+// ResponseWriter.Waiting); an interface for the same reason as HeadHook.
+type WaitHook interface {
+	WillWait()
 }
 
 // Reset prepares w for a response to a request of the given version and
@@ -459,7 +471,7 @@ func (w *ResponseWriter) SendFile(fd int, off, n int64) (int64, error) {
 	var total int64
 	for total < n {
 		w.armDeadline()
-		w.sf = sendfileOp{in: fd, off: off + total, n: int(min(n-total, sendfileSlice)), raw: w.sf.raw}
+		w.sf = sendfileOp{in: fd, off: off + total, n: int(min(n-total, sendfileSlice)), raw: w.sf.raw, wait: w.Waiting}
 		if w.sfFn == nil {
 			w.sfFn = w.sf.do
 		}
@@ -467,6 +479,7 @@ func (w *ResponseWriter) SendFile(fd int, off, n int64) (int64, error) {
 		if err == nil {
 			err = w.sf.err
 		}
+		w.sf.wait = nil
 		m := int64(w.sf.done)
 		w.written += m
 		w.sent += m

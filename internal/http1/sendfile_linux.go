@@ -30,7 +30,8 @@ type sendfileOp struct {
 	err  error
 	// raw: the region is in the page cache of a local file system
 	// (SendCachedFile), so sendfile cannot block reading it either.
-	raw bool
+	raw  bool
+	wait WaitHook // told before the poller waits (ResponseWriter.Waiting)
 }
 
 // do is the RawConn.Write callback: sendfile with an explicit offset until
@@ -61,6 +62,9 @@ func (op *sendfileOp) do(s uintptr) bool {
 			}
 		case syscall.EINTR:
 		case syscall.EAGAIN:
+			if op.wait != nil {
+				op.wait.WillWait()
+			}
 			return false
 		default:
 			op.err = err
@@ -83,6 +87,7 @@ type writevOp struct {
 	left int // bytes still to write
 	done int // bytes written
 	err  error
+	wait WaitHook // told before the poller waits (ResponseWriter.Waiting)
 }
 
 // do is the RawConn.Write callback: writev until every buffer is written;
@@ -95,6 +100,9 @@ func (op *writevOp) do(s uintptr) bool {
 		case syscall.EINTR:
 			continue
 		case syscall.EAGAIN:
+			if op.wait != nil {
+				op.wait.WillWait()
+			}
 			return false
 		default:
 			op.err = e
@@ -121,7 +129,7 @@ func (op *writevOp) do(s uintptr) bool {
 // behind rc, returning the bytes written.
 func (w *ResponseWriter) writevRaw(rc syscall.RawConn, bufs [][]byte) (int64, error) {
 	op := &w.wv
-	op.next, op.cnt, op.left, op.done, op.err = 0, 0, 0, 0, nil
+	op.next, op.cnt, op.left, op.done, op.err, op.wait = 0, 0, 0, 0, nil, w.Waiting
 	for _, b := range bufs {
 		if len(b) > 0 {
 			op.iov[op.cnt] = syscall.Iovec{Base: &b[0]}
@@ -138,5 +146,6 @@ func (w *ResponseWriter) writevRaw(rc syscall.RawConn, bufs [][]byte) (int64, er
 		err = op.err
 	}
 	op.iov = [maxIovecs]syscall.Iovec{} // hold no buffer past the call
+	op.wait = nil
 	return int64(op.done), err
 }

@@ -18,6 +18,7 @@ type sendfileOp struct {
 	done int
 	err  error
 	raw  bool
+	wait WaitHook
 }
 
 func (op *sendfileOp) do(s uintptr) bool { return true }
