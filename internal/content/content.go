@@ -57,6 +57,16 @@ type Peer interface {
 	ClientGone(stop <-chan struct{}) bool
 }
 
+// Detach tells p that the handler about to run may wait a long time (for
+// a CGI program, or an upload's body): a connection served by an event
+// loop (internal/server) hands the loop on first, if it has a Detach
+// method.
+func Detach(p Peer) {
+	if d, ok := p.(interface{ Detach() }); ok {
+		d.Detach()
+	}
+}
+
 // HTTP2 reports whether p is an HTTP/2 stream's connection: one that has
 // an HTTP2 method saying so (an HTTP/1.1 connection has none).
 func HTTP2(p Peer) bool {

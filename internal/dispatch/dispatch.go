@@ -256,6 +256,7 @@ func (h *handler) dispatch(req *http1.Request) string {
 			break
 		}
 		h.addHeaders(loc)
+		content.Detach(h.x.Peer)
 		if err := h.handle(h.d.Uploads, h.request(req, loc, path, 0, h.x.Body)); err != nil {
 			h.w.Header().Reset()
 			h.fail(loc, err)
@@ -263,6 +264,7 @@ func (h *handler) dispatch(req *http1.Request) string {
 		return ""
 	case "DELETE":
 		h.addHeaders(loc)
+		content.Detach(h.x.Peer)
 		if err := h.handle(h.d.Uploads, h.request(req, loc, path, 0, nil)); err != nil {
 			h.w.Header().Reset()
 			h.fail(loc, err)
@@ -336,6 +338,7 @@ func (h *handler) execCGI(req *http1.Request, loc *config.Location, script *cgi.
 	h.d.Counters.CGIRunning.Add(1) // for the status page
 	defer h.d.Counters.CGIRunning.Add(-1)
 	h.x.cgi = cgi.Handler{Runner: h.d.CGI, Script: script, Log: h.d.Log}
+	content.Detach(h.x.Peer)
 	err = h.handle(&h.x.cgi, h.request(req, loc, h.path, status, body))
 	if lr, ok := err.(*content.LocalRedirect); ok {
 		return lr.Target, nil
