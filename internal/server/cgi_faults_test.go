@@ -353,11 +353,12 @@ func settle(t *testing.T, s *servertest.Server) (goroutines, fds int) {
 	if status, _, err := simpleGet(s.Addrs[0], "/"); err != nil || status != 200 {
 		t.Fatalf("warm-up request: %d %v", status, err)
 	}
-	// The parker (park.go), made on the first park for the life of the
-	// process, is part of the baseline: made later, its poller descriptor
-	// and goroutine would count as leaked (as they did when this test ran
-	// alone).
+	// The parker (park.go) and the event loops (loop.go), made on first
+	// use for the life of the process, are part of the baseline: made
+	// later, their pollers' descriptors and goroutines would count as
+	// leaked (as they did when this test ran alone).
 	server.Parked()
+	server.LoopServed()
 	goroutines, fds = serverGoroutines(s), countFDs(t)
 	for range 20 {
 		// Not a wait for a condition (there is none to poll for): the

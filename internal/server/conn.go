@@ -34,29 +34,45 @@ const headSlack = 1024
 // conn is one client connection, served by one goroutine at a time (none
 // while it is parked).
 type conn struct {
-	srv   *Server
-	addr  string // the config.Listen.Addr it was accepted on
-	rwc   net.Conn
-	state atomic.Int32
+	srv  *Server
+	addr string // the config.Listen.Addr it was accepted on
+	rwc  net.Conn
 
-	// For reclaim (reclaim.go): when the connection last went idle (unix
-	// nanoseconds), and whether it has served a request since.
+	// The flags, together so that the struct stays small (a parked
+	// connection keeps nothing else on the heap).
+	state atomic.Int32
+	// For reclaim (reclaim.go): whether it has served a request since it
+	// last went idle (idleAt, below).
+	kept atomic.Bool
+	// Parking (park.go, loop.go): parked: in the parker or a loop,
+	// claimed by compare-and-swap; epollAdded: registered with the
+	// parker; looped: registered with its loop; loopChecked: loop was
+	// chosen; inLoop: the loop's goroutine is serving it right now;
+	// pending: an edge came while it was not parked.
+	parked      atomic.Bool
+	pending     atomic.Bool
+	epollAdded  bool
+	looped      bool
+	loopChecked bool
+	inLoop      bool
+	linger      bool // close with a lingering close (unread request bytes)
+	tls         bool // TLS is established (rwc is a *tls.Conn)
+
+	// When the connection last went idle (unix nanoseconds), for reclaim.
 	idleAt atomic.Int64
-	kept   atomic.Bool
 
 	br      *bufio.Reader // nil while idle (pooled, see idle.go)
 	bufSize int           // full read buffer size from the current limits
 	pre     *prefixReader // replays a small buffer's bytes into a grown one; made when one grows
 
-	// Parking (park.go): fd is the socket's descriptor (-1: cannot park);
-	// nreq counts the requests served, carried across parks.
-	fd         int
-	nreq       int
-	parked     atomic.Bool
-	parkTimer  *time.Timer
-	epollAdded bool
+	// fd is the socket's descriptor (-1: cannot park); nreq counts the
+	// requests served, carried across parks; loop is the event loop it
+	// parks in (nil: the parker, or none).
+	fd        int
+	nreq      int
+	parkTimer *time.Timer
+	loop      *evloop
 
-	linger bool // close with a lingering close (unread request bytes)
 	// idle is made on the first wait for a keep-alive request (readRequest):
 	// most connections of a busy site close after one request and never
 	// need it. rc is the socket's (nil when it has no file descriptor);
@@ -73,7 +89,6 @@ type conn struct {
 
 	lis *listener     // accepted on (ops: TLS configuration, see proxy.go)
 	sem chan struct{} // the max_connections slot set this connection holds one of
-	tls bool          // TLS is established (rwc is a *tls.Conn)
 	// h2 is the HTTP/2 connection once the connection speaks HTTP/2
 	// (h2.go); set under srv.mu, for Shutdown.
 	h2 *h2.Conn
@@ -107,6 +122,7 @@ var reqStates = sync.Pool{New: func() any { return new(reqState) }}
 func (c *conn) takeReqState() {
 	if c.reqState == nil {
 		c.reqState = reqStates.Get().(*reqState)
+		c.w.Waiting = c
 	}
 }
 
@@ -122,6 +138,7 @@ func (c *conn) giveReqState() {
 	rs.x.Reset()           // it points into the request
 	rs.body = http1.Body{} // and the connection
 	rs.w.Reset(nil, 1, false, false)
+	rs.w.Waiting = nil
 	rs.parser.Reset()
 	rs.req.Reset()
 	rs.head = rs.head[:0]
@@ -320,6 +337,9 @@ func (c *conn) reader() io.Reader {
 }
 
 func (c *conn) close() {
+	if c.loop != nil {
+		c.loop.forget(c)
+	}
 	c.rwc.Close()
 	c.giveReqState()
 	if c.br != nil {
@@ -341,6 +361,7 @@ func (c *conn) run(first bool) {
 	defer func() {
 		if !parked {
 			if c.linger {
+				c.leave() // it waits for the client
 				c.lingerClose()
 			}
 			c.close()
@@ -431,6 +452,17 @@ func (c *conn) readRequest(lim http1.Limits, idle, headerTimeout time.Duration, 
 		c.srv.readers.put(c.br) // the limits shrank (reload)
 		c.br = nil
 	}
+	if mayPark && !c.loopChecked {
+		c.loopChecked = true
+		if c.rc != nil && !c.tls && canRawRead {
+			c.loop = loopFor(c.fd)
+		}
+	}
+	if mayPark && c.loop != nil && !c.srv.inShutdown.Load() {
+		if err := c.loopWait(idle); err != nil {
+			return err // errParked, or the read failed
+		}
+	}
 	if mayPark && c.idle == nil && c.rc != nil && !c.tls {
 		c.idle = newIdleWaiter(c.rc, c.dropReader)
 	}
@@ -501,6 +533,7 @@ func (c *conn) readRequest(lim http1.Limits, idle, headerTimeout time.Duration, 
 		if !armed {
 			// Most heads arrive whole with their first byte and need no
 			// timer at all.
+			c.leave() // the rest of the head may take a while
 			c.rwc.SetReadDeadline(deadline(headerTimeout))
 			armed = true
 		}
@@ -591,6 +624,9 @@ func (c *conn) serveRequest(st *state, count int) (keep bool) {
 		}
 	}()
 
+	if req.ContentLength > 0 || req.Chunked {
+		c.leave() // reading the body waits for the client
+	}
 	x := &c.x
 	x.Req, x.W, x.Body, x.Peer = req, &c.w, &c.body, c
 	if st.dispatch.Serve(x, srv) {

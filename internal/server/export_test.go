@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"net"
 	"time"
 	"unsafe"
 	"weak"
@@ -105,4 +106,22 @@ const ConnSize = unsafe.Sizeof(conn{})
 func Busy(s *Server) int {
 	open, waiting := s.connCounts()
 	return open - waiting
+}
+
+// LoopServed reports how many times the event loops (loop.go) have served
+// a connection themselves; ok is false where there are none.
+func LoopServed() (n int64, ok bool) { return loopServed() }
+
+// LoopOf reports which event loop the server's end of client, a
+// connection to s, parks in (-1: none, or not found).
+func LoopOf(s *Server, client net.Conn) int {
+	want := client.LocalAddr().String()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		if c.rwc.RemoteAddr().String() == want {
+			return loopIndex(c.fd)
+		}
+	}
+	return -1
 }

@@ -114,9 +114,7 @@ func (p *parker) park(c *conn, idle time.Duration) error {
 	if idle > 0 {
 		c.parkTimer.Reset(idle)
 	}
-	if n := p.parks.Add(1); n-p.trimBase.Load() >= p.trimBurst.Load() && p.trimming.CompareAndSwap(false, true) {
-		time.AfterFunc(time.Duration(p.trimQuiet.Load()), func() { p.trim(n) })
-	}
+	p.noteParked()
 	if err := p.watch(fd, op); err != nil {
 		// Undo, unless someone unparked it meanwhile (they own it now).
 		if c.unpark() {
@@ -126,6 +124,21 @@ func (p *parker) park(c *conn, idle time.Duration) error {
 		return nil
 	}
 	return nil
+}
+
+// noteParked counts a connection going idle and schedules a trim after a
+// burst of them (below). Connections parked in an event loop (loop.go)
+// count once, when they first go idle.
+func (p *parker) noteParked() {
+	if n := p.parks.Add(1); n-p.trimBase.Load() >= p.trimBurst.Load() && p.trimming.CompareAndSwap(false, true) {
+		time.AfterFunc(time.Duration(p.trimQuiet.Load()), func() { p.trim(n) })
+	}
+}
+
+func noteParked() {
+	if p := getParker(); p != nil {
+		p.noteParked()
+	}
 }
 
 // Giving a burst's memory back. When thousands of connections arrive at
@@ -174,10 +187,12 @@ func (c *conn) unpark() bool {
 		return false
 	}
 	c.srv.parked.Add(-1)
-	p := theParker
-	p.mu.Lock()
-	delete(p.conns, int32(c.fd))
-	p.mu.Unlock()
+	if !c.looped { // a loop's connection stays registered (loop.go)
+		p := theParker
+		p.mu.Lock()
+		delete(p.conns, int32(c.fd))
+		p.mu.Unlock()
+	}
 	if c.parkTimer != nil {
 		c.parkTimer.Stop()
 	}

@@ -21,6 +21,11 @@ type rawReader struct {
 	b   []byte
 	n   int
 	err error
+	// nowait: EAGAIN is errWouldBlock instead of a wait (an event loop's
+	// read, loop.go). short: the last read returned less than asked for,
+	// so it emptied the socket's receive queue.
+	nowait bool
+	short  bool
 }
 
 // canRawRead: connections read through rawReader here.
@@ -29,6 +34,7 @@ const canRawRead = true
 // bind makes r read rc (nil: none).
 func (r *rawReader) bind(rc syscall.RawConn) {
 	r.rc = rc
+	r.nowait, r.short = false, false
 	if r.fn == nil {
 		r.fn = r.do
 	}
@@ -55,10 +61,15 @@ func (r *rawReader) do(fd uintptr) bool {
 			if r.n = int(n); n == 0 {
 				r.err = io.EOF
 			}
+			r.short = r.n < len(r.b)
 			return true
 		case syscall.EINTR:
 			continue
 		case syscall.EAGAIN:
+			if r.nowait {
+				r.err = errWouldBlock
+				return true
+			}
 			return false // wait for readability (or the deadline)
 		}
 		r.err = e

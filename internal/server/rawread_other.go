@@ -7,7 +7,7 @@ import "syscall"
 // Elsewhere a connection reads through net.Conn (rawread_linux.go).
 const canRawRead = false
 
-type rawReader struct{}
+type rawReader struct{ nowait, short bool }
 
 func (r *rawReader) bind(rc syscall.RawConn) {}
 

@@ -46,7 +46,7 @@ server {
 		kept = append(kept, c)
 	}
 	wait.Until(t, servertest.IOTimeout, func() error {
-		if n := server.Parked(); n >= 0 && n < 16 {
+		if n := server.ParkedOn(s.Srv); n < 16 {
 			return fmt.Errorf("%d connections parked, want 16", n)
 		}
 		return nil

@@ -1,0 +1,114 @@
+package server
+
+import (
+	"errors"
+	"time"
+)
+
+// Event loops for keep-alive connections.
+//
+// Between two requests a plain keep-alive connection used to wait in its
+// goroutine, and every request paid for it: a read that found nothing yet
+// (EAGAIN), the goroutine's park and wake-up in the runtime, and a read
+// deadline re-armed with the current time. nginx pays none of this: one
+// epoll_wait reports all the connections that became readable, each is
+// read once (a read that returns less than asked for has drained the
+// socket, so there is nothing to try again), and the request is answered
+// in place. The event loops do the same for our connections (Linux,
+// loop_linux.go; elsewhere connections wait in their goroutines and park
+// as before, park.go).
+//
+// A connection that has answered a request and finds nothing more to
+// read is parked in a loop: registered, once for its lifetime, in the
+// loop's epoll set (edge-triggered), with its keepalive timer armed, its
+// goroutine gone and its buffers given back, as in the parker. A loop is
+// a goroutine that waits, through the runtime's poller, for its epoll set
+// to report readable connections, and serves each one's requests itself,
+// with non-blocking reads, until the connection is parked again: most
+// requests (files, errors, redirects) are answered without any goroutine
+// switch. Exactly one of the loop, the keepalive timer, shutdown and
+// reclaim takes a parked connection, decided by the parked flag, as in
+// the parker.
+//
+// The loop must never wait for one connection: the others would wait
+// with it. Wherever serving a request would wait — the rest of a head
+// that came in pieces, a request body, a response that fills the
+// socket's send buffer, a CGI program, a lingering close — the loop is
+// handed to a new goroutine first (leave), and the current one carries on
+// as the connection's own, waiting as connections always did; the
+// connection returns to a loop at its next park. A goroutine start on
+// those paths is the whole cost.
+//
+// An edge that arrives while the connection is not parked (being served,
+// or on its way to the loop) finds it busy; pending records it, and the
+// connection looks at pending once it is parked, so that no request is
+// left unread until its keepalive timer.
+
+// errWouldBlock is a loop's non-blocking read finding nothing to read.
+var errWouldBlock = errors.New("server: read would block")
+
+// loopWait is readRequest's wait for a keep-alive request on a
+// connection that parks in a loop: nil with bytes buffered, errParked once
+// the connection is parked, or the read error.
+func (c *conn) loopWait(idle time.Duration) error {
+	if !c.inLoop {
+		// Coming from a goroutine, which may have left a read deadline
+		// (the first request's, a body's, CGI's); a loop never sets one.
+		c.rwc.SetReadDeadline(time.Time{})
+	}
+	for {
+		if c.br != nil && c.br.Buffered() > 0 {
+			return nil
+		}
+		// A read that came back short drained the socket; the next
+		// bytes raise an edge. Otherwise look once, without waiting.
+		if !c.rr.short {
+			if c.br == nil {
+				c.br = c.srv.readers.get(c.reader(), min(initialBuf, c.bufSize))
+			}
+			c.rr.nowait = true
+			_, err := c.br.Peek(1)
+			c.rr.nowait = false
+			if err == nil {
+				return nil
+			}
+			if err != errWouldBlock {
+				return err
+			}
+		}
+		c.dropReader()
+		if !c.state.CompareAndSwap(stateIdle, stateActive) {
+			return errReclaimed
+		}
+		c.giveReqState()
+		inLoop := c.inLoop
+		c.inLoop = false
+		if c.loop.park(c, idle) {
+			return errParked
+		}
+		// An edge came while it was on its way, or registering failed:
+		// this goroutine takes it back and reads.
+		c.inLoop = inLoop
+		c.state.Store(stateIdle)
+		c.takeReqState()
+		if c.loop == nil {
+			return nil // wait as connections without a loop do
+		}
+	}
+}
+
+// leave hands the loop serving c to a new goroutine before c waits for
+// its socket or a program: from here on this goroutine is c's own.
+func (c *conn) leave() {
+	if c.inLoop {
+		c.inLoop = false
+		c.loop.carryOn()
+	}
+}
+
+// WillWait is http1.WaitHook: a response write is about to wait.
+func (c *conn) WillWait() { c.leave() }
+
+// Detach is told by dispatch before a handler that may wait (CGI, an
+// upload): see content.Peer.
+func (c *conn) Detach() { c.leave() }

@@ -1,0 +1,221 @@
+package server
+
+import (
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+	"unsafe"
+)
+
+// The event loops on Linux (loop.go): an epoll set each, in which parked
+// keep-alive connections stay registered, edge-triggered, for as long as
+// they live. The loop's goroutine waits for its epoll set itself to become
+// readable through the runtime's poller (the set's descriptor is one more
+// file the runtime polls), then collects the ready connections with a
+// non-blocking epoll_wait and serves them. No OS thread is held while it
+// waits, and the runtime schedules it as any goroutine.
+
+type evloop struct {
+	epfd int
+	file *os.File // epfd, registered with the runtime's poller
+	rc   syscall.RawConn
+
+	mu    sync.Mutex
+	conns map[int32]*conn // registered connections, by descriptor
+
+	// The events being served, shared by whichever goroutine is the loop
+	// (carryOn hands them on). gen counts the hand-overs: a goroutine
+	// that finds it changed after serving a connection is that
+	// connection's now, and no longer the loop.
+	events []syscall.EpollEvent
+	next   int
+	n      int
+	gen    atomic.Uint64
+	waitFn func(fd uintptr) bool
+
+	served atomic.Int64 // connections served by the loop's goroutine (tests)
+}
+
+// maxLoopEvents is how many ready connections one epoll_wait collects.
+const maxLoopEvents = 128
+
+var (
+	loopsOnce sync.Once
+	theLoops  []*evloop // nil: connections wait in goroutines (park.go)
+)
+
+// loopFor returns the loop a connection on descriptor fd parks in, or nil
+// if there is none. A loop per processor, as nginx has a worker per core.
+func loopFor(fd int) *evloop {
+	loopsOnce.Do(func() {
+		n := runtime.GOMAXPROCS(0)
+		ls := make([]*evloop, 0, n)
+		for range n {
+			l, err := newLoop()
+			if err != nil {
+				return
+			}
+			ls = append(ls, l)
+		}
+		for _, l := range ls {
+			go l.run()
+		}
+		theLoops = ls
+	})
+	if len(theLoops) == 0 || fd < 0 {
+		return nil
+	}
+	return theLoops[fd%len(theLoops)]
+}
+
+func newLoop() (*evloop, error) {
+	fd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.SetNonblock(fd, true); err != nil {
+		syscall.Close(fd)
+		return nil, err
+	}
+	f := os.NewFile(uintptr(fd), "evloop") // non-blocking: the runtime polls it
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	l := &evloop{epfd: fd, file: f, rc: rc, conns: make(map[int32]*conn), events: make([]syscall.EpollEvent, maxLoopEvents)}
+	l.waitFn = l.collect
+	return l, nil
+}
+
+// collect is the runtime poller's callback: the ready connections, without
+// waiting (false: none yet, wait for the set to become readable).
+func (l *evloop) collect(uintptr) bool {
+	n, _, e := syscall.RawSyscall6(syscall.SYS_EPOLL_PWAIT, uintptr(l.epfd), uintptr(unsafe.Pointer(&l.events[0])), uintptr(len(l.events)), 0, 0, 0)
+	if e != 0 || n == 0 {
+		return false
+	}
+	l.next, l.n = 0, int(n)
+	return true
+}
+
+// run is the loop: serve the ready connections, then wait for more.
+func (l *evloop) run() {
+	for {
+		for l.next < l.n {
+			fd := l.events[l.next].Fd
+			l.next++
+			l.mu.Lock()
+			c := l.conns[fd]
+			l.mu.Unlock()
+			if c == nil {
+				continue
+			}
+			c.pending.Store(true)
+			if !c.unpark() {
+				continue // busy: it looks at pending when it parks
+			}
+			c.pending.Store(false)
+			arrived(c)
+			l.served.Add(1)
+			gen := l.gen.Load()
+			c.inLoop = true
+			c.run(false)
+			if l.gen.Load() != gen {
+				return // c took this goroutine (leave); another is the loop
+			}
+		}
+		l.next, l.n = 0, 0
+		if err := l.rc.Read(l.waitFn); err != nil {
+			// Not expected (the set is never closed); parked connections
+			// still have their timers.
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
+
+// carryOn starts a new goroutine as the loop, with the events not yet
+// served: the calling one is leaving it (conn.leave).
+func (l *evloop) carryOn() {
+	l.gen.Add(1)
+	go l.run()
+}
+
+// park parks c in l: registered on its first park, its keepalive timer
+// armed (idle > 0), then published. It reports false if the caller must
+// keep c instead: an edge arrived while c was busy (pending), or the
+// registration failed (the connection then waits in its goroutine).
+func (l *evloop) park(c *conn, idle time.Duration) bool {
+	if c.parkTimer == nil {
+		c.parkTimer = time.AfterFunc(time.Hour, c.parkExpired)
+		c.parkTimer.Stop()
+	}
+	// Armed before the connection is published, so that whoever unparks
+	// it stops this timer and no older one.
+	if idle > 0 {
+		c.parkTimer.Reset(idle)
+	}
+	first := !c.looped
+	if first {
+		l.mu.Lock()
+		l.conns[int32(c.fd)] = c
+		l.mu.Unlock()
+		c.looped = true
+	}
+	c.srv.parked.Add(1)
+	c.parked.Store(true)
+	if first {
+		ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLET&0xffffffff, Fd: int32(c.fd)}
+		if err := syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_ADD, c.fd, &ev); err != nil {
+			if c.unpark() {
+				l.forget(c)
+				c.loop = nil // wait in goroutines from now on
+				return false
+			}
+			return true // someone else has it: not registered, but theirs
+		}
+		noteParked() // a burst of new connections going idle (park.go)
+	}
+	if c.pending.Swap(false) && c.unpark() {
+		return false
+	}
+	return true
+}
+
+// forget removes c from l before its descriptor is closed (conn.close),
+// so that a later connection on the same number is not taken for it.
+func (l *evloop) forget(c *conn) {
+	if !c.looped {
+		return
+	}
+	c.looped = false
+	l.mu.Lock()
+	if l.conns[int32(c.fd)] == c {
+		delete(l.conns, int32(c.fd))
+	}
+	l.mu.Unlock()
+}
+
+// loopServed reports how many times the loops have served a connection.
+func loopServed() (n int64, ok bool) {
+	loopFor(-1)
+	for _, l := range theLoops {
+		n += l.served.Load()
+	}
+	return n, len(theLoops) > 0
+}
+
+// loopIndex reports which loop a connection on descriptor fd parks in
+// (-1: none).
+func loopIndex(fd int) int {
+	l := loopFor(fd)
+	for i, x := range theLoops {
+		if x == l {
+			return i
+		}
+	}
+	return -1
+}

@@ -1,0 +1,22 @@
+//go:build !linux
+
+package server
+
+import "time"
+
+// Elsewhere there are no event loops (loop_linux.go): keep-alive
+// connections wait in their goroutines and park (park.go).
+
+type evloop struct{}
+
+func loopFor(fd int) *evloop { return nil }
+
+func (l *evloop) park(c *conn, idle time.Duration) bool { return false }
+
+func (l *evloop) carryOn() {}
+
+func (l *evloop) forget(c *conn) {}
+
+func loopServed() (n int64, ok bool) { return 0, false }
+
+func loopIndex(fd int) int { return -1 }

@@ -1,0 +1,321 @@
+package server_test
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"webserv/internal/server"
+	"webserv/internal/servertest"
+	"webserv/internal/servertest/wait"
+)
+
+// The event loops (loop.go) serve keep-alive connections themselves, and
+// never wait for one of them: a slow client, a body, a head in pieces or
+// a CGI program moves that connection to a goroutine of its own, and the
+// loop's other connections go on being served.
+
+func needLoops(t *testing.T) {
+	t.Helper()
+	if _, ok := server.LoopServed(); !ok {
+		t.Skip("no event loops on this platform: connections wait in goroutines")
+	}
+}
+
+const loopConf = `
+server {
+    listen 127.0.0.1:$PORT0;
+    root www;
+    keepalive_timeout 60s;
+    location /up/ {
+        upload_store store;
+        methods GET PUT;
+    }
+    location /cgi/ {
+        cgi .sh;
+    }
+}
+`
+
+// loopFiles is the site: a small page, a file far larger than a socket's
+// buffers, and a CGI program that waits for a marker file.
+func loopFiles(big []byte) map[string]string {
+	return map[string]string{
+		"www/index.html": "home",
+		"www/big.bin":    string(big),
+		"www/cgi/wait.sh": "#!/bin/sh\n" +
+			"while [ ! -e \"$MARKER\" ]; do sleep 0.01; done\n" +
+			"printf 'Content-Type: text/plain\\n\\ndone\\n'\n",
+		"store/.keep": "",
+	}
+}
+
+// keptConn is a keep-alive connection that has made one request, so that
+// its next one is read by a loop.
+type keptConn struct {
+	c  net.Conn
+	br *bufio.Reader
+}
+
+func dialKept(t *testing.T, s *servertest.Server) *keptConn {
+	t.Helper()
+	k := &keptConn{c: s.Dial(t, 0)}
+	k.br = bufio.NewReader(k.c)
+	k.get(t, "/index.html", "home")
+	return k
+}
+
+func (k *keptConn) get(t *testing.T, path, want string) {
+	t.Helper()
+	fmt.Fprintf(k.c, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path)
+	if r := servertest.ReadResponse(t, k.br, "GET"); r.StatusCode != 200 || string(r.Body) != want {
+		t.Fatalf("GET %s: got %d %q, want 200 %q", path, r.StatusCode, r.Body, want)
+	}
+}
+
+// others are keep-alive connections that park in the same loop as k,
+// four of them (connections go to loops by descriptor).
+func others(t *testing.T, s *servertest.Server, k *keptConn) []*keptConn {
+	t.Helper()
+	want := server.LoopOf(s.Srv, k.c)
+	if want < 0 {
+		t.Fatal("connection not found on the server")
+	}
+	var ks []*keptConn
+	for range 64 {
+		o := dialKept(t, s)
+		if server.LoopOf(s.Srv, o.c) == want {
+			ks = append(ks, o)
+			if len(ks) == 4 {
+				return ks
+			}
+		} else {
+			// Descriptors are numbered in order, the test's client ends
+			// and the server's ends in turn: one more open file shifts
+			// which loop the next connections land in.
+			f, err := os.Open(os.DevNull)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { f.Close() })
+		}
+	}
+	t.Fatalf("64 connections, %d of them in the loop of the first", len(ks))
+	return nil
+}
+
+// served checks that each of ks is answered now (within IOTimeout), while
+// some connection of theirs is held up.
+func served(t *testing.T, ks []*keptConn) {
+	t.Helper()
+	for _, k := range ks {
+		k.get(t, "/index.html", "home")
+	}
+}
+
+// Keep-alive requests after the first are served by the loops.
+func TestLoopServesKeepAlive(t *testing.T) {
+	t.Parallel()
+	needLoops(t)
+	s := servertest.Start(t, loopConf, 1, loopFiles(nil))
+	k := dialKept(t, s)
+	before, _ := server.LoopServed()
+	for range 5 {
+		k.get(t, "/index.html", "home")
+	}
+	// Other tests run in parallel: at least these five count.
+	if n, _ := server.LoopServed(); n-before < 5 {
+		t.Errorf("loops served %d connections during 5 keep-alive requests, want at least 5", n-before)
+	}
+}
+
+// A client that does not read a large response holds only its own
+// connection; it gets the whole file once it reads.
+func TestLoopNotHeldBySlowReader(t *testing.T) {
+	t.Parallel()
+	needLoops(t)
+	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<18) // 4 MiB
+	s := servertest.Start(t, loopConf, 1, loopFiles(big))
+	slow := dialKept(t, s)
+	ks := others(t, s, slow)
+	io.WriteString(slow.c, "GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+	served(t, ks)
+	r := servertest.ReadResponse(t, slow.br, "GET")
+	if r.StatusCode != 200 || !bytes.Equal(r.Body, big) {
+		t.Fatalf("slow reader: got %d, %d bytes, want 200 and the %d-byte file", r.StatusCode, len(r.Body), len(big))
+	}
+	slow.get(t, "/index.html", "home") // and the connection is still good
+}
+
+// A head that arrives in two pieces, with other requests in between.
+func TestLoopNotHeldBySplitHead(t *testing.T) {
+	t.Parallel()
+	needLoops(t)
+	s := servertest.Start(t, loopConf, 1, loopFiles(nil))
+	split := dialKept(t, s)
+	ks := others(t, s, split)
+	io.WriteString(split.c, "GET /index.html HTTP/1.1\r\nHo")
+	served(t, ks)
+	io.WriteString(split.c, "st: x\r\n\r\n")
+	if r := servertest.ReadResponse(t, split.br, "GET"); r.StatusCode != 200 || string(r.Body) != "home" {
+		t.Fatalf("split head: got %d %q", r.StatusCode, r.Body)
+	}
+	split.get(t, "/index.html", "home")
+}
+
+// A request body that comes slowly.
+func TestLoopNotHeldByBody(t *testing.T) {
+	t.Parallel()
+	needLoops(t)
+	s := servertest.Start(t, loopConf, 1, loopFiles(nil))
+	up := dialKept(t, s)
+	ks := others(t, s, up)
+	io.WriteString(up.c, "PUT /up/f.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhello")
+	served(t, ks)
+	io.WriteString(up.c, "world")
+	if r := servertest.ReadResponse(t, up.br, "PUT"); r.StatusCode != 201 && r.StatusCode != 204 {
+		t.Fatalf("PUT: got %d %q", r.StatusCode, r.Body)
+	}
+	got, err := os.ReadFile(filepath.Join(s.Dir, "store/f.txt"))
+	if err != nil || string(got) != "helloworld" {
+		t.Fatalf("stored %q (%v), want \"helloworld\"", got, err)
+	}
+	up.get(t, "/index.html", "home")
+}
+
+// A CGI program that runs until the other connections have been served.
+func TestLoopNotHeldByCGI(t *testing.T) {
+	t.Parallel()
+	needLoops(t)
+	files := loopFiles(nil)
+	s := servertest.Start(t, loopConf, 1, files)
+	marker := filepath.Join(s.Dir, "marker")
+	// The program finds the marker through its environment: the
+	// script's text names the variable, the configuration cannot set
+	// it, so the path is written into the script.
+	script := strings.Replace(files["www/cgi/wait.sh"], "\"$MARKER\"", "'"+marker+"'", 1)
+	servertest.WriteFiles(t, s.Dir, map[string]string{"www/cgi/wait.sh": script})
+	if err := os.Chmod(filepath.Join(s.Dir, "www/cgi/wait.sh"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cgi := dialKept(t, s)
+	ks := others(t, s, cgi)
+	io.WriteString(cgi.c, "GET /cgi/wait.sh HTTP/1.1\r\nHost: x\r\n\r\n")
+	served(t, ks)
+	if err := os.WriteFile(marker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := servertest.ReadResponse(t, cgi.br, "GET"); r.StatusCode != 200 || string(r.Body) != "done\n" {
+		t.Fatalf("CGI: got %d %q", r.StatusCode, r.Body)
+	}
+	cgi.get(t, "/index.html", "home")
+}
+
+// Pipelined requests on a loop's connection are all answered, in order.
+func TestLoopPipelined(t *testing.T) {
+	t.Parallel()
+	needLoops(t)
+	s := servertest.Start(t, loopConf, 1, loopFiles(nil))
+	k := dialKept(t, s)
+	io.WriteString(k.c, strings.Repeat("GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n", 3)+
+		"GET /missing HTTP/1.1\r\nHost: x\r\n\r\n")
+	for i := range 3 {
+		if r := servertest.ReadResponse(t, k.br, "GET"); r.StatusCode != 200 || string(r.Body) != "home" {
+			t.Fatalf("pipelined %d: got %d %q", i, r.StatusCode, r.Body)
+		}
+	}
+	if r := servertest.ReadResponse(t, k.br, "GET"); r.StatusCode != 404 {
+		t.Fatalf("pipelined 404: got %d", r.StatusCode)
+	}
+}
+
+// Clients that send their next request the moment a response arrives
+// race the connection on its way back to the loop: an edge that comes
+// then must not be lost (the request would wait for keepalive_timeout,
+// 60 s here, and the client time out).
+func TestLoopNoLostWakeups(t *testing.T) {
+	t.Parallel()
+	needLoops(t)
+	s := servertest.Start(t, loopConf, 1, loopFiles(nil))
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := net.DialTimeout("tcp", s.Addrs[0], servertest.IOTimeout)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer c.Close()
+			br := bufio.NewReader(c)
+			req := []byte("GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n")
+			for i := range 300 {
+				c.SetDeadline(time.Now().Add(servertest.IOTimeout))
+				if _, err := c.Write(req); err != nil {
+					errs <- err
+					return
+				}
+				if err := skipResponse(br, len("home")); err != nil {
+					errs <- fmt.Errorf("request %d: %v", i, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+// skipResponse reads one response head and a body of n bytes.
+func skipResponse(br *bufio.Reader, n int) error {
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			return err
+		}
+		if line == "\r\n" {
+			break
+		}
+	}
+	_, err := br.Discard(n)
+	return err
+}
+
+// keepalive_timeout closes a connection parked in a loop, and the loops
+// hold no goroutine per connection.
+func TestLoopKeepaliveTimeout(t *testing.T) {
+	t.Parallel()
+	needLoops(t)
+	s := servertest.Start(t, `
+server {
+    listen 127.0.0.1:$PORT0;
+    root www;
+    keepalive_timeout 300ms;
+}
+`, 1, map[string]string{"www/index.html": "home"})
+	k := dialKept(t, s)
+	k.get(t, "/index.html", "home") // served by a loop, then parked again
+	k.c.SetReadDeadline(time.Now().Add(servertest.IOTimeout))
+	if _, err := k.br.ReadByte(); err != io.EOF {
+		t.Fatalf("after keepalive_timeout: %v, want EOF", err)
+	}
+	wait.Until(t, servertest.IOTimeout, func() error {
+		if n := server.ParkedOn(s.Srv); n != 0 {
+			return fmt.Errorf("%d connections still parked", n)
+		}
+		return nil
+	})
+}
