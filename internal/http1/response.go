@@ -70,6 +70,11 @@ type ResponseWriter struct {
 	// an event loop (internal/server, loop.go) leaves the loop to a new
 	// goroutine there and lets this one wait. Reset keeps it.
 	Waiting WaitHook
+	// LazyDeadline: no write deadline is armed per response; the
+	// connection arms SendTimeout itself when a write is about to wait
+	// (Waiting). An event loop's writes never wait, so most of its
+	// responses need no deadline at all.
+	LazyDeadline bool
 
 	header        Header
 	status        int
@@ -214,7 +219,7 @@ type writeDeadliner interface {
 // keep-alive connection re-arms about once per deadlineSlack instead of
 // once per response.
 func (w *ResponseWriter) armDeadline() {
-	if w.dl == nil || w.SendTimeout <= 0 {
+	if w.dl == nil || w.SendTimeout <= 0 || w.LazyDeadline {
 		return
 	}
 	now := time.Now()
@@ -228,6 +233,10 @@ func (w *ResponseWriter) armDeadline() {
 }
 
 const deadlineSlack = time.Second
+
+// DeadlineCleared tells w that the connection's write deadline was
+// cleared (the next write arms SendTimeout again).
+func (w *ResponseWriter) DeadlineCleared() { w.dlAt = time.Time{} }
 
 func (w *ResponseWriter) writeRaw(p []byte) error {
 	if w.err != nil {

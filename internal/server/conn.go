@@ -588,6 +588,7 @@ func (c *conn) sendParseError(st *state, se *http1.StatusError) {
 	c.w.Reset(c.rwc, 1, false, false)
 	def := st.table.Server(c.addr, nil)
 	c.w.SendTimeout = def.SendTimeout
+	c.w.LazyDeadline = c.inLoop
 	c.w.ServerTokens = def.ServerTokens
 	dispatch.WriteBuiltinError(&c.w, status)
 	c.logRequest(st, def, time.Time{}, false)
@@ -607,6 +608,7 @@ func (c *conn) serveRequest(st *state, count int) (keep bool) {
 	}
 	c.w.Reset(c.rwc, req.Minor, string(req.Method) == "HEAD", req.KeepAlive)
 	c.w.SendTimeout = srv.SendTimeout
+	c.w.LazyDeadline = c.inLoop
 	c.w.ServerTokens = srv.ServerTokens
 	c.body.Reset(c.br, c.rwc, &c.w, req, srv.Default.MaxBodySize, srv.Default.BodyTimeout)
 	// An unread body is discarded or the close announced (BeforeHead).

@@ -52,9 +52,11 @@ var errWouldBlock = errors.New("server: read would block")
 // the connection is parked, or the read error.
 func (c *conn) loopWait(idle time.Duration) error {
 	if !c.inLoop {
-		// Coming from a goroutine, which may have left a read deadline
-		// (the first request's, a body's, CGI's); a loop never sets one.
-		c.rwc.SetReadDeadline(time.Time{})
+		// Coming from a goroutine, which may have left deadlines (the
+		// first request's, a body's, CGI's, send_timeout's): a loop sets
+		// none, and a past one would fail its reads and writes at once.
+		c.rwc.SetDeadline(time.Time{})
+		c.w.DeadlineCleared()
 	}
 	for {
 		if c.br != nil && c.br.Buffered() > 0 {
@@ -103,11 +105,22 @@ func (c *conn) leave() {
 	if c.inLoop {
 		c.inLoop = false
 		c.loop.carryOn()
+		if c.reqState != nil {
+			c.w.LazyDeadline = false // its writes may wait from now on
+		}
 	}
 }
 
-// WillWait is http1.WaitHook: a response write is about to wait.
-func (c *conn) WillWait() { c.leave() }
+// WillWait is http1.WaitHook: a response write is about to wait, for at
+// most send_timeout, which a loop's response has not armed yet
+// (LazyDeadline).
+func (c *conn) WillWait() {
+	lazy := c.w.LazyDeadline
+	c.leave()
+	if lazy && c.w.SendTimeout > 0 {
+		c.rwc.SetWriteDeadline(time.Now().Add(c.w.SendTimeout))
+	}
+}
 
 // Detach is told by dispatch before a handler that may wait (CGI, an
 // upload): see content.Peer.

@@ -319,3 +319,36 @@ server {
 		return nil
 	})
 }
+
+// send_timeout still bounds a response that a loop began: the write that
+// waits arms it (a loop's own writes never wait, and arm none).
+func TestLoopSendTimeout(t *testing.T) {
+	t.Parallel()
+	needLoops(t)
+	const size = 32 << 20 // well past what loopback socket buffers hold
+	s := servertest.Start(t, `
+send_timeout 1s;
+server {
+    listen 127.0.0.1:$PORT0;
+    root www;
+    keepalive_timeout 60s;
+}
+`, 1, map[string]string{"www/index.html": "home", "www/big.bin": strings.Repeat("x", size)})
+	k := dialKept(t, s)
+	io.WriteString(k.c, "GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+	busy := func(want int) func() error {
+		return func() error {
+			if n := server.Busy(s.Srv); n != want {
+				return fmt.Errorf("%d connections busy, want %d", n, want)
+			}
+			return nil
+		}
+	}
+	wait.Until(t, servertest.IOTimeout, busy(1)) // stuck sending
+	wait.Until(t, servertest.IOTimeout, busy(0)) // cut off
+	k.c.SetReadDeadline(time.Now().Add(servertest.IOTimeout))
+	n, _ := io.Copy(io.Discard, k.br)
+	if n >= size {
+		t.Fatalf("the reader got the whole file (%d bytes): not cut off by send_timeout", n)
+	}
+}
