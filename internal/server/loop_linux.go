@@ -128,6 +128,13 @@ func (l *evloop) run() {
 				return // c took this goroutine (leave); another is the loop
 			}
 		}
+		if l.n > 0 {
+			// A busy loop would seldom wait, and the goroutines queued
+			// behind it (new connections' first requests, timers) would
+			// wait for the runtime to preempt it: let them run between
+			// two batches.
+			runtime.Gosched()
+		}
 		l.next, l.n = 0, 0
 		if err := l.rc.Read(l.waitFn); err != nil {
 			// Not expected (the set is never closed); parked connections
