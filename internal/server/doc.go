@@ -1,9 +1,12 @@
 // Package server owns listeners, the accept loop and the connection
-// lifecycle: connections are read on Go's netpoller by a pool of
-// goroutines (workers.go), and a keep-alive connection waiting for its
-// next request gives its goroutine and read buffer back and is parked on
-// a poller of the process — an epoll set, or a kqueue on macOS and
-// FreeBSD (park.go) — until bytes arrive.
+// lifecycle: a new connection's first request is read on Go's netpoller
+// by a pool of goroutines (workers.go); a plain keep-alive connection
+// waiting for its next request gives its goroutine and read buffers back
+// and parks in an event loop on Linux (loop.go), which serves its next
+// requests itself until one would wait; elsewhere, and for TLS, it waits
+// in its goroutine and is then parked on a poller of the process — an
+// epoll set, or a kqueue on macOS and FreeBSD (park.go) — until bytes
+// arrive.
 // It enforces the per-phase deadlines (client_header_timeout → 408,
 // client_body_timeout → 408, keepalive_timeout, send_timeout),
 // keepalive_requests, max_connections (past it, idle connections are
@@ -34,6 +37,6 @@
 // configuration (state, swapped whole by a reload) the routing table,
 // certificates, access logs, CGI slots, dispatcher and static files with
 // their caches and root directories (a static.Files, closed when the
-// configuration is retired). Only the parker is the process's (park.go
-// says why); it hands each connection back to its own server.
+// configuration is retired). Only the parker and the event loops are the
+// process's (park.go says why); each connection keeps its own server.
 package server
