@@ -21,8 +21,8 @@ type file struct {
 	fd    int
 	pathZ []byte // its path, NUL-terminated: the caller's buffer
 	id    fileID // from the fstat (cache.go)
-	// raw: on a local file system (root.go), and linked: fstat, close
-	// and reads of cached regions are made raw (rawfile_linux.go).
+	// raw: on a local file system (root.go): fstat and reads of cached
+	// regions are made raw (rawfile_linux.go).
 	raw bool
 }
 
@@ -53,14 +53,10 @@ func (f *file) ext() []byte {
 func (f *file) modTime() time.Time { return time.Unix(int64(f.id.mtim.Sec), 0).UTC() }
 
 func (f *file) close() {
-	// The close of the last reference to a file unlinked meanwhile (a
-	// deploy renaming over it) frees its blocks and may wait: raw only
-	// while the file is still linked.
-	var st syscall.Stat_t
-	if f.raw && rawFstat(f.fd, &st) == nil && st.Nlink > 0 {
-		rawClose(f.fd)
-		return
-	}
+	// Not raw: the close of the last reference to a file unlinked
+	// meanwhile (a deploy renaming over it) frees its blocks and may
+	// wait. The runtime's bookkeeping costs less than the fstat that
+	// would tell the two cases apart.
 	syscall.Close(f.fd)
 }
 

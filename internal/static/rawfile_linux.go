@@ -9,8 +9,8 @@ import (
 )
 
 // Raw file calls. A file of a root on a local file system (localFS) is
-// opened with RESOLVE_CACHED first (openat2Beneath), fstat'ed and closed
-// with RawSyscall, and read (pread, sendfile) that way when cachestat(2)
+// opened with RESOLVE_CACHED first (openat2Beneath), fstat'ed with
+// RawSyscall, and read (pread, sendfile) that way when cachestat(2)
 // finds the region in the page cache: none of those can wait for a disk
 // or a network, so they need none of the runtime's syscall bookkeeping,
 // whose entersyscall wakes the runtime's monitor thread when the
@@ -76,8 +76,6 @@ func rawPread(fd int, b []byte, off int64) (int, error) {
 	}
 	return int(n), nil
 }
-
-func rawClose(fd int) { syscall.RawSyscall(syscall.SYS_CLOSE, uintptr(fd), 0, 0) }
 
 // localFS reports whether the directory open as fd is on a local file
 // system whose open, fstat and close of a regular file do not wait for a

@@ -12,6 +12,4 @@ func rawFstat(fd int, st *syscall.Stat_t) error { return syscall.Fstat(fd, st) }
 
 func rawPread(fd int, b []byte, off int64) (int, error) { return syscall.Pread(fd, b, off) }
 
-func rawClose(fd int) { syscall.Close(fd) }
-
 func localFS(fd int) bool { return false }
