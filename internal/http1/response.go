@@ -520,6 +520,14 @@ func (w *ResponseWriter) SendCachedFile(fd int, off, n int64) (int64, error) {
 	return w.SendFile(fd, off, n)
 }
 
+// SetRawConn tells w the syscall.RawConn of conn, the connection of the
+// next Reset, which the caller already has: looking it up again costs an
+// allocation (net.TCPConn.SyscallConn) whenever pooled writers change
+// connections.
+func (w *ResponseWriter) SetRawConn(conn io.Writer, rc syscall.RawConn) {
+	w.rc, w.rcConn = rc, conn
+}
+
 // rawConn returns the connection's syscall.RawConn, or nil if it has none
 // (TLS, a test's buffer).
 func (w *ResponseWriter) rawConn() syscall.RawConn {

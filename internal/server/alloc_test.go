@@ -306,3 +306,31 @@ func TestTryFilesKeepAliveAllocs(t *testing.T) {
 		}
 	}
 }
+
+// Several keep-alive connections in turn, as a loaded server sees them:
+// each request's pooled state (writer, reader) may come from another
+// connection, and must not cost an allocation to rebind.
+func TestKeepAliveAllocsAcrossConnections(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are meaningless under -race")
+	}
+	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" && runtime.GOARCH != "arm64" {
+		t.Skip("the static path allocates on this platform (see TestStaticKeepAliveAllocs)")
+	}
+	s := startAllocServer(t)
+	ks := make([]*keepAliveClient, 4)
+	for i := range ks {
+		ks[i] = newKeepAliveClientReq(t, s, "/1k.html", "", 200, allocFile)
+	}
+	next := 0
+	round := func() {
+		ks[next%len(ks)].do(t)
+		next++
+	}
+	for range 40 {
+		round()
+	}
+	if allocs := testing.AllocsPerRun(400, round); allocs > staticAllocBudget {
+		t.Errorf("got %v allocations per keep-alive request over %d connections in turn, want %d", allocs, len(ks), staticAllocBudget)
+	}
+}

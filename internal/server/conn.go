@@ -123,6 +123,9 @@ func (c *conn) takeReqState() {
 	if c.reqState == nil {
 		c.reqState = reqStates.Get().(*reqState)
 		c.w.Waiting = c
+		if !c.tls && c.rc != nil {
+			c.w.SetRawConn(c.rwc, c.rc)
+		}
 	}
 }
 
