@@ -330,6 +330,7 @@ func (h *handler) execCGI(req *http1.Request, loc *config.Location, script *cgi.
 		h.x.Body.Share(true)
 		defer h.x.Body.Share(false)
 	}
+	content.Detach(h.x.Peer) // the slot may take cgiQueueWait to come
 	release, err := h.acquireCGI(loc)
 	if err != nil {
 		return "", err
@@ -338,7 +339,6 @@ func (h *handler) execCGI(req *http1.Request, loc *config.Location, script *cgi.
 	h.d.Counters.CGIRunning.Add(1) // for the status page
 	defer h.d.Counters.CGIRunning.Add(-1)
 	h.x.cgi = cgi.Handler{Runner: h.d.CGI, Script: script, Log: h.d.Log}
-	content.Detach(h.x.Peer)
 	err = h.handle(&h.x.cgi, h.request(req, loc, h.path, status, body))
 	if lr, ok := err.(*content.LocalRedirect); ok {
 		return lr.Target, nil
