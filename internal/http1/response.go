@@ -475,6 +475,11 @@ func (w *ResponseWriter) SendFile(fd int, off, n int64) (int64, error) {
 	if rc == nil {
 		return w.copyFile(fd, off, n)
 	}
+	if !w.sf.raw && w.Waiting != nil {
+		// Not known to be in the page cache: sendfile may wait for the
+		// disk, which a connection's event loop must not.
+		w.Waiting.WillWait()
+	}
 	// In slices, so that SendTimeout bounds the gap between progress,
 	// not the whole transfer (as ReadFromN).
 	var total int64
