@@ -466,7 +466,7 @@ func (c *conn) readRequest(lim http1.Limits, idle, headerTimeout time.Duration, 
 			return err // errParked, or the read failed
 		}
 	}
-	if mayPark && c.idle == nil && c.rc != nil && !c.tls {
+	if mayPark && c.idle == nil && c.rc != nil && !c.tls && c.loop == nil {
 		c.idle = newIdleWaiter(c.rc, c.dropReader)
 	}
 	if mayPark {

@@ -109,8 +109,9 @@ func Busy(s *Server) int {
 }
 
 // LoopServed reports how many times the event loops (loop.go) have served
-// a connection themselves; ok is false where there are none.
-func LoopServed() (n int64, ok bool) { return loopServed() }
+// a connection themselves, and handed the loop to a new goroutine (left);
+// ok is false where there are none.
+func LoopServed() (n, left int64, ok bool) { return loopServed() }
 
 // LoopOf reports which event loop the server's end of client, a
 // connection to s, parks in (-1: none, or not found).

@@ -37,6 +37,7 @@ type evloop struct {
 	waitFn func(fd uintptr) bool
 
 	served atomic.Int64 // connections served by the loop's goroutine (tests)
+	left   atomic.Int64 // hand-overs to a new goroutine (carryOn; tests)
 }
 
 // maxLoopEvents is how many ready connections one epoll_wait collects.
@@ -147,6 +148,7 @@ func (l *evloop) run() {
 // carryOn starts a new goroutine as the loop, with the events not yet
 // served: the calling one is leaving it (conn.leave).
 func (l *evloop) carryOn() {
+	l.left.Add(1)
 	l.gen.Add(1)
 	go l.run()
 }
@@ -160,32 +162,40 @@ func (l *evloop) park(c *conn, idle time.Duration) bool {
 		c.parkTimer = time.AfterFunc(time.Hour, c.parkExpired)
 		c.parkTimer.Stop()
 	}
+	if !c.looped {
+		// Registered before it is published, on the descriptor pinned by
+		// Control: nobody else can close the socket yet, and no
+		// descriptor number can be reused under the epoll_ctl. An edge
+		// that comes before the publication finds it busy (pending).
+		l.mu.Lock()
+		l.conns[int32(c.fd)] = c
+		l.mu.Unlock()
+		var err error
+		if cerr := c.rc.Control(func(fd uintptr) {
+			ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLET&0xffffffff, Fd: int32(fd)}
+			err = syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_ADD, int(fd), &ev)
+		}); cerr != nil {
+			err = cerr
+		}
+		if err != nil {
+			l.mu.Lock()
+			if l.conns[int32(c.fd)] == c {
+				delete(l.conns, int32(c.fd))
+			}
+			l.mu.Unlock()
+			c.loop = nil // wait in goroutines from now on
+			return false
+		}
+		c.looped = true
+		noteParked() // a burst of new connections going idle (park.go)
+	}
 	// Armed before the connection is published, so that whoever unparks
 	// it stops this timer and no older one.
 	if idle > 0 {
 		c.parkTimer.Reset(idle)
 	}
-	first := !c.looped
-	if first {
-		l.mu.Lock()
-		l.conns[int32(c.fd)] = c
-		l.mu.Unlock()
-		c.looped = true
-	}
 	c.srv.parked.Add(1)
 	c.parked.Store(true)
-	if first {
-		ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLET&0xffffffff, Fd: int32(c.fd)}
-		if err := syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_ADD, c.fd, &ev); err != nil {
-			if c.unpark() {
-				l.forget(c)
-				c.loop = nil // wait in goroutines from now on
-				return false
-			}
-			return true // someone else has it: not registered, but theirs
-		}
-		noteParked() // a burst of new connections going idle (park.go)
-	}
 	if c.pending.Swap(false) && c.unpark() {
 		return false
 	}
@@ -206,13 +216,15 @@ func (l *evloop) forget(c *conn) {
 	l.mu.Unlock()
 }
 
-// loopServed reports how many times the loops have served a connection.
-func loopServed() (n int64, ok bool) {
+// loopServed reports how many times the loops have served a connection,
+// and handed themselves over to a new goroutine (left).
+func loopServed() (n, left int64, ok bool) {
 	loopFor(-1)
 	for _, l := range theLoops {
 		n += l.served.Load()
+		left += l.left.Load()
 	}
-	return n, len(theLoops) > 0
+	return n, left, len(theLoops) > 0
 }
 
 // loopIndex reports which loop a connection on descriptor fd parks in

@@ -17,6 +17,6 @@ func (l *evloop) carryOn() {}
 
 func (l *evloop) forget(c *conn) {}
 
-func loopServed() (n int64, ok bool) { return 0, false }
+func loopServed() (n, left int64, ok bool) { return 0, 0, false }
 
 func loopIndex(fd int) int { return -1 }

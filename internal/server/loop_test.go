@@ -25,7 +25,7 @@ import (
 
 func needLoops(t *testing.T) {
 	t.Helper()
-	if _, ok := server.LoopServed(); !ok {
+	if _, _, ok := server.LoopServed(); !ok {
 		t.Skip("no event loops on this platform: connections wait in goroutines")
 	}
 }
@@ -127,12 +127,12 @@ func TestLoopServesKeepAlive(t *testing.T) {
 	needLoops(t)
 	s := servertest.Start(t, loopConf, 1, loopFiles(nil))
 	k := dialKept(t, s)
-	before, _ := server.LoopServed()
+	before, _, _ := server.LoopServed()
 	for range 5 {
 		k.get(t, "/index.html", "home")
 	}
 	// Other tests run in parallel: at least these five count.
-	if n, _ := server.LoopServed(); n-before < 5 {
+	if n, _, _ := server.LoopServed(); n-before < 5 {
 		t.Errorf("loops served %d connections during 5 keep-alive requests, want at least 5", n-before)
 	}
 }
@@ -350,5 +350,78 @@ server {
 	n, _ := io.Copy(io.Discard, k.br)
 	if n >= size {
 		t.Fatalf("the reader got the whole file (%d bytes): not cut off by send_timeout", n)
+	}
+}
+
+// A CGI request that waits for a cgi_max_processes slot waits off the
+// loop: the loop's other connections are served meanwhile, and the
+// request gets the slot when the program holding it ends.
+func TestLoopNotHeldByCGISlotWait(t *testing.T) {
+	t.Parallel()
+	needLoops(t)
+	files := loopFiles(nil)
+	s := servertest.Start(t, `
+cgi_max_processes 1;
+server {
+    listen 127.0.0.1:$PORT0;
+    root www;
+    keepalive_timeout 60s;
+    location /cgi/ { cgi .sh; }
+    location = /metrics { status; }
+}
+`, 1, files)
+	marker := filepath.Join(s.Dir, "marker")
+	script := strings.Replace(files["www/cgi/wait.sh"], "\"$MARKER\"", "'"+marker+"'", 1)
+	servertest.WriteFiles(t, s.Dir, map[string]string{"www/cgi/wait.sh": script})
+	if err := os.Chmod(filepath.Join(s.Dir, "www/cgi/wait.sh"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.WriteFile(marker, nil, 0o644) })
+	metric := func(name, want string) func() error {
+		return func() error {
+			r, err := servertest.Client().Get(s.URL(0, "/metrics"))
+			if err != nil {
+				return err
+			}
+			b, _ := io.ReadAll(r.Body)
+			r.Body.Close()
+			if !strings.Contains(string(b), "\n"+name+" "+want+"\n") {
+				return fmt.Errorf("%s is not %s", name, want)
+			}
+			return nil
+		}
+	}
+	holder := dialKept(t, s)
+	io.WriteString(holder.c, "GET /cgi/wait.sh HTTP/1.1\r\nHost: x\r\n\r\n")
+	wait.Until(t, servertest.IOTimeout, metric("webserv_cgi_running", "1"))
+	waiter := dialKept(t, s)
+	ks := others(t, s, waiter)
+	io.WriteString(waiter.c, "GET /cgi/wait.sh HTTP/1.1\r\nHost: x\r\n\r\n")
+	wait.Until(t, servertest.IOTimeout, metric("webserv_cgi_waiting", "1"))
+	// A loop that waited for the slot would answer these only once the
+	// wait gave up (503 to the waiter, below).
+	served(t, ks)
+	if err := os.WriteFile(marker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []*keptConn{holder, waiter} {
+		if r := servertest.ReadResponse(t, k.br, "GET"); r.StatusCode != 200 || string(r.Body) != "done\n" {
+			t.Fatalf("CGI: got %d %q, want 200 \"done\\n\"", r.StatusCode, r.Body)
+		}
+	}
+}
+
+// A file that may not be in the page cache (above 256 KiB, sent with
+// sendfile that may wait for the disk) is sent off the loop. Not
+// parallel: it counts the loops' hand-overs.
+func TestLoopLeavesForUncachedSendfile(t *testing.T) {
+	needLoops(t)
+	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
+	s := servertest.Start(t, loopConf, 1, loopFiles(big))
+	k := dialKept(t, s)
+	_, before, _ := server.LoopServed()
+	k.get(t, "/big.bin", string(big))
+	if _, left, _ := server.LoopServed(); left == before {
+		t.Error("a 1 MiB file was sent by the loop itself")
 	}
 }
