@@ -2,7 +2,6 @@ package static
 
 import (
 	"hash/maphash"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -25,7 +24,7 @@ type Files struct {
 	index       [indexSlots]atomic.Pointer[indexEntry]
 
 	// roots maps a *config.Location to its *rootDir (root.go).
-	roots sync.Map
+	roots rootTable
 	// closed: Close has run; no root directory is opened any more (the
 	// requests still in flight open by path).
 	closed atomic.Bool

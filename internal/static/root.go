@@ -3,6 +3,7 @@ package static
 import (
 	"bytes"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -76,14 +77,14 @@ func (fl *Files) rootOf(loc *config.Location) *rootDir {
 		return nil
 	}
 	for range 2 {
-		v, ok := fl.roots.Load(loc)
+		r, ok := fl.roots.Load(loc)
 		if !ok {
-			r := openRoot(loc)
-			if r == nil {
+			n := openRoot(loc)
+			if n == nil {
 				return nil
 			}
-			if v, ok = fl.roots.LoadOrStore(loc, r); ok {
-				r.release() // another request stored one first
+			if r, ok = fl.roots.LoadOrStore(loc, n); ok {
+				n.release() // another request stored one first
 			} else if fl.closed.Load() {
 				// Close ran meanwhile and may have missed it: it must not
 				// outlive the configuration.
@@ -93,7 +94,6 @@ func (fl *Files) rootOf(loc *config.Location) *rootDir {
 				return nil
 			}
 		}
-		r := v.(*rootDir)
 		if r.fd < 0 {
 			return nil // remembered failure
 		}
@@ -158,14 +158,74 @@ func openRoot(loc *config.Location) *rootDir {
 // closeRoots lets go of every root directory held (see rootDir): each is
 // closed once no request uses it.
 func (fl *Files) closeRoots() {
-	fl.roots.Range(func(k, v any) bool {
-		if fl.roots.CompareAndDelete(k, v) {
-			if r := v.(*rootDir); r.fd >= 0 {
-				r.release()
-			}
+	for loc, r := range fl.roots.All() {
+		if fl.roots.CompareAndDelete(loc, r) && r.fd >= 0 {
+			r.release()
 		}
-		return true
-	})
+	}
+}
+
+// rootTable maps a *config.Location to its *rootDir. It is read by every
+// request under disable_symlinks on and written only when a root is
+// opened, replaced or let go of, so a reader loads an immutable map
+// without a lock and a writer replaces it with a changed copy. A
+// sync.Map cost each request the hash of an interface and a walk of
+// its trie (runtime.nilinterhash, internal/sync.HashTrieMap.Load in
+// issue 17's profile); a map keyed by the pointer costs one lookup.
+type rootTable struct {
+	m  atomic.Pointer[map[*config.Location]*rootDir]
+	mu sync.Mutex // held by writers
+}
+
+// Load returns loc's root, if it has one.
+func (t *rootTable) Load(loc *config.Location) (*rootDir, bool) {
+	m := t.m.Load()
+	if m == nil {
+		return nil, false
+	}
+	r, ok := (*m)[loc]
+	return r, ok
+}
+
+// LoadOrStore returns loc's root if it has one (loaded), else stores r.
+func (t *rootTable) LoadOrStore(loc *config.Location, r *rootDir) (actual *rootDir, loaded bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if old, ok := t.Load(loc); ok {
+		return old, true
+	}
+	t.replaceLocked(func(m map[*config.Location]*rootDir) { m[loc] = r })
+	return r, false
+}
+
+// CompareAndDelete removes loc's root if it is r, and reports whether it
+// did.
+func (t *rootTable) CompareAndDelete(loc *config.Location, r *rootDir) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if old, ok := t.Load(loc); !ok || old != r {
+		return false
+	}
+	t.replaceLocked(func(m map[*config.Location]*rootDir) { delete(m, loc) })
+	return true
+}
+
+// All returns the roots held now (a snapshot).
+func (t *rootTable) All() map[*config.Location]*rootDir {
+	if m := t.m.Load(); m != nil {
+		return *m
+	}
+	return nil
+}
+
+// replaceLocked stores a copy of the map changed by edit.
+func (t *rootTable) replaceLocked(edit func(map[*config.Location]*rootDir)) {
+	m := make(map[*config.Location]*rootDir)
+	for k, v := range t.All() {
+		m[k] = v
+	}
+	edit(m)
+	t.m.Store(&m)
 }
 
 // openBeneath opens the file at pathZ (route.AppendFilePath of loc)

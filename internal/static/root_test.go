@@ -150,7 +150,7 @@ func TestRootLifecycle(t *testing.T) {
 	if !ok {
 		t.Fatal("no root held")
 	}
-	v.(*rootDir).checked.Store(0) // as if rootRecheck had passed
+	v.checked.Store(0) // as if rootRecheck had passed
 	if body, err := serve(fl, loc, "/f.txt"); err != nil || body != "new" {
 		t.Fatalf("after the root was replaced and rechecked: got %q, %v", body, err)
 	}
@@ -201,4 +201,27 @@ func statusOf(err error) int {
 		return se.Status
 	}
 	return 0
+}
+
+// BenchmarkRootOf is what every request under disable_symlinks on pays
+// to find its location's root directory (issue 17).
+func BenchmarkRootOf(b *testing.B) {
+	if runtime.GOOS != "linux" || !haveOpenat2.Load() {
+		b.Skip("no openat2")
+	}
+	fl := New(Options{})
+	defer fl.Close()
+	locs := make([]*config.Location, 8) // a site with a few locations
+	for i := range locs {
+		locs[i] = &config.Location{Root: b.TempDir(), DisableSymlinks: true}
+		fl.rootOf(locs[i]).release()
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		r := fl.rootOf(locs[3])
+		if r == nil {
+			b.Fatal("no root")
+		}
+		r.release()
+	}
 }
