@@ -115,6 +115,13 @@ func (t *Table) Server(addr string, host []byte) *config.Server {
 	if vh == nil {
 		return nil
 	}
+	if len(vh.exact) == 0 && len(vh.wild) == 0 {
+		// No server on this address has a server_name (a site of one
+		// server, the connection's limits before Host is read): every
+		// Host selects the default, as the lookups below would, and
+		// the Host need not be lowercased for them.
+		return vh.def
+	}
 	host = StripPort(host)
 	if n := len(host); n > 0 && host[n-1] == '.' {
 		host = host[:n-1]
@@ -471,8 +478,18 @@ func AppendFilePath(dst []byte, loc *config.Location, path string) []byte {
 // slashes collapsed into one, and no trailing slash unless the result is
 // the file system root.
 func join(dst []byte, base, rel string) []byte {
-	base = strings.TrimRight(base, "/")
-	rel = strings.TrimRight(strings.TrimLeft(rel, "/"), "/")
+	// Loops rather than strings.TrimRight and TrimLeft, which are
+	// calls that look at their cutset first: this runs for every file
+	// a request opens or stats.
+	for len(base) > 0 && base[len(base)-1] == '/' {
+		base = base[:len(base)-1]
+	}
+	for len(rel) > 0 && rel[0] == '/' {
+		rel = rel[1:]
+	}
+	for len(rel) > 0 && rel[len(rel)-1] == '/' {
+		rel = rel[:len(rel)-1]
+	}
 	if rel == "" {
 		if base == "" {
 			return append(dst, '/')

@@ -312,3 +312,27 @@ func BenchmarkLocation(b *testing.B) {
 		Location(s, "/static/css/site.css")
 	}
 }
+
+// BenchmarkServerUnnamed is the site of one server without server_name,
+// asked twice per request (the limits before Host, then Host).
+func BenchmarkServerUnnamed(b *testing.B) {
+	tab := New(&config.Config{Servers: []*config.Server{listen(srv(), ":80", false)}})
+	host := []byte("localhost:8080")
+	b.ReportAllocs()
+	for b.Loop() {
+		if tab.Server(":80", nil) == nil || tab.Server(":80", host) == nil {
+			b.Fatal("no server")
+		}
+	}
+}
+
+// BenchmarkAppendFilePath builds the path a request opens, as the static
+// handler does on its stack.
+func BenchmarkAppendFilePath(b *testing.B) {
+	loc := &config.Location{Root: "/srv/www"}
+	var buf [512]byte
+	b.ReportAllocs()
+	for b.Loop() {
+		AppendFilePath(buf[:0], loc, "/static/css/site.css")
+	}
+}
