@@ -118,7 +118,8 @@ func openZ(pathZ []byte) (file, error) {
 
 // openError is what an open of pathZ that failed with err returns.
 func openError(pathZ []byte, err error) error {
-	switch err {
+	errno, _ := err.(syscall.Errno) // an Errno's comparisons, not ifaceeq calls
+	switch errno {
 	case syscall.ENOENT, syscall.ENOTDIR, syscall.ENAMETOOLONG, syscall.EACCES, syscall.EPERM:
 		return err
 	}

@@ -150,7 +150,7 @@ func TestRootLifecycle(t *testing.T) {
 	if !ok {
 		t.Fatal("no root held")
 	}
-	v.checked.Store(0) // as if rootRecheck had passed
+	v.checked.Add(-int64(rootRecheck)) // as if rootRecheck had passed
 	if body, err := serve(fl, loc, "/f.txt"); err != nil || body != "new" {
 		t.Fatalf("after the root was replaced and rechecked: got %q, %v", body, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"webserv/internal/config"
@@ -58,7 +59,7 @@ func (fl *Files) Serve(w response.Writer, req *http1.Request, loc *config.Locati
 	pathZ := append(route.AppendFilePath(pb[:0], loc, urlPath), 0)
 	f, err := fl.open(loc, pathZ)
 	if err != nil {
-		return fspolicy.Error(err)
+		return openStatus(err)
 	}
 	if f.isDir() {
 		fpath := f.path()
@@ -141,6 +142,17 @@ func (fl *Files) serveIndex(w response.Writer, req *http1.Request, loc *config.L
 		return false, nil
 	}
 	return true, fl.serveFile(w, req, loc, urlPath, &idx, 200, byIndex)
+}
+
+// openStatus is fspolicy.Error for an error of open. The everyday one,
+// a missing file, comes back as the bare ENOENT (openZ) and is answered
+// without fspolicy.Status's errors.Is walks (errors.Is in issue 17's
+// profile of a 404).
+func openStatus(err error) error {
+	if errno, ok := err.(syscall.Errno); ok && errno == syscall.ENOENT {
+		return fspolicy.NotFound
+	}
+	return fspolicy.Error(err)
 }
 
 // cacheKind says whether and how serveFile may put a file into the
