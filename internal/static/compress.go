@@ -24,23 +24,23 @@ type coder interface {
 // a 200 would send: when w compresses it, its coded ETag. An If-Range is
 // still compared with the file's own ETag: ranges are only ever sent of
 // the identity representation (a 206 is never compressed).
-func (fl *Files) evaluateCoded(w response.Writer, req *http1.Request, m *meta) precondition {
+func (fl *Files) evaluateCoded(w response.Writer, cond *conditions, m *meta) precondition {
 	c, ok := w.(coder)
 	if !ok {
-		return evaluate(req, m.etag, m.mod)
+		return cond.evaluate(m.etag, m.mod)
 	}
 	id := m.fid
 	etag := c.File(m.etag, m.ctype, m.size, compress.FileID{
 		Dev: id.dev, Ino: id.ino, Mode: id.mode, Size: id.size,
 		Mtime: id.mtim.Nano(), Ctime: id.ctim.Nano(),
 	}, id.ino != 0 && fl.settled(&id))
-	pre := evaluate(req, etag, m.mod)
+	pre := cond.evaluate(etag, m.mod)
 	if etag != m.etag && (pre == proceed || pre == ignoreRanges) {
 		// A 206 is only ever of the identity representation: If-Range is
 		// decided by its validators alone, never the coded ETag, which
 		// names bytes a range of the identity would not be part of (RFC
 		// 9110 §13.1.5).
-		if ir := req.Get("If-Range"); ir != nil && req.Get("Range") != nil {
+		if ir := cond.ifRange; ir != nil && cond.rng != nil {
 			pre = proceed
 			if !ifRange(string(ir), m.etag, m.mod) {
 				pre = ignoreRanges

@@ -230,7 +230,8 @@ func (fl *Files) send(w response.Writer, req *http1.Request, m *meta, body []byt
 	var rangeBuf [2]byteRange // most requests have one range
 	if status == 200 {
 		h.Set("Accept-Ranges", "bytes")
-		pre := fl.evaluateCoded(w, req, m) // compress.go
+		cond := conditionsOf(req)
+		pre := fl.evaluateCoded(w, &cond, m) // compress.go
 		switch pre {
 		case notModified:
 			// RFC 9110 §15.4.5: the validators a 200 would carry, no body.
@@ -243,7 +244,7 @@ func (fl *Files) send(w response.Writer, req *http1.Request, m *meta, body []byt
 			return &http1.StatusError{Status: 412, Msg: "precondition failed"}
 		}
 		// RFC 9110 §14.2: range handling is defined for GET only.
-		if rv := req.Get("Range"); rv != nil && pre != ignoreRanges && string(req.Method) == "GET" {
+		if rv := cond.rng; rv != nil && pre != ignoreRanges && string(req.Method) == "GET" {
 			var res rangeResult
 			ranges, res = parseRange(string(rv), size, rangeBuf[:0])
 			if res == rangeUnsatisfiable {
