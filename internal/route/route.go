@@ -18,6 +18,19 @@ const maxHost = 255
 // read-only afterwards (safe for concurrent use).
 type Table struct {
 	addrs map[string]*vhosts // keyed by config.Listen.Addr
+	// few holds the same as addrs when there are at most maxFewAddrs
+	// addresses (most configurations listen on one or two): comparing
+	// the address with each is cheaper than hashing it, and conn asks
+	// twice per request.
+	few []addrHosts
+}
+
+// maxFewAddrs is the most addresses Table.few holds.
+const maxFewAddrs = 4
+
+type addrHosts struct {
+	addr string
+	vh   *vhosts
 }
 
 // vhosts are the servers declared on one listen address.
@@ -31,6 +44,10 @@ type vhosts struct {
 	// def is the default_server for this address, else the first server
 	// declared on it; never nil.
 	def *config.Server
+	// noHost is the server for an empty Host (or none: the connection's
+	// limits before the head is read, HTTP/1.0): the one that declares
+	// the name "", else def.
+	noHost *config.Server
 }
 
 // New builds the table for cfg. For every listen address it records the
@@ -78,7 +95,29 @@ func New(cfg *config.Config) *Table {
 			}
 		}
 	}
+	for addr, vh := range t.addrs {
+		vh.noHost = vh.def
+		if s, ok := vh.exact[""]; ok {
+			vh.noHost = s
+		}
+		if len(t.addrs) <= maxFewAddrs {
+			t.few = append(t.few, addrHosts{addr, vh})
+		}
+	}
 	return t
+}
+
+// vhosts returns the servers declared on addr, or nil.
+func (t *Table) vhosts(addr string) *vhosts {
+	if len(t.addrs) <= maxFewAddrs {
+		for i := range t.few {
+			if t.few[i].addr == addr {
+				return t.few[i].vh
+			}
+		}
+		return nil
+	}
+	return t.addrs[addr]
 }
 
 // explicitDefault reports whether vh.def was chosen by a default_server
@@ -111,7 +150,7 @@ func (t *Table) Server(addr string, host []byte) *config.Server {
 	if t == nil {
 		return nil
 	}
-	vh := t.addrs[addr]
+	vh := t.vhosts(addr)
 	if vh == nil {
 		return nil
 	}
@@ -125,6 +164,9 @@ func (t *Table) Server(addr string, host []byte) *config.Server {
 	host = StripPort(host)
 	if n := len(host); n > 0 && host[n-1] == '.' {
 		host = host[:n-1]
+	}
+	if len(host) == 0 {
+		return vh.noHost // what the lookups below would find
 	}
 	if len(host) > maxHost {
 		return vh.def

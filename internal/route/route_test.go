@@ -336,3 +336,19 @@ func BenchmarkAppendFilePath(b *testing.B) {
 		AppendFilePath(buf[:0], loc, "/static/css/site.css")
 	}
 }
+
+// BenchmarkServerNamed is a site whose server has a name, asked twice
+// per request (the limits before Host, then Host).
+func BenchmarkServerNamed(b *testing.B) {
+	tab := New(&config.Config{Servers: []*config.Server{
+		listen(srv("example.com", "www.example.com"), ":80", false),
+		listen(srv("other.test"), ":80", false),
+	}})
+	host := []byte("www.example.com")
+	b.ReportAllocs()
+	for b.Loop() {
+		if tab.Server(":80", nil) == nil || tab.Server(":80", host) == nil {
+			b.Fatal("no server")
+		}
+	}
+}
