@@ -35,6 +35,17 @@ server {
 }
 `
 
+// benchConfRegex is the same site with a regex location, as a site that
+// runs scripts has (location ~ \.php$): a directory's index could then
+// be another location's to serve.
+const benchConfRegex = `
+server {
+    listen 127.0.0.1:8080;
+    root www;
+    location ~ \.php$ { return 403; }
+}
+`
+
 // The site's files, as internal/server's alloc_test.go serves them (the
 // sizes of bench/run.sh's scenarios): a 1 KiB page for the small-file
 // cache, the index page, and a 20 KiB asset above that cache.
@@ -48,14 +59,16 @@ var (
 var benchCases = []struct {
 	name, method, path, hdr string
 	status                  int
-	body                    int // body bytes sent
+	body                    int  // body bytes sent
+	regex                   bool // on the site of benchConfRegex
 }{
-	{"404", "GET", "/missing.html", "", 404, -1},
-	{"index", "GET", "/", "", 200, len(benchIndex)},
-	{"get-20k", "GET", "/sub/20k.bin", "", 200, len(benchMedium)},
-	{"head-20k", "HEAD", "/sub/20k.bin", "", 200, 0},
-	{"range", "GET", "/sub/20k.bin", "Range: bytes=100-1099\r\n", 206, 1000},
-	{"cached-1k", "GET", "/1k.html", "", 200, len(benchSmall)},
+	{"404", "GET", "/missing.html", "", 404, -1, false},
+	{"index", "GET", "/", "", 200, len(benchIndex), false},
+	{"index-regex-site", "GET", "/", "", 200, len(benchIndex), true},
+	{"get-20k", "GET", "/sub/20k.bin", "", 200, len(benchMedium), false},
+	{"head-20k", "HEAD", "/sub/20k.bin", "", 200, 0, false},
+	{"range", "GET", "/sub/20k.bin", "Range: bytes=100-1099\r\n", 206, 1000, false},
+	{"cached-1k", "GET", "/1k.html", "", 200, len(benchSmall), false},
 }
 
 // benchServer is one configuration's dispatch layer and one connection's
@@ -74,7 +87,7 @@ type benchServer struct {
 	out    countingDiscard
 }
 
-func newBenchServer(tb testing.TB) *benchServer {
+func newBenchServer(tb testing.TB, conf string) *benchServer {
 	tb.Helper()
 	dir := tb.TempDir()
 	for name, data := range map[string]string{
@@ -90,7 +103,7 @@ func newBenchServer(tb testing.TB) *benchServer {
 			tb.Fatal(err)
 		}
 	}
-	cfg, err := config.Parse(filepath.Join(dir, "webserv.conf"), []byte(benchConf), dir)
+	cfg, err := config.Parse(filepath.Join(dir, "webserv.conf"), []byte(conf), dir)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -178,8 +191,12 @@ func (benchPeer) ClientGone(<-chan struct{}) bool { return false }
 // to the last byte of its response (issue 17): go test ./internal/dispatch
 // -run '^$' -bench Serve -cpuprofile cpu.out; go tool pprof -top cpu.out.
 func BenchmarkServe(b *testing.B) {
-	s := newBenchServer(b)
+	plain, regex := newBenchServer(b, benchConf), newBenchServer(b, benchConfRegex)
 	for _, c := range benchCases {
+		s := plain
+		if c.regex {
+			s = regex
+		}
 		b.Run(c.name, func(b *testing.B) {
 			head := benchHead(c.method, c.path, c.hdr)
 			for range 3 { // fill the caches
@@ -205,15 +222,19 @@ func TestServeAllocs(t *testing.T) {
 	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" && runtime.GOARCH != "arm64" {
 		t.Skip("the cache's stat copies the path on this platform (internal/static/statz_bsd.go, statz_linux_other.go)")
 	}
-	s := newBenchServer(t)
+	plain, regex := newBenchServer(t, benchConf), newBenchServer(t, benchConfRegex)
 	for _, c := range benchCases {
+		s := plain
+		if c.regex {
+			s = regex
+		}
 		head := benchHead(c.method, c.path, c.hdr)
 		for range 3 {
 			s.serve(t, head)
 		}
 		s.check(t, c.status, c.body)
 		if n := testing.AllocsPerRun(100, func() { s.serve(t, head) }); n != 0 {
-			t.Errorf("%s %s %q: got %v allocations per request, want 0", c.method, c.path, c.hdr, n)
+			t.Errorf("%s: %s %s %q: got %v allocations per request, want 0", c.name, c.method, c.path, c.hdr, n)
 		}
 	}
 }

@@ -70,6 +70,7 @@ type Exchange struct {
 	vars   reqVars
 	varBuf []byte
 	hdrBuf []byte // add_header values expanded for the current response
+	uriBuf []byte // index file URIs routed (indexRoutesAway)
 
 	cw   compress.Writer // W's compressing wrapper, reused (handle.go)
 	creq content.Request // the request as handlers get it (handle.go)

@@ -3,6 +3,7 @@ package dispatch
 import (
 	"os"
 	"strings"
+	"unsafe"
 
 	"webserv/internal/config"
 	"webserv/internal/http1"
@@ -187,6 +188,10 @@ func (h *handler) indexRedirect(req *http1.Request, loc *config.Location, path s
 	if !indexMayMove(h.srv, loc, path) && route.Location(h.srv, path) == loc {
 		return nil
 	}
+	if !h.indexRoutesAway(loc, path) {
+		// Whichever index file exists, it is served here: no stat.
+		return nil
+	}
 	for _, name := range loc.Index {
 		uri := path + name
 		fi, err := os.Stat(route.FilePath(loc, uri))
@@ -207,6 +212,30 @@ func (h *handler) indexRedirect(req *http1.Request, loc *config.Location, path s
 		return &r2
 	}
 	return nil
+}
+
+// indexRoutesAway reports whether the URI of one of loc's index files in
+// the directory path routes to another location than loc and h.start:
+// only then does it matter which of them exists (indexRedirect). Any
+// regex location makes indexMayMove say it might, so a site that runs
+// scripts (`location ~ \.php$`) stat'ed the index and allocated on every
+// directory request; the locations' own rules decide most of those
+// without a system call. The URIs are built in the exchange's scratch
+// buffer: route.Location keeps nothing of them.
+func (h *handler) indexRoutesAway(loc *config.Location, path string) bool {
+	away := false
+	for _, name := range loc.Index {
+		b := append(append(h.x.uriBuf[:0], path...), name...)
+		h.x.uriBuf = b
+		if t := route.Location(h.srv, unsafe.String(&b[0], len(b))); t != loc && t != h.start {
+			away = true
+			break
+		}
+	}
+	if cap(h.x.uriBuf) > maxVarBuf {
+		h.x.uriBuf = nil // one long path does not pin its size
+	}
+	return away
 }
 
 // indexMayMove reports whether a location other than the one serving the
