@@ -2,11 +2,14 @@ package http1
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"webserv/internal/servertest/wait"
 )
 
 // datePattern matches the Date line so responses can be compared as text.
@@ -299,4 +302,29 @@ func TestBeforeHead(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The Date field is the current time (RFC 9110 §6.6.1), kept by a
+// goroutine rather than read from the clock per response: it is never
+// more than a moment behind, and it moves on.
+func TestDateCurrent(t *testing.T) {
+	t.Parallel()
+	date := func() time.Time {
+		t.Helper()
+		d, err := time.Parse(TimeFormat, string(dateBytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	first := date()
+	if d := time.Since(first); d < -time.Second || d > 2*time.Second {
+		t.Fatalf("Date %v is %v away from now", first, d)
+	}
+	wait.Until(t, 5*time.Second, func() error {
+		if d := date(); !d.After(first) {
+			return fmt.Errorf("Date still %v", d)
+		}
+		return nil
+	})
 }
