@@ -418,8 +418,10 @@ func (c *conn) run(first bool) {
 			c.req.KeepAlive = false
 		}
 		// A reload while the connection waited applies to this request.
-		if st = c.srv.requestState(c.addr); st == nil {
-			return // the reload removed this address
+		if cur := c.srv.state.Load(); cur != st {
+			if st = c.srv.requestState(c.addr); st == nil {
+				return // the reload removed this address
+			}
 		}
 		keep := c.serveRequest(st, n+1)
 		if !keep {
