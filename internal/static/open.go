@@ -151,8 +151,16 @@ func fstatFile(fd int, pathZ []byte, local bool, dev uint64) (file, error) {
 // readAt fills buf from offset off of the file with pread (one call for
 // a regular file, barring a signal).
 func (f *file) readAt(buf []byte, off int64) error {
-	raw := f.cached(off, int64(len(buf)))
-	for n := 0; n < len(buf); {
+	n, raw := 0, false
+	if f.raw {
+		// What the page cache holds, in one call; cachestat decides the
+		// rest only where that call is not available.
+		var ok bool
+		if n, ok = readCached(f.fd, buf, off); !ok {
+			raw = f.cached(off, int64(len(buf)))
+		}
+	}
+	for n < len(buf) {
 		var m int
 		var err error
 		if raw {

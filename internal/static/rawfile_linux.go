@@ -67,6 +67,39 @@ func rawFstat(fd int, st *syscall.Stat_t) error {
 	return nil
 }
 
+// haveNoWait is cleared when the kernel or the file system refuses
+// RWF_NOWAIT (readCached): reads then ask cachestat first, as sendfile's.
+var haveNoWait atomic.Bool
+
+func init() { haveNoWait.Store(true) }
+
+// rwfNoWait is RWF_NOWAIT (Linux 4.14): read only what needs no I/O.
+const rwfNoWait = 0x8
+
+// readCached reads from off into b what the page cache holds, without
+// waiting and without the runtime's bookkeeping: one preadv2(2) with
+// RWF_NOWAIT, where asking cachestat first and then reading took two
+// system calls. It returns the bytes read; fewer than len(b) (0 on an
+// error, or at the end of the file) leaves the rest to a read that may
+// wait. ok is false where RWF_NOWAIT is not available.
+func readCached(fd int, b []byte, off int64) (n int, ok bool) {
+	if len(b) == 0 || sysPreadv2 == 0 || !haveNoWait.Load() {
+		return 0, false
+	}
+	iov := syscall.Iovec{Base: &b[0]}
+	iov.SetLen(len(b))
+	r, _, e := syscall.RawSyscall6(sysPreadv2, uintptr(fd), uintptr(unsafe.Pointer(&iov)), 1, uintptr(off), 0, rwfNoWait)
+	switch e {
+	case 0:
+		return int(r), true
+	case syscall.EAGAIN, syscall.EINTR:
+		return 0, true
+	case syscall.EOPNOTSUPP, syscall.EINVAL, syscall.ENOSYS, syscall.EPERM:
+		haveNoWait.Store(false)
+	}
+	return 0, false
+}
+
 // rawPread is pread(2) without the runtime's bookkeeping: for a region
 // inCache found cached.
 func rawPread(fd int, b []byte, off int64) (int, error) {

@@ -57,6 +57,14 @@ func TestRawFileCalls(t *testing.T) {
 	if f.cached(int64(len(data)), 4096) {
 		t.Error("a region past the end of the file is found cached")
 	}
+	// What the page cache holds is read in one call, without waiting.
+	cbuf := make([]byte, 20<<10)
+	if n, ok := readCached(f.fd, cbuf, 3000); ok && (n != len(cbuf) || string(cbuf) != string(data[3000:3000+len(cbuf)])) {
+		t.Errorf("readCached of a cached region: %d bytes, want the file's %d", n, len(cbuf))
+	}
+	if n, ok := readCached(f.fd, cbuf, int64(len(data)-100)); ok && (n != 100 || string(cbuf[:n]) != string(data[len(data)-100:])) {
+		t.Errorf("readCached up to the end: %d bytes, want 100", n)
+	}
 	// Dropped from the page cache (written back first): read the
 	// blocking way, and the same bytes all the same.
 	if err := syscall.Fsync(f.fd); err != nil {
