@@ -36,6 +36,9 @@ type evloop struct {
 	gen    atomic.Uint64
 	waitFn func(fd uintptr) bool
 
+	spares chan struct{} // hands the loop to a spare goroutine (carryOn)
+	nspare atomic.Int32  // spares waiting
+
 	served atomic.Int64 // connections served by the loop's goroutine (tests)
 	left   atomic.Int64 // hand-overs to a new goroutine (carryOn; tests)
 }
@@ -87,7 +90,7 @@ func newLoop() (*evloop, error) {
 		f.Close()
 		return nil, err
 	}
-	l := &evloop{epfd: fd, file: f, rc: rc, conns: make(map[int32]*conn), events: make([]syscall.EpollEvent, maxLoopEvents)}
+	l := &evloop{epfd: fd, file: f, rc: rc, conns: make(map[int32]*conn), events: make([]syscall.EpollEvent, maxLoopEvents), spares: make(chan struct{})}
 	l.waitFn = l.collect
 	return l, nil
 }
@@ -125,7 +128,7 @@ func (l *evloop) run() {
 			gen := l.gen.Load()
 			c.inLoop = true
 			c.run(false)
-			if l.gen.Load() != gen {
+			if l.gen.Load() != gen && !l.spare() {
 				return // c took this goroutine (leave); another is the loop
 			}
 		}
@@ -145,12 +148,46 @@ func (l *evloop) run() {
 	}
 }
 
-// carryOn starts a new goroutine as the loop, with the events not yet
-// served: the calling one is leaving it (conn.leave).
+// carryOn hands the loop, with the events not yet served, to a spare
+// goroutine or a new one: the calling one is leaving it (conn.leave).
 func (l *evloop) carryOn() {
 	l.left.Add(1)
 	l.gen.Add(1)
-	go l.run()
+	select {
+	case l.spares <- struct{}{}:
+	default:
+		go l.run()
+	}
+}
+
+// Spare goroutines. A goroutine that left the loop with its connection
+// has a stack grown by serving requests; a new one starts small and grows
+// by copying, frame by frame, which cost a CGI request on a keep-alive
+// connection a measurable share of its CPU. So when its connection is
+// done with it, it waits up to spareIdle to take the loop over at the
+// next hand-over (as workers.go's idle workers wait for connections), at
+// most maxSpares of them per loop.
+const (
+	spareIdle = 2 * time.Second
+	maxSpares = 64
+)
+
+// spare waits to be the loop again; false: it waited long enough, or
+// enough spares are waiting, and the goroutine ends.
+func (l *evloop) spare() bool {
+	if l.nspare.Add(1) > maxSpares {
+		l.nspare.Add(-1)
+		return false
+	}
+	defer l.nspare.Add(-1)
+	t := time.NewTimer(spareIdle)
+	defer t.Stop()
+	select {
+	case <-l.spares:
+		return true
+	case <-t.C:
+		return false
+	}
 }
 
 // park parks c in l: registered on its first park, its keepalive timer
