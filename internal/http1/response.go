@@ -613,8 +613,20 @@ func init() {
 
 func dateBytes() []byte { return cachedDate.Load().b }
 
+// dateRing holds the dates stored, each rewritten in place a minute after
+// it was last current: storing a date allocates nothing (the allocation
+// tests count a process's allocations, and a new date each second showed
+// up in them), and no response still reads a date a minute old.
+var (
+	dateRing [64]dateCache
+	dateNext int // the updater's (and init's) only
+)
+
 func storeDate(now time.Time) {
-	cachedDate.Store(&dateCache{b: now.UTC().AppendFormat(nil, TimeFormat)})
+	d := &dateRing[dateNext%len(dateRing)]
+	dateNext++
+	d.b = now.UTC().AppendFormat(d.b[:0], TimeFormat)
+	cachedDate.Store(d)
 }
 
 // updateDate stores the date just after each second begins.
