@@ -869,11 +869,14 @@ for round in $(seq "$ROUNDS"); do
 	want 10 && scenario_h2
 done
 
+if want 6 && [[ -x $REPO/bench/cgi.sh ]]; then
+	# Its runs go into the results, so that the table below has the row;
+	# its two ports are this run's idle ones (scenario 5 has stopped its
+	# servers by now).
+	echo "scenario 6 (bench/cgi.sh):"
+	ROUNDS=$ROUNDS DURATION=$DURATION THREADS=$THREADS WEBSERV="$TMP/webserv" \
+		PORT=$PORT_WS_IDLE RESULTS_TSV="$RESULTS" "$REPO/bench/cgi.sh"
+fi
+
 print_summary
 print_table
-
-if want 6 && [[ -x $REPO/bench/cgi.sh ]]; then
-	echo
-	echo "scenario 6 (bench/cgi.sh):"
-	ROUNDS=$ROUNDS DURATION=$DURATION THREADS=$THREADS WEBSERV="$TMP/webserv" "$REPO/bench/cgi.sh"
-fi
