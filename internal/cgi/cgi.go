@@ -254,7 +254,7 @@ type proc struct {
 	log     *slog.Logger
 	cmd     *exec.Cmd
 	pgid    int
-	stdin   *os.File // parent's write end; owned by the stdin goroutine
+	stdin   *os.File // parent's write end, nil without a body; owned by the stdin goroutine
 	stdout  *os.File // parent's read end
 	stderr  *os.File // parent's read end
 	br      *bufio.Reader
@@ -267,7 +267,7 @@ type proc struct {
 	berr error // body read error, set by the stdin goroutine
 }
 
-func (rn *Runner) start(r *Request, log *slog.Logger) (*proc, error) {
+func (rn *Runner) start(r *Request, log *slog.Logger) (p *proc, err error) {
 	s := r.Script
 	var files []*os.File // every pipe end, closed on failure
 	closeAll := func() {
@@ -282,7 +282,15 @@ func (rn *Runner) start(r *Request, log *slog.Logger) (*proc, error) {
 		}
 		return
 	}
-	inW, inR, err := pipe(false)
+	// A request without a body gives the program /dev/null for stdin, as
+	// lighttpd does: it reads EOF as it would from an empty pipe, and the
+	// pipe, its two descriptors and the poller's bookkeeping are saved.
+	var inW, inR *os.File
+	if r.Body != nil {
+		inW, inR, err = pipe(false)
+	} else if inR, err = devNull(); err != nil {
+		inW, inR, err = pipe(false) // no /dev/null (a bare chroot)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -324,16 +332,20 @@ func (rn *Runner) start(r *Request, log *slog.Logger) (*proc, error) {
 	}
 	rn.mu.Unlock()
 	// The child's ends: the parent must not hold them, or EOF never comes.
-	inR.Close()
+	if inW != nil {
+		inR.Close() // not the shared /dev/null
+	}
 	outW.Close()
 	errW.Close()
 	if err != nil {
-		inW.Close()
+		if inW != nil {
+			inW.Close()
+		}
 		outR.Close()
 		errR.Close()
 		return nil, err
 	}
-	p := &proc{
+	p = &proc{
 		rn: rn, r: r, log: log, cmd: cmd, pgid: cmd.Process.Pid,
 		stdin: inW, stdout: outR, stderr: errR,
 		inDone: make(chan struct{}), errDone: make(chan struct{}), stop: make(chan struct{}),
@@ -344,6 +356,12 @@ func (rn *Runner) start(r *Request, log *slog.Logger) (*proc, error) {
 	return p, nil
 }
 
+// devNull returns /dev/null open for reading, opened once and shared by
+// every program's stdin (each child dups it; the parent never closes it).
+var devNull = sync.OnceValues(func() (*os.File, error) {
+	return os.Open(os.DevNull)
+})
+
 // finish kills the group, reaps the leader, and waits for the stdin and
 // stderr goroutines.
 func (p *proc) finish() {
@@ -351,7 +369,9 @@ func (p *proc) finish() {
 	p.cmd.Wait()
 	// A program that escaped its group may still hold the pipes: do not
 	// let it hold Serve.
-	p.stdin.SetWriteDeadline(time.Now())
+	if p.stdin != nil {
+		p.stdin.SetWriteDeadline(time.Now())
+	}
 	close(p.stop)
 	<-p.inDone
 	p.stderr.SetReadDeadline(time.Now().Add(stderrGrace))
@@ -372,8 +392,10 @@ func (p *proc) bodyErr() error {
 // then watches for the client to leave (r.ClientGone) until finish.
 func (p *proc) feed() {
 	defer close(p.inDone)
-	p.copyBody()
-	p.stdin.Close()
+	if p.stdin != nil {
+		p.copyBody()
+		p.stdin.Close()
+	}
 	if p.r.ClientGone != nil && p.bodyErr() == nil && p.r.ClientGone(p.stop) {
 		p.log.Info("cgi: client closed the connection; program killed")
 		p.gone.Store(true)

@@ -559,6 +559,22 @@ func TestServeBodyError(t *testing.T) {
 	}
 }
 
+// A request without a body gives the program /dev/null for stdin (no
+// pipe to make and feed): it reads EOF at once. With a body, stdin is the
+// pipe the body is copied into.
+func TestServeStdin(t *testing.T) {
+	s := shScript(t, `printf 'Content-Type: text/plain\n\n'; readlink /proc/$$/fd/0; cat`)
+	res := serve(t, s, newReq("GET", "/s.sh", 1), opts{})
+	if res.err != nil || string(res.body) != "/dev/null\n" {
+		t.Fatalf("without a body: err %v body %q", res.err, res.body)
+	}
+	req := newReq("POST", "/s.sh", 1, "Content-Length", "4")
+	res = serve(t, s, req, opts{body: strings.NewReader("data")})
+	if res.err != nil || !strings.HasPrefix(string(res.body), "pipe:") || !strings.HasSuffix(string(res.body), "\ndata") {
+		t.Fatalf("with a body: err %v body %q", res.err, res.body)
+	}
+}
+
 // A program that never reads its input must not hold Serve.
 func TestServeUnreadBody(t *testing.T) {
 	s := shScript(t, `printf 'Content-Type: text/plain\n\nignored input'`)
