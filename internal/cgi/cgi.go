@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -252,8 +251,7 @@ type proc struct {
 	rn      *Runner
 	r       *Request
 	log     *slog.Logger
-	cmd     *exec.Cmd
-	pgid    int
+	pid     int      // the leader's, which is also its group's
 	stdin   *os.File // parent's write end, nil without a body; owned by the stdin goroutine
 	stdout  *os.File // parent's read end
 	stderr  *os.File // parent's read end
@@ -269,23 +267,31 @@ type proc struct {
 
 func (rn *Runner) start(r *Request, log *slog.Logger) (p *proc, err error) {
 	s := r.Script
-	var files []*os.File // every pipe end, closed on failure
+	// The parent's ends, and the child's as raw descriptors: the child
+	// gets them as its 0, 1 and 2 and the parent only closes them.
+	var parents []*os.File
+	var children []int
 	closeAll := func() {
-		for _, f := range files {
+		for _, f := range parents {
 			f.Close()
 		}
-	}
-	pipe := func(parentReads bool) (parent, child *os.File, err error) {
-		parent, child, err = newPipe(parentReads)
-		if err == nil {
-			files = append(files, parent, child)
+		for _, fd := range children {
+			syscall.Close(fd)
 		}
-		return
+	}
+	pipe := func(parentReads bool) (*os.File, int, error) {
+		parent, child, err := newPipe(parentReads)
+		if err == nil {
+			parents = append(parents, parent)
+			children = append(children, child)
+		}
+		return parent, child, err
 	}
 	// A request without a body gives the program /dev/null for stdin, as
 	// lighttpd does: it reads EOF as it would from an empty pipe, and the
 	// pipe, its two descriptors and the poller's bookkeeping are saved.
-	var inW, inR *os.File
+	var inW *os.File
+	var inR int
 	if r.Body != nil {
 		inW, inR, err = pipe(false)
 	} else if inR, err = devNull(); err != nil {
@@ -309,44 +315,41 @@ func (rn *Runner) start(r *Request, log *slog.Logger) (p *proc, err error) {
 	if s.Interpreter != "" {
 		name, args = s.Interpreter, []string{s.Interpreter, s.File}
 	}
-	cmd := &exec.Cmd{
-		Path:   name,
-		Args:   args,
-		Env:    Env(r),
-		Dir:    filepath.Dir(s.File), // RFC 3875 §7.2
-		Stdin:  inR,
-		Stdout: outW,
-		Stderr: errW,
+	// syscall.ForkExec rather than os/exec: the descriptors go to the
+	// child as they are (os/exec wraps them, copies the environment into
+	// a map to drop duplicates, which Env never makes, and has the kernel
+	// make a pidfd the reaping does not need). Both vfork.
+	attr := &syscall.ProcAttr{
+		Dir:   filepath.Dir(s.File), // RFC 3875 §7.2
+		Env:   Env(r),
+		Files: []uintptr{uintptr(inR), uintptr(outW), uintptr(errW)},
 		// Its own group, so that killing -pgid reaches what it spawns.
-		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
+		Sys: &syscall.SysProcAttr{Setpgid: true},
 	}
 	// Register under the lock that KillAll takes, so a shutdown racing
 	// with this start cannot miss the new group.
 	rn.mu.Lock()
-	err = cmd.Start()
+	pid, err := syscall.ForkExec(name, args, attr)
 	if err == nil {
 		if rn.groups == nil {
 			rn.groups = make(map[int]struct{})
 		}
-		rn.groups[cmd.Process.Pid] = struct{}{}
+		rn.groups[pid] = struct{}{}
 	}
 	rn.mu.Unlock()
-	// The child's ends: the parent must not hold them, or EOF never comes.
-	if inW != nil {
-		inR.Close() // not the shared /dev/null
+	// The child's ends: the parent must not hold them, or EOF never comes
+	// (the shared /dev/null is not in children).
+	for _, fd := range children {
+		syscall.Close(fd)
 	}
-	outW.Close()
-	errW.Close()
 	if err != nil {
-		if inW != nil {
-			inW.Close()
+		for _, f := range parents {
+			f.Close()
 		}
-		outR.Close()
-		errR.Close()
-		return nil, err
+		return nil, &os.PathError{Op: "fork/exec", Path: name, Err: err}
 	}
 	p = &proc{
-		rn: rn, r: r, log: log, cmd: cmd, pgid: cmd.Process.Pid,
+		rn: rn, r: r, log: log, pid: pid,
 		stdin: inW, stdout: outR, stderr: errR,
 		inDone: make(chan struct{}), errDone: make(chan struct{}), stop: make(chan struct{}),
 	}
@@ -356,17 +359,34 @@ func (rn *Runner) start(r *Request, log *slog.Logger) (p *proc, err error) {
 	return p, nil
 }
 
-// devNull returns /dev/null open for reading, opened once and shared by
-// every program's stdin (each child dups it; the parent never closes it).
-var devNull = sync.OnceValues(func() (*os.File, error) {
-	return os.Open(os.DevNull)
+// devNull returns a descriptor of /dev/null open for reading, opened once
+// and shared by every program's stdin (each child dups it; the parent
+// never closes it).
+var devNull = sync.OnceValues(func() (int, error) {
+	fd, err := syscall.Open(os.DevNull, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, os.NewSyscallError("open", err)
+	}
+	return fd, nil
 })
+
+// wait reaps the program's leader (wait4 on its pid: the group was
+// unregistered first, so nothing kills a recycled pid).
+func (p *proc) wait() {
+	var ws syscall.WaitStatus
+	for {
+		_, err := syscall.Wait4(p.pid, &ws, 0, nil)
+		if err != syscall.EINTR {
+			return
+		}
+	}
+}
 
 // finish kills the group, reaps the leader, and waits for the stdin and
 // stderr goroutines.
 func (p *proc) finish() {
-	p.rn.killAndUnregister(p.pgid)
-	p.cmd.Wait()
+	p.rn.killAndUnregister(p.pid)
+	p.wait()
 	// A program that escaped its group may still hold the pipes: do not
 	// let it hold Serve.
 	if p.stdin != nil {
@@ -399,7 +419,7 @@ func (p *proc) feed() {
 	if p.r.ClientGone != nil && p.bodyErr() == nil && p.r.ClientGone(p.stop) {
 		p.log.Info("cgi: client closed the connection; program killed")
 		p.gone.Store(true)
-		p.rn.kill(p.pgid)
+		p.rn.kill(p.pid)
 	}
 }
 
@@ -426,7 +446,7 @@ func (p *proc) copyBody() {
 			p.mu.Lock()
 			p.berr = err
 			p.mu.Unlock()
-			p.rn.kill(p.pgid)
+			p.rn.kill(p.pid)
 			return
 		}
 	}
@@ -558,7 +578,7 @@ func (p *proc) respond(w response.Writer) (string, error) {
 				werr = w.Flush()
 			}
 			if werr != nil {
-				p.rn.kill(p.pgid) // the client is gone
+				p.rn.kill(p.pid) // the client is gone
 				return "", fmt.Errorf("cgi: writing response: %w", werr)
 			}
 		}
@@ -586,7 +606,7 @@ func (p *proc) respond(w response.Writer) (string, error) {
 				werr = w.Flush()
 			}
 			if werr != nil {
-				p.rn.kill(p.pgid) // the client is gone
+				p.rn.kill(p.pid) // the client is gone
 				return "", fmt.Errorf("cgi: writing response: %w", werr)
 			}
 			sent += int64(n)
@@ -648,7 +668,7 @@ func (p *proc) collect(buf []byte) (n int, eof bool, err error) {
 
 // readError turns a failed read of stdout into Serve's error.
 func (p *proc) readError(w response.Writer, err error) error {
-	p.rn.kill(p.pgid)
+	p.rn.kill(p.pid)
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		p.log.Warn("cgi: program silent too long; killed", "timeout", p.r.Timeout)
 		if !w.Written() {

@@ -8,16 +8,17 @@ import (
 // newPipe makes the pipe for one of the program's standard streams: the
 // parent's end non-blocking and in the runtime's poller (its reads and
 // writes take deadlines), the child's end blocking, as a program expects
-// its stdin, stdout and stderr to be. parentReads says which end is the
-// parent's.
+// its stdin, stdout and stderr to be, and a bare descriptor: the parent
+// only hands it to the child and closes it. parentReads says which end is
+// the parent's.
 //
 // os.Pipe makes both ends non-blocking and registers both with the
 // poller, and handing the child's end to exec makes it blocking again
 // (File.Fd): twice the fcntl and epoll_ctl calls per pipe.
-func newPipe(parentReads bool) (parent, child *os.File, err error) {
+func newPipe(parentReads bool) (parent *os.File, child int, err error) {
 	var p [2]int
 	if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC|syscall.O_NONBLOCK); err != nil {
-		return nil, nil, os.NewSyscallError("pipe2", err)
+		return nil, -1, os.NewSyscallError("pipe2", err)
 	}
 	pe, ce := p[1], p[0]
 	if parentReads {
@@ -29,11 +30,11 @@ func newPipe(parentReads bool) (parent, child *os.File, err error) {
 	if _, _, e := syscall.Syscall(syscall.SYS_FCNTL, uintptr(ce), syscall.F_SETFL, 0); e != 0 {
 		syscall.Close(p[0])
 		syscall.Close(p[1])
-		return nil, nil, os.NewSyscallError("fcntl", e)
+		return nil, -1, os.NewSyscallError("fcntl", e)
 	}
 	// os.NewFile sees the parent's end non-blocking and registers it with
-	// the poller, and the child's blocking and leaves it out.
-	return os.NewFile(uintptr(pe), pipeName(pe == p[1])), os.NewFile(uintptr(ce), pipeName(ce == p[1])), nil
+	// the poller.
+	return os.NewFile(uintptr(pe), pipeName(pe == p[1])), ce, nil
 }
 
 // pipeName names a pipe end in errors as os.Pipe does.

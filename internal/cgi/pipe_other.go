@@ -2,18 +2,37 @@
 
 package cgi
 
-import "os"
+import (
+	"os"
+	"syscall"
+)
 
-// newPipe makes the pipe for one of the program's standard streams; the
-// parent's end is the read end when parentReads. (pipe_linux.go makes the
-// child's end blocking from the start.)
-func newPipe(parentReads bool) (parent, child *os.File, err error) {
-	r, w, err := os.Pipe()
+// newPipe makes the pipe for one of the program's standard streams: the
+// parent's end non-blocking and in the runtime's poller, the child's a
+// bare blocking descriptor. parentReads says which end is the parent's.
+// (pipe_linux.go makes both close-on-exec with pipe2.)
+func newPipe(parentReads bool) (parent *os.File, child int, err error) {
+	var p [2]int
+	// Under ForkLock, so that no program started meanwhile inherits the
+	// ends before they are close-on-exec (as os.Pipe does without pipe2).
+	syscall.ForkLock.RLock()
+	err = syscall.Pipe(p[:])
+	if err == nil {
+		syscall.CloseOnExec(p[0])
+		syscall.CloseOnExec(p[1])
+	}
+	syscall.ForkLock.RUnlock()
 	if err != nil {
-		return nil, nil, err
+		return nil, -1, os.NewSyscallError("pipe", err)
 	}
+	pe, ce, name := p[1], p[0], "|1"
 	if parentReads {
-		return r, w, nil
+		pe, ce, name = p[0], p[1], "|0"
 	}
-	return w, r, nil
+	if err := syscall.SetNonblock(pe, true); err != nil {
+		syscall.Close(p[0])
+		syscall.Close(p[1])
+		return nil, -1, os.NewSyscallError("setnonblock", err)
+	}
+	return os.NewFile(uintptr(pe), name), ce, nil
 }
