@@ -121,12 +121,34 @@ type Runner struct {
 	// long wait makes "the program exits in time" certain on a loaded
 	// machine.
 	WholeWait time.Duration
+	// WatchAfter replaces defaultWatchAfter when positive; negative
+	// watches the client and reads stderr from the program's start. For
+	// tests that need the watch of a program that ends at once.
+	WatchAfter time.Duration
 
 	// groups holds the live process groups (by pgid). A group is
 	// unregistered before its leader is reaped, so a pgid in the map can
 	// never name a recycled process.
 	mu     sync.Mutex
 	groups map[int]struct{}
+}
+
+// defaultWatchAfter is how long a program runs before a goroutine starts
+// watching its client (Request.ClientGone) and reading its stderr. Most
+// programs are done sooner: their stderr is read once they have exited,
+// and nobody watches a client that could only leave a program that is
+// about to end anyway. Watching costs three goroutines (the watch, the
+// stderr reader and ClientGone's own), deadlines set on the connection
+// and their wake-ups. The price: a silent program is killed up to this
+// much later after its client left, and one that fills the stderr pipe
+// (64 KiB) this soon waits for the reader at most this long.
+const defaultWatchAfter = 100 * time.Millisecond
+
+func (rn *Runner) watchAfter() time.Duration {
+	if rn.WatchAfter != 0 {
+		return rn.WatchAfter
+	}
+	return defaultWatchAfter
 }
 
 func (rn *Runner) wholeWait() time.Duration {
@@ -256,10 +278,15 @@ type proc struct {
 	stdout  *os.File // parent's read end
 	stderr  *os.File // parent's read end
 	br      *bufio.Reader
-	inDone  chan struct{}
-	errDone chan struct{}
-	stop    chan struct{} // closed by finish: ends r.ClientGone
-	gone    atomic.Bool   // the client left; set before the kill
+	inDone  chan struct{} // closed when feed is done; nil without a body
+	errDone chan struct{} // closed when logStderr is done
+	// watchTimer starts watch once the program has run watchAfter; nil
+	// when watch started with the program. watchDone is closed when
+	// watch returns.
+	watchTimer *time.Timer
+	watchDone  chan struct{}
+	stop       chan struct{} // closed by finish: ends r.ClientGone
+	gone       atomic.Bool   // the client left; set before the kill
 
 	mu   sync.Mutex
 	berr error // body read error, set by the stdin goroutine
@@ -351,11 +378,18 @@ func (rn *Runner) start(r *Request, log *slog.Logger) (p *proc, err error) {
 	p = &proc{
 		rn: rn, r: r, log: log, pid: pid,
 		stdin: inW, stdout: outR, stderr: errR,
-		inDone: make(chan struct{}), errDone: make(chan struct{}), stop: make(chan struct{}),
+		errDone: make(chan struct{}), watchDone: make(chan struct{}), stop: make(chan struct{}),
 	}
 	p.br = getReader(&stdoutReaders, silenceReader{outR, r.Timeout}, stdoutBufSize)
-	go p.feed()
-	go p.logStderr()
+	if inW != nil {
+		p.inDone = make(chan struct{})
+		go p.feed()
+	}
+	if d := rn.watchAfter(); d > 0 {
+		p.watchTimer = time.AfterFunc(d, p.watch)
+	} else {
+		go p.watch()
+	}
 	return p, nil
 }
 
@@ -382,8 +416,8 @@ func (p *proc) wait() {
 	}
 }
 
-// finish kills the group, reaps the leader, and waits for the stdin and
-// stderr goroutines.
+// finish kills the group, reaps the leader, waits for the stdin, watch
+// and stderr goroutines, and reads stderr itself if watch never started.
 func (p *proc) finish() {
 	p.rn.killAndUnregister(p.pid)
 	p.wait()
@@ -393,9 +427,21 @@ func (p *proc) finish() {
 		p.stdin.SetWriteDeadline(time.Now())
 	}
 	close(p.stop)
-	<-p.inDone
+	if p.inDone != nil {
+		<-p.inDone
+	}
+	// Stop reports false once the timer has fired: watch runs or is
+	// about to, and ends on stop.
+	watched := p.watchTimer == nil || !p.watchTimer.Stop()
+	if watched {
+		<-p.watchDone
+	}
 	p.stderr.SetReadDeadline(time.Now().Add(stderrGrace))
-	<-p.errDone
+	if watched {
+		<-p.errDone
+	} else {
+		p.logStderr() // the program is gone: what it wrote is in the pipe
+	}
 	p.stderr.Close()
 	p.stdout.Close()
 	putReader(&stdoutReaders, p.br) // respond is done with it
@@ -408,15 +454,32 @@ func (p *proc) bodyErr() error {
 	return p.berr
 }
 
-// feed copies the request body to the program's stdin and closes it,
-// then watches for the client to leave (r.ClientGone) until finish.
+// feed copies the request body to the program's stdin and closes it.
 func (p *proc) feed() {
 	defer close(p.inDone)
-	if p.stdin != nil {
-		p.copyBody()
-		p.stdin.Close()
+	p.copyBody()
+	p.stdin.Close()
+}
+
+// watch runs once the program has run watchAfter (or from its start):
+// it starts reading stderr, then watches for the client to leave
+// (r.ClientGone) until finish, once the request body is read (ClientGone
+// reads the connection, and a client gone before shows as a failed body
+// read).
+func (p *proc) watch() {
+	defer close(p.watchDone)
+	go p.logStderr()
+	if p.r.ClientGone == nil {
+		return
 	}
-	if p.r.ClientGone != nil && p.bodyErr() == nil && p.r.ClientGone(p.stop) {
+	if p.inDone != nil {
+		select {
+		case <-p.inDone:
+		case <-p.stop:
+			return
+		}
+	}
+	if p.bodyErr() == nil && p.r.ClientGone(p.stop) {
 		p.log.Info("cgi: client closed the connection; program killed")
 		p.gone.Store(true)
 		p.rn.kill(p.pid)

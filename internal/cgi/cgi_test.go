@@ -63,6 +63,8 @@ type opts struct {
 	gone    func(stop <-chan struct{}) bool
 	// wholeWait is the Runner's WholeWait (0: the default).
 	wholeWait time.Duration
+	// watchAfter is the Runner's WatchAfter (0: the default).
+	watchAfter time.Duration
 }
 
 // serve runs s for req and parses what was written. It checks that no
@@ -86,7 +88,7 @@ func serve(t *testing.T, s *Script, req *http1.Request, o opts) result {
 		ServerName: "localhost", Timeout: o.timeout, ClientGone: o.gone,
 		Log: slog.New(slog.NewTextHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
-	rn := &Runner{WholeWait: o.wholeWait}
+	rn := &Runner{WholeWait: o.wholeWait, WatchAfter: o.watchAfter}
 	var res result
 	res.redirect, res.err = rn.Serve(&w, r)
 	if res.err == nil && res.redirect == "" {
@@ -471,7 +473,9 @@ func TestServeClientGone(t *testing.T) {
 // A client that leaves while the program is silent, after its first
 // line or before its header, gets the program killed: ClientGone reports
 // it, and Serve returns ErrClientGone rather than waiting for the timeout.
-// A client that stays is never watched past Serve (stop ends the wait).
+// A client that stays is never watched past Serve (stop ends the wait):
+// watched from the program's start, as a program that ends at once is
+// not watched otherwise (TestServeQuickNotWatched).
 func TestServeClientGoneWhileSilent(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -505,7 +509,11 @@ func TestServeClientGoneWhileSilent(t *testing.T) {
 				<-stop
 				return false
 			}
-			res := serve(t, s, newReq("GET", "/s.sh", 1), opts{timeout: time.Minute, gone: gone})
+			o := opts{timeout: time.Minute, gone: gone}
+			if !tt.leave {
+				o.watchAfter = -1
+			}
+			res := serve(t, s, newReq("GET", "/s.sh", 1), o)
 			select {
 			case <-watched:
 			default:
@@ -527,6 +535,30 @@ func TestServeClientGoneWhileSilent(t *testing.T) {
 			}
 			waitGroupGone(t, pgid, 0)
 		})
+	}
+}
+
+// A program that ends before WatchAfter has its client never watched and
+// its stderr read after it exited, all of it.
+func TestServeQuickNotWatched(t *testing.T) {
+	s := installScript(t, "stderr.sh")
+	watched := false
+	gone := func(stop <-chan struct{}) bool {
+		watched = true // read after Serve, which waits for the watch
+		<-stop
+		return false
+	}
+	res := serve(t, s, newReq("GET", "/stderr.sh", 1), opts{gone: gone, watchAfter: time.Hour})
+	if res.err != nil || string(res.body) != "ok" {
+		t.Fatalf("err %v body %q", res.err, res.body)
+	}
+	if watched {
+		t.Error("ClientGone called for a program done before WatchAfter")
+	}
+	for _, want := range []string{"first complaint", "second complaint"} {
+		if !strings.Contains(res.log, want) {
+			t.Errorf("log lacks %q:\n%s", want, res.log)
+		}
 	}
 }
 

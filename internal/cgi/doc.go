@@ -23,7 +23,8 @@
 //     client disconnect or shutdown kills the program and everything it
 //     spawned), working directory = the script's directory (§7.2), stdin
 //     fed from the request body concurrently with reading stdout (neither
-//     side can deadlock the other), stderr logged line by line.
+//     side can deadlock the other; /dev/null without a body), stderr
+//     logged line by line.
 //   - Parsing the response (RFC 3875 §6): the header section (LF or CRLF
 //     line ends, bounded by maxHeaderBytes), Status, Location (local
 //     redirect, client redirect, client redirect with document) and
@@ -58,8 +59,10 @@
 //     the connection closes.
 //   - A client that closes its connection gets the program killed even
 //     while the program is silent (Request.ClientGone watches the socket
-//     once the request body is read), not only when a write fails. A
-//     half-close counts as a close, as in nginx.
+//     once the request body is read and the program has run 100ms), not
+//     only when a write fails. A half-close counts as a close, as in
+//     nginx. A program done within the 100ms is not watched, and its
+//     stderr is read once it has exited.
 //   - cgi_timeout bounds silence: the time between two reads of the
 //     program's stdout, not the program's whole run.
 //   - The program's process group is killed (SIGKILL) whenever Serve
