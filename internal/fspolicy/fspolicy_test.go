@@ -83,6 +83,26 @@ func TestCheckSymlinksAndEscapes(t *testing.T) {
 	if err := CheckSymlinks(nil, loc, filepath.Join(loc.Root, "missing")); err != NotFound {
 		t.Errorf("missing: %v", err)
 	}
+	// Components below the root are looked at one by one (plainBelow);
+	// a symlink among them has the whole path resolved.
+	os.MkdirAll(filepath.Join(root, "sub"), 0o755)
+	os.Symlink("../in.txt", filepath.Join(root, "sub", "back"))
+	for _, tt := range []struct {
+		rel  string
+		want error
+	}{
+		{"sub", nil},
+		{"sub/", nil},
+		{"sub/back", nil},
+		{"updir/secret", Outside},
+		{"updir/www/in.txt", nil},
+		{"sub/missing", NotFound},
+		{"in.txt/x", NotFound},
+	} {
+		if err := CheckSymlinks(&b, loc, loc.Root+"/"+tt.rel); err != tt.want {
+			t.Errorf("%s: %v, want %v", tt.rel, err, tt.want)
+		}
+	}
 	if real, _ := b.Real(loc); real != root {
 		t.Errorf("Real = %q, want %q", real, root)
 	}
