@@ -131,6 +131,8 @@ type Runner struct {
 	// never name a recycled process.
 	mu     sync.Mutex
 	groups map[int]struct{}
+	// killAlls counts KillAll calls, for a start racing with one.
+	killAlls uint64
 }
 
 // defaultWatchAfter is how long a program runs before a goroutine starts
@@ -182,6 +184,7 @@ func (rn *Runner) killAndUnregister(pgid int) {
 // running (at shutdown). The Serve calls that own them then return.
 func (rn *Runner) KillAll() {
 	rn.mu.Lock()
+	rn.killAlls++
 	for pgid := range rn.groups {
 		syscall.Kill(-pgid, syscall.SIGKILL)
 	}
@@ -353,17 +356,29 @@ func (rn *Runner) start(r *Request, log *slog.Logger) (p *proc, err error) {
 		// Its own group, so that killing -pgid reaches what it spawns.
 		Sys: &syscall.SysProcAttr{Setpgid: true},
 	}
-	// Register under the lock that KillAll takes, so a shutdown racing
-	// with this start cannot miss the new group.
+	// The fork runs outside rn.mu: the parent waits in it until the child
+	// has exec'd (vfork), and every other program's start and finish
+	// would queue behind it. A KillAll between the fork and the
+	// registration below cannot see the new group, so the registration
+	// kills it when one ran meanwhile (killAlls moved on).
 	rn.mu.Lock()
+	gen := rn.killAlls
+	rn.mu.Unlock()
 	pid, err := syscall.ForkExec(name, args, attr)
+	if testHookForked != nil {
+		testHookForked(rn)
+	}
 	if err == nil {
+		rn.mu.Lock()
 		if rn.groups == nil {
 			rn.groups = make(map[int]struct{})
 		}
 		rn.groups[pid] = struct{}{}
+		if rn.killAlls != gen {
+			syscall.Kill(-pid, syscall.SIGKILL)
+		}
+		rn.mu.Unlock()
 	}
-	rn.mu.Unlock()
 	// The child's ends: the parent must not hold them, or EOF never comes
 	// (the shared /dev/null is not in children).
 	for _, fd := range children {
@@ -392,6 +407,10 @@ func (rn *Runner) start(r *Request, log *slog.Logger) (p *proc, err error) {
 	}
 	return p, nil
 }
+
+// testHookForked, if set, runs between a program's fork and its
+// registration; for tests.
+var testHookForked func(*Runner)
 
 // devNull returns a descriptor of /dev/null open for reading, opened once
 // and shared by every program's stdin (each child dups it; the parent

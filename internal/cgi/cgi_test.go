@@ -649,6 +649,32 @@ func TestKillAll(t *testing.T) {
 	checkGoroutines(t, before)
 }
 
+// A KillAll that runs while a program is being started, after its fork
+// and before its group is registered, kills it all the same.
+func TestKillAllDuringStart(t *testing.T) {
+	s := shScript(t, `exec sleep 100`)
+	before := runtime.NumGoroutine()
+	var rn Runner
+	testHookForked = func(r *Runner) { r.KillAll() }
+	defer func() { testHookForked = nil }()
+	done := make(chan error, 1)
+	go func() {
+		var w http1.ResponseWriter
+		var buf bytes.Buffer
+		w.Reset(&buf, 1, false, true)
+		_, err := rn.Serve(&w, &Request{Req: newReq("GET", "/s.sh", 1), Script: s})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		wantStatus(t, err, 502)
+	case <-time.After(10 * time.Second):
+		rn.KillAll()
+		t.Fatal("the program outlived a KillAll during its start")
+	}
+	checkGoroutines(t, before)
+}
+
 func TestServePHP(t *testing.T) {
 	php, err := exec.LookPath("php-cgi")
 	if err != nil {
