@@ -276,10 +276,10 @@ type proc struct {
 	rn      *Runner
 	r       *Request
 	log     *slog.Logger
-	pid     int      // the leader's, which is also its group's
-	stdin   *os.File // parent's write end, nil without a body; owned by the stdin goroutine
-	stdout  *os.File // parent's read end
-	stderr  *os.File // parent's read end
+	pid     int         // the leader's, which is also its group's
+	stdin   *os.File    // parent's write end, nil without a body; owned by the stdin goroutine
+	stdout  *os.File    // parent's read end
+	stderr  *stderrPipe // parent's read end
 	br      *bufio.Reader
 	inDone  chan struct{} // closed when feed is done; nil without a body
 	errDone chan struct{} // closed when logStderr is done
@@ -335,11 +335,12 @@ func (rn *Runner) start(r *Request, log *slog.Logger) (p *proc, err error) {
 		closeAll()
 		return nil, err
 	}
-	errR, errW, err := pipe(true)
+	errR, errW, err := rawPipe(true)
 	if err != nil {
 		closeAll()
 		return nil, err
 	}
+	children = append(children, errW)
 
 	name, args := s.File, []string{s.File}
 	if s.Interpreter != "" {
@@ -388,11 +389,12 @@ func (rn *Runner) start(r *Request, log *slog.Logger) (p *proc, err error) {
 		for _, f := range parents {
 			f.Close()
 		}
+		syscall.Close(errR)
 		return nil, &os.PathError{Op: "fork/exec", Path: name, Err: err}
 	}
 	p = &proc{
 		rn: rn, r: r, log: log, pid: pid,
-		stdin: inW, stdout: outR, stderr: errR,
+		stdin: inW, stdout: outR, stderr: &stderrPipe{fd: errR},
 		errDone: make(chan struct{}), watchDone: make(chan struct{}), stop: make(chan struct{}),
 	}
 	p.br = getReader(&stdoutReaders, silenceReader{outR, r.Timeout}, stdoutBufSize)
@@ -455,13 +457,13 @@ func (p *proc) finish() {
 	if watched {
 		<-p.watchDone
 	}
-	p.stderr.SetReadDeadline(time.Now().Add(stderrGrace))
+	p.stderr.setDeadline(time.Now().Add(stderrGrace))
 	if watched {
 		<-p.errDone
 	} else {
 		p.logStderr() // the program is gone: what it wrote is in the pipe
 	}
-	p.stderr.Close()
+	p.stderr.close()
 	p.stdout.Close()
 	putReader(&stdoutReaders, p.br) // respond is done with it
 	p.br = nil
@@ -487,6 +489,7 @@ func (p *proc) feed() {
 // read).
 func (p *proc) watch() {
 	defer close(p.watchDone)
+	p.stderr.poll()
 	go p.logStderr()
 	if p.r.ClientGone == nil {
 		return
@@ -531,6 +534,65 @@ func (p *proc) copyBody() {
 			p.rn.kill(p.pid)
 			return
 		}
+	}
+}
+
+// stderrPipe is the parent's end of the stderr pipe. It is a bare
+// descriptor, out of the runtime's poller, for as long as nothing has to
+// wait on it: a program done before watchAfter has its stderr read once
+// it has exited, when the pipe holds all it wrote and then EOF. That
+// saves the poller's registration (an fcntl and two epoll_ctl) for most
+// programs. watch, and a read that finds the pipe empty but still open (a
+// program that escaped its group holds it), put it in the poller, where
+// reads wait and take the deadline.
+type stderrPipe struct {
+	fd       int
+	f        *os.File  // fd in the poller, once poll has run
+	deadline time.Time // for f, set by setDeadline before poll
+}
+
+// poll puts the descriptor in the runtime's poller.
+func (e *stderrPipe) poll() {
+	if e.f == nil {
+		e.f = os.NewFile(uintptr(e.fd), "|0")
+		if !e.deadline.IsZero() {
+			e.f.SetReadDeadline(e.deadline)
+		}
+	}
+}
+
+func (e *stderrPipe) setDeadline(t time.Time) {
+	if e.f != nil {
+		e.f.SetReadDeadline(t)
+		return
+	}
+	e.deadline = t
+}
+
+func (e *stderrPipe) Read(b []byte) (int, error) {
+	for e.f == nil {
+		n, err := syscall.Read(e.fd, b)
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN:
+			e.poll() // and wait there
+		case err != nil:
+			return 0, os.NewSyscallError("read", err)
+		case n == 0 && len(b) > 0:
+			return 0, io.EOF
+		default:
+			return n, nil
+		}
+	}
+	return e.f.Read(b)
+}
+
+func (e *stderrPipe) close() {
+	if e.f != nil {
+		e.f.Close()
+	} else {
+		syscall.Close(e.fd)
 	}
 }
 

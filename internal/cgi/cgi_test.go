@@ -562,6 +562,29 @@ func TestServeQuickNotWatched(t *testing.T) {
 	}
 }
 
+// A program done before WatchAfter whose stderr is still held open by a
+// process that left its group (setsid) does not hold Serve past
+// stderrGrace: the read that finds the pipe empty waits in the poller,
+// with the deadline.
+func TestServeQuickStderrHeld(t *testing.T) {
+	if _, err := exec.LookPath("setsid"); err != nil {
+		t.Skip("setsid not installed")
+	}
+	s := shScript(t, `echo complaint >&2; setsid sleep 60 >/dev/null </dev/null & echo $! > pids; printf 'Content-Type: text/plain\n\nok'`)
+	res := serve(t, s, newReq("GET", "/s.sh", 1), opts{watchAfter: time.Hour})
+	if b, err := os.ReadFile(filepath.Join(filepath.Dir(s.File), "pids")); err == nil {
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 1 {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+	if res.err != nil || string(res.body) != "ok" {
+		t.Fatalf("err %v body %q", res.err, res.body)
+	}
+	if !strings.Contains(res.log, "complaint") {
+		t.Errorf("log lacks the stderr line:\n%s", res.log)
+	}
+}
+
 // errReader yields n bytes, then err.
 type errReader struct {
 	n   int

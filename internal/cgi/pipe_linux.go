@@ -16,9 +16,22 @@ import (
 // poller, and handing the child's end to exec makes it blocking again
 // (File.Fd): twice the fcntl and epoll_ctl calls per pipe.
 func newPipe(parentReads bool) (parent *os.File, child int, err error) {
+	pe, ce, err := rawPipe(parentReads)
+	if err != nil {
+		return nil, -1, err
+	}
+	// os.NewFile sees the parent's end non-blocking and registers it with
+	// the poller.
+	return os.NewFile(uintptr(pe), pipeName(!parentReads)), ce, nil
+}
+
+// rawPipe is newPipe with the parent's end a bare descriptor too
+// (non-blocking, close-on-exec), for a stream that may never need the
+// poller (stderrPipe).
+func rawPipe(parentReads bool) (parent, child int, err error) {
 	var p [2]int
 	if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC|syscall.O_NONBLOCK); err != nil {
-		return nil, -1, os.NewSyscallError("pipe2", err)
+		return -1, -1, os.NewSyscallError("pipe2", err)
 	}
 	pe, ce := p[1], p[0]
 	if parentReads {
@@ -30,11 +43,9 @@ func newPipe(parentReads bool) (parent *os.File, child int, err error) {
 	if _, _, e := syscall.Syscall(syscall.SYS_FCNTL, uintptr(ce), syscall.F_SETFL, 0); e != 0 {
 		syscall.Close(p[0])
 		syscall.Close(p[1])
-		return nil, -1, os.NewSyscallError("fcntl", e)
+		return -1, -1, os.NewSyscallError("fcntl", e)
 	}
-	// os.NewFile sees the parent's end non-blocking and registers it with
-	// the poller.
-	return os.NewFile(uintptr(pe), pipeName(pe == p[1])), ce, nil
+	return pe, ce, nil
 }
 
 // pipeName names a pipe end in errors as os.Pipe does.

@@ -12,6 +12,21 @@ import (
 // bare blocking descriptor. parentReads says which end is the parent's.
 // (pipe_linux.go makes both close-on-exec with pipe2.)
 func newPipe(parentReads bool) (parent *os.File, child int, err error) {
+	pe, ce, err := rawPipe(parentReads)
+	if err != nil {
+		return nil, -1, err
+	}
+	name := "|1"
+	if parentReads {
+		name = "|0"
+	}
+	return os.NewFile(uintptr(pe), name), ce, nil
+}
+
+// rawPipe is newPipe with the parent's end a bare descriptor too
+// (non-blocking, close-on-exec), for a stream that may never need the
+// poller (stderrPipe).
+func rawPipe(parentReads bool) (parent, child int, err error) {
 	var p [2]int
 	// Under ForkLock, so that no program started meanwhile inherits the
 	// ends before they are close-on-exec (as os.Pipe does without pipe2).
@@ -23,16 +38,16 @@ func newPipe(parentReads bool) (parent *os.File, child int, err error) {
 	}
 	syscall.ForkLock.RUnlock()
 	if err != nil {
-		return nil, -1, os.NewSyscallError("pipe", err)
+		return -1, -1, os.NewSyscallError("pipe", err)
 	}
-	pe, ce, name := p[1], p[0], "|1"
+	pe, ce := p[1], p[0]
 	if parentReads {
-		pe, ce, name = p[0], p[1], "|0"
+		pe, ce = p[0], p[1]
 	}
 	if err := syscall.SetNonblock(pe, true); err != nil {
 		syscall.Close(p[0])
 		syscall.Close(p[1])
-		return nil, -1, os.NewSyscallError("setnonblock", err)
+		return -1, -1, os.NewSyscallError("setnonblock", err)
 	}
-	return os.NewFile(uintptr(pe), name), ce, nil
+	return pe, ce, nil
 }
