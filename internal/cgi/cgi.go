@@ -276,10 +276,12 @@ type proc struct {
 	rn      *Runner
 	r       *Request
 	log     *slog.Logger
-	pid     int         // the leader's, which is also its group's
-	stdin   *os.File    // parent's write end, nil without a body; owned by the stdin goroutine
-	stdout  *os.File    // parent's read end
-	stderr  *stderrPipe // parent's read end
+	pid     int           // the leader's, which is also its group's
+	stdin   *os.File      // parent's write end, nil without a body; owned by the stdin goroutine
+	stdout  *os.File      // parent's read end
+	out     pipeReader    // reads stdout
+	silence silenceReader // reads out, for br
+	stderr  *stderrPipe   // parent's read end
 	br      *bufio.Reader
 	inDone  chan struct{} // closed when feed is done; nil without a body
 	errDone chan struct{} // closed when logStderr is done
@@ -397,7 +399,9 @@ func (rn *Runner) start(r *Request, log *slog.Logger) (p *proc, err error) {
 		stdin: inW, stdout: outR, stderr: &stderrPipe{fd: errR},
 		errDone: make(chan struct{}), watchDone: make(chan struct{}), stop: make(chan struct{}),
 	}
-	p.br = getReader(&stdoutReaders, silenceReader{outR, r.Timeout}, stdoutBufSize)
+	p.out.bind(outR)
+	p.silence = silenceReader{f: outR, r: &p.out, d: r.Timeout}
+	p.br = getReader(&stdoutReaders, &p.silence, stdoutBufSize)
 	if inW != nil {
 		p.inDone = make(chan struct{})
 		go p.feed()
@@ -428,6 +432,9 @@ var devNull = sync.OnceValues(func() (int, error) {
 // wait reaps the program's leader (wait4 on its pid: the group was
 // unregistered first, so nothing kills a recycled pid).
 func (p *proc) wait() {
+	if reaped(p.pid) {
+		return // it had exited: most have, by the end of their output
+	}
 	var ws syscall.WaitStatus
 	for {
 		_, err := syscall.Wait4(p.pid, &ws, 0, nil)
@@ -571,7 +578,10 @@ func (e *stderrPipe) setDeadline(t time.Time) {
 
 func (e *stderrPipe) Read(b []byte) (int, error) {
 	for e.f == nil {
-		n, err := syscall.Read(e.fd, b)
+		if len(b) == 0 {
+			return 0, nil
+		}
+		n, err := rawRead(e.fd, b)
 		switch {
 		case err == syscall.EINTR:
 			continue
@@ -579,7 +589,7 @@ func (e *stderrPipe) Read(b []byte) (int, error) {
 			e.poll() // and wait there
 		case err != nil:
 			return 0, os.NewSyscallError("read", err)
-		case n == 0 && len(b) > 0:
+		case n == 0:
 			return 0, io.EOF
 		default:
 			return n, nil
@@ -592,7 +602,7 @@ func (e *stderrPipe) close() {
 	if e.f != nil {
 		e.f.Close()
 	} else {
-		syscall.Close(e.fd)
+		rawClose(e.fd)
 	}
 }
 
@@ -616,15 +626,16 @@ func (p *proc) logStderr() {
 // silenceReader bounds the silence between reads of the program's stdout
 // (cgi_timeout): the pipe's read deadline moves forward before each read.
 type silenceReader struct {
-	f *os.File
+	f *os.File  // whose deadline moves
+	r io.Reader // reads f
 	d time.Duration
 }
 
-func (s silenceReader) Read(b []byte) (int, error) {
+func (s *silenceReader) Read(b []byte) (int, error) {
 	if s.d > 0 {
 		s.f.SetReadDeadline(time.Now().Add(s.d))
 	}
-	return s.f.Read(b)
+	return s.r.Read(b)
 }
 
 // respond reads the program's header, then writes the response to w.
@@ -796,7 +807,7 @@ func (p *proc) collect(buf []byte) (n int, eof bool, err error) {
 			dl = time.Now().Add(d)
 		}
 		p.stdout.SetReadDeadline(dl)
-		m, err := p.stdout.Read(buf[n:])
+		m, err := p.out.Read(buf[n:])
 		n += m
 		switch {
 		case err == io.EOF:
