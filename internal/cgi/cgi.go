@@ -420,14 +420,29 @@ var testHookForked func(*Runner)
 
 // devNull returns a descriptor of /dev/null open for reading, opened once
 // and shared by every program's stdin (each child dups it; the parent
-// never closes it).
-var devNull = sync.OnceValues(func() (int, error) {
+// never closes it). A failed open (EMFILE at a busy moment) is not
+// remembered: the next program tries again.
+func devNull() (int, error) {
+	if fd := devNullFD.Load(); fd > 0 {
+		return int(fd), nil
+	}
+	devNullMu.Lock()
+	defer devNullMu.Unlock()
+	if fd := devNullFD.Load(); fd > 0 {
+		return int(fd), nil
+	}
 	fd, err := syscall.Open(os.DevNull, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		return -1, os.NewSyscallError("open", err)
 	}
+	devNullFD.Store(int32(fd))
 	return fd, nil
-})
+}
+
+var (
+	devNullMu sync.Mutex
+	devNullFD atomic.Int32
+)
 
 // wait reaps the program's leader (wait4 on its pid: the group was
 // unregistered first, so nothing kills a recycled pid).
@@ -580,6 +595,9 @@ func (e *stderrPipe) Read(b []byte) (int, error) {
 	for e.f == nil {
 		if len(b) == 0 {
 			return 0, nil
+		}
+		if !e.deadline.IsZero() && !time.Now().Before(e.deadline) {
+			return 0, os.ErrDeadlineExceeded // a writer that never lets the pipe empty
 		}
 		n, err := rawRead(e.fd, b)
 		switch {
