@@ -141,6 +141,7 @@ func plainBelow(base, path string) (bool, error) {
 	if !strings.HasPrefix(path, base) || len(base) == 0 || base != "/" && path[len(base)] != '/' {
 		return false, nil
 	}
+	dir := true // the last component checked (the base: a directory)
 	for i := len(base) + 1; i <= len(path); i++ {
 		if i < len(path) && path[i] != '/' {
 			continue
@@ -149,7 +150,9 @@ func plainBelow(base, path string) (bool, error) {
 		switch seg := prefix[strings.LastIndexByte(prefix, '/')+1:]; seg {
 		case "", ".", "..":
 			if i == len(path) && seg == "" {
-				return true, nil // a trailing slash
+				// A trailing slash: plain after a directory; after a
+				// file the full resolution reports ENOTDIR.
+				return dir, nil
 			}
 			return false, nil
 		}
@@ -160,6 +163,7 @@ func plainBelow(base, path string) (bool, error) {
 		if fi.Mode()&fs.ModeSymlink != 0 {
 			return false, nil
 		}
+		dir = fi.IsDir()
 	}
 	return true, nil
 }

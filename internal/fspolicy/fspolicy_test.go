@@ -98,6 +98,7 @@ func TestCheckSymlinksAndEscapes(t *testing.T) {
 		{"updir/www/in.txt", nil},
 		{"sub/missing", NotFound},
 		{"in.txt/x", NotFound},
+		{"in.txt/", NotFound}, // ENOTDIR, as the whole path resolved says
 	} {
 		if err := CheckSymlinks(&b, loc, loc.Root+"/"+tt.rel); err != tt.want {
 			t.Errorf("%s: %v, want %v", tt.rel, err, tt.want)
