@@ -32,11 +32,17 @@ import (
 // Only regular files reached directly by their URL (or as the index file
 // of a directory URL, validated by the directory too: indexcache.go), no
 // larger than smallFile and unchanged for a second (racyWindow) are
-// cached. The table is direct-mapped and lock-free like route's
-// clean-path cache, and the bytes it holds are bounded by cacheBudget.
-// It belongs to one Files (files.go): one configuration of one server.
+// cached. The table is lock-free like route's clean-path cache, and the
+// bytes it holds are bounded by cacheBudget. It belongs to one Files
+// (files.go): one configuration of one server.
+//
+// A path may take any of the cacheWays slots of its set (the table is
+// set-associative): with one slot per path, two of a page's assets that
+// hash alike — among 64 paths in 1024 slots, in most runs — evict each
+// other on every request and both take the uncached path for good.
 const (
 	cacheSlots  = 1024 // power of two
+	cacheWays   = 4    // slots a path may take; a power of two
 	cacheBudget = 8 << 20
 )
 
@@ -71,18 +77,39 @@ type cacheEntry struct {
 	byIndex bool
 }
 
-func (fl *Files) cacheSlot(path string) *atomic.Pointer[cacheEntry] {
-	return &fl.cache[fl.hash(path)&(cacheSlots-1)]
+// cacheSet returns the slots an entry for path may take.
+func (fl *Files) cacheSet(path string) []atomic.Pointer[cacheEntry] {
+	i := fl.hash(path) & (cacheSlots/cacheWays - 1) * cacheWays
+	return fl.cache[i : i+cacheWays]
 }
 
-// lookup returns urlPath's slot and the entry in it if it is urlPath's
-// under loc (fresh or not).
+// lookup returns the slot holding urlPath's entry under loc and the
+// entry (fresh or not), or nils.
 func (fl *Files) lookup(loc *config.Location, urlPath string) (*atomic.Pointer[cacheEntry], *cacheEntry) {
-	slot := fl.cacheSlot(urlPath)
-	if e := slot.Load(); e != nil && e.loc == loc && e.path == urlPath {
-		return slot, e
+	set := fl.cacheSet(urlPath)
+	for i := range set {
+		if e := set[i].Load(); e != nil && e.loc == loc && e.path == urlPath {
+			return &set[i], e
+		}
 	}
-	return slot, nil
+	return nil, nil
+}
+
+// victim returns the slot a new entry for urlPath under loc takes: the
+// one holding its old entry, else an empty one, else the one the
+// eviction counter points at (round robin within the set, so that
+// entries used again and again are not always the ones to go).
+func (fl *Files) victim(loc *config.Location, urlPath string) *atomic.Pointer[cacheEntry] {
+	set := fl.cacheSet(urlPath)
+	if slot, _ := fl.lookup(loc, urlPath); slot != nil {
+		return slot
+	}
+	for i := range set {
+		if set[i].Load() == nil {
+			return &set[i]
+		}
+	}
+	return &set[fl.evictions.Load()&(cacheWays-1)]
 }
 
 // cached returns the fresh entry for urlPath under loc, or nil. An entry
@@ -131,8 +158,8 @@ const racyWindow = time.Second
 // cacheable reports whether a file of this identity may be stored now
 // for urlPath: the file is not racily new, and the budget has room once
 // the slot's present entry is gone.
-func (fl *Files) cacheable(urlPath string, id *fileID) bool {
-	if fl.cachedBytes.Load()+delta(fl.cacheSlot(urlPath), id.size) > cacheBudget {
+func (fl *Files) cacheable(loc *config.Location, urlPath string, id *fileID) bool {
+	if fl.cachedBytes.Load()+delta(fl.victim(loc, urlPath), id.size) > cacheBudget {
 		return false
 	}
 	return fl.settled(id)
@@ -150,7 +177,7 @@ func delta(slot *atomic.Pointer[cacheEntry], size int64) int64 {
 // gave f's identity) unless the file changed meanwhile or the budget,
 // counting the entry it replaces, is spent.
 func (fl *Files) store(loc *config.Location, urlPath string, f *file, m *meta, body []byte, byIndex bool) {
-	slot := fl.cacheSlot(urlPath)
+	slot := fl.victim(loc, urlPath)
 	if fl.cachedBytes.Load()+delta(slot, int64(len(body))) > cacheBudget {
 		return
 	}
@@ -162,6 +189,9 @@ func (fl *Files) store(loc *config.Location, urlPath string, f *file, m *meta, b
 	fl.cachedBytes.Add(int64(len(body)))
 	if old := slot.Swap(e); old != nil {
 		fl.cachedBytes.Add(-int64(len(old.body)))
+		if old.loc != loc || old.path != urlPath {
+			fl.evictions.Add(1) // the set's next victim is another slot
+		}
 	}
 }
 

@@ -101,11 +101,19 @@ func TestCacheBudgetCountsReplacement(t *testing.T) {
 	if b := fl.cachedBytes.Load(); b > cacheBudget || b+smallFile <= cacheBudget {
 		t.Fatalf("cached bytes %d after %d files, want the budget (%d) spent", b, n, cacheBudget)
 	}
-	// A new file whose slot holds another entry: it evicts that entry,
-	// freeing as much as it takes.
+	// A new file whose set is full: it evicts an entry there, freeing as
+	// much as it takes.
+	full := func(path string) bool {
+		for i := range fl.cacheSet(path) {
+			if fl.cacheSet(path)[i].Load() == nil {
+				return false
+			}
+		}
+		return true
+	}
 	var name string
 	for i := 0; name == ""; i++ {
-		if cand := "/x" + strconv.Itoa(i); fl.cacheSlot(cand).Load() != nil {
+		if cand := "/x" + strconv.Itoa(i); full(cand) {
 			name = cand
 		}
 	}
@@ -153,5 +161,42 @@ func TestIndexCacheSkipsRacyDirs(t *testing.T) {
 	}
 	if got := serveBody(t, fl, loc, "/"); got != "home" {
 		t.Fatalf("from the caches: got %q", got)
+	}
+}
+
+// Small files whose URL paths hash alike are all kept: a page's assets
+// that fell on one slot of a direct-mapped table evicted one another on
+// every request, each then costing open, fstat, read and close (and the
+// body's allocation) as a file never cached does.
+func TestCacheKeepsCollidingPaths(t *testing.T) {
+	t.Parallel()
+	fl := New(Options{})
+	fl.racyWindow = 0
+	dir := t.TempDir()
+	loc := &config.Location{Root: dir}
+	// Three paths in the same slot of a table of cacheSlots.
+	bySlot := map[uint64][]string{}
+	var paths []string
+	for i := 0; paths == nil; i++ {
+		p := "/a" + strconv.Itoa(i) + ".css"
+		h := fl.hash(p) & (cacheSlots - 1)
+		if bySlot[h] = append(bySlot[h], p); len(bySlot[h]) == 3 {
+			paths = bySlot[h]
+		}
+	}
+	for _, p := range paths {
+		os.WriteFile(filepath.Join(dir, p), []byte("body of "+p), 0o644)
+	}
+	for range 2 {
+		for _, p := range paths {
+			if got := serveBody(t, fl, loc, p); got != "body of "+p {
+				t.Fatalf("%s: got %q", p, got)
+			}
+		}
+	}
+	for _, p := range paths {
+		if e := fl.cached(loc, p); e == nil || string(e.body) != "body of "+p {
+			t.Errorf("%s: not cached beside the other paths of its slot (%v)", p, paths)
+		}
 	}
 }

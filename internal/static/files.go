@@ -21,6 +21,7 @@ type Files struct {
 	seed        maphash.Seed
 	cache       [cacheSlots]atomic.Pointer[cacheEntry]
 	cachedBytes atomic.Int64
+	evictions   atomic.Uint64 // entries evicted by others: the round robin of victim
 	index       [indexSlots]atomic.Pointer[indexEntry]
 
 	// roots maps a *config.Location to its *rootDir (root.go).

@@ -201,7 +201,7 @@ func (fl *Files) serveFile(w response.Writer, req *http1.Request, loc *config.Lo
 	// A small file reached by its URL is read whole into the cache (and
 	// before anything is committed, so that a read error can still become
 	// an error page); any other leaves from f (send).
-	if m.size <= smallFile && cache != noCache && fl.cacheable(urlPath, &f.id) {
+	if m.size <= smallFile && cache != noCache && fl.cacheable(loc, urlPath, &f.id) {
 		body := make([]byte, m.size)
 		if err := f.readAt(body, 0); err != nil {
 			return err
