@@ -66,6 +66,14 @@ type Stream struct {
 	sent  int64       // DATA bytes encoded: the drain watch's progress
 	drain *time.Timer // the drain watch, once the handler returned
 
+	// Room for the head in the stream itself, so that a response of a
+	// few fields costs the heap no slice growth nor copy: the handler's
+	// header list (header starts on hdrBuf), and the head handed to the
+	// writer (head points to pending, its fields in pendingFields).
+	hdrBuf        [inlineFields]response.Field
+	pending       pendingHead
+	pendingFields [inlineFields]response.Field
+
 	// Handler-owned: the response.Writer state.
 	header        response.Header
 	status        int
@@ -79,6 +87,11 @@ type Stream struct {
 }
 
 var _ response.Writer = (*Stream)(nil)
+
+// inlineFields is how many response fields a stream holds without
+// allocating: a static file's (Last-Modified, ETag, Accept-Ranges,
+// Content-Type, Vary) and one more.
+const inlineFields = 6
 
 // pendingHead is a response head waiting for the writer.
 type pendingHead struct {
@@ -106,6 +119,7 @@ func newStream(c *Conn, id uint32) *Stream {
 	}
 	st.cond.L = &c.mu
 	st.body.st = st
+	st.header.Use(st.hdrBuf[:])
 	return st
 }
 
@@ -432,15 +446,16 @@ func (st *Stream) queueHeadLocked(cl int64, endStream bool) {
 	if st.status == 204 || st.status == 304 || st.status < 200 {
 		cl = -1 // RFC 9110 §8.6
 	}
-	fields := make([]response.Field, st.header.Len())
-	copy(fields, st.header.Fields())
-	st.head = &pendingHead{
+	// A copy: the handler may still change its header list, which the
+	// writer reads under c.mu.
+	st.pending = pendingHead{
 		status:        st.status,
-		fields:        fields,
+		fields:        append(st.pendingFields[:0], st.header.Fields()...),
 		contentLength: cl,
 		serverTokens:  st.serverTokens,
 		endStream:     endStream,
 	}
+	st.head = &st.pending
 	if endStream {
 		st.endQueued = true
 		st.localDone = true

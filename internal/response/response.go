@@ -104,6 +104,12 @@ func (h *Header) delFrom(i int, name string) {
 	h.kv = h.kv[:j]
 }
 
+// Use makes buf's array the list's storage (whatever buf holds is
+// dropped): a writer that lives for one response keeps room for its
+// fields in itself instead of growing a slice on the heap. Past cap(buf)
+// fields the list moves to the heap as any slice does.
+func (h *Header) Use(buf []Field) { h.kv = buf[:0] }
+
 // Reset empties the list, keeping its capacity.
 func (h *Header) Reset() { h.kv = h.kv[:0] }
 
