@@ -106,6 +106,19 @@ type h2Handler struct {
 	sni string // the TLS client's server name, if any
 }
 
+// h2Exchange is what serving a stream takes beside the stream: the
+// dispatch exchange, its peer, the access log's view and scratch. The
+// server keeps those of finished streams for the next ones (an HTTP/1.1
+// connection keeps its one exchange the same way), so that a stream
+// does not cost the heap the exchange's half kilobyte and three more
+// objects.
+type h2Exchange struct {
+	x    dispatch.Exchange
+	peer h2Peer
+	f    finished
+	buf  []byte // $request_filename for the access log
+}
+
 // ServeStream answers one stream's request through the dispatch layer of
 // the configuration in force.
 func (h h2Handler) ServeStream(s *h2.Stream) {
@@ -118,14 +131,32 @@ func (h h2Handler) ServeStream(s *h2.Stream) {
 	}
 	srv := st.table.Server(c.addr, req.Host)
 	s.SetServerTokens(srv.ServerTokens)
+	e, _ := c.srv.h2Exchanges.Get().(*h2Exchange)
+	if e == nil {
+		e = new(h2Exchange)
+	}
 	// The stream's body has the location's limits (dispatch.Body); the
 	// peer is the connection's, whose client address a PROXY header may
 	// have given.
-	x := &dispatch.Exchange{Req: req, W: s, Body: s.Body(), Peer: &h2Peer{c: c, s: s}}
-	f := finished{w: s, req: req, x: x, peer: x.Peer, http2: true, buf: new([]byte)}
-	defer c.srv.logRequest(st, srv, requestStart(st, srv), &f)
+	e.peer = h2Peer{c: c, s: s}
+	x := &e.x
+	x.Req, x.W, x.Body, x.Peer = req, s, s.Body(), &e.peer
+	e.f = finished{w: s, req: req, x: x, peer: x.Peer, http2: true, buf: &e.buf}
+	f := &e.f
+	panicked := false
+	defer func() {
+		if panicked {
+			return // what the exchange holds is in doubt: left to the collector
+		}
+		// Nothing of the stream's is kept: the next stream sets all of it.
+		e.peer, e.f = h2Peer{}, finished{}
+		x.Req, x.W, x.Body, x.Peer = nil, nil, nil, nil
+		c.srv.h2Exchanges.Put(e)
+	}()
+	defer c.srv.logRequest(st, srv, requestStart(st, srv), f)
 	defer func() {
 		if v := recover(); v != nil {
+			panicked = true
 			c.srv.Log.Error("panic serving request", "remote", c.Remote(), "target", string(req.Target), "panic", v, "stack", string(debug.Stack()))
 			if !s.Written() {
 				s.Header().Reset()

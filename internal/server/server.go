@@ -55,6 +55,8 @@ type Server struct {
 
 	variants compress.Cache // compressed variants of small files, for every dispatcher (reload.go)
 
+	h2Exchanges sync.Pool // *h2Exchange of finished HTTP/2 streams (h2.go)
+
 	// runner runs this server's CGI programs; Shutdown kills those still
 	// running past the drain time, and no other server's.
 	runner cgi.Runner
