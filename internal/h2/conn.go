@@ -190,6 +190,12 @@ type Conn struct {
 	ready     []*Stream // streams with something to send, in turn
 	readyNext []*Stream // the next round's order, when a batch ends within one
 
+	// Streams whose handler returned before they closed, waiting for
+	// their drain watch (Stream.finish): finishing since the writer's
+	// last batch began, batched those that batch may close. The writer
+	// watches those its batch left open, and all of them when it waits.
+	finishing, batched []*Stream
+
 	outBuffered int // response bytes the streams hold: at most connSendBuffer
 	outWaiters  int // Writes waiting for room in connSendBuffer
 

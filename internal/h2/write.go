@@ -131,9 +131,14 @@ func (c *Conn) writeLoop() {
 				// (A busy one keeps both from batch to batch.)
 				batchBufs.put(c.wbuf.b)
 				c.wbuf.b = nil
+				c.finishing, c.batched = nil, nil // every stream is closed
 				c.writerRunning = false
 				return
 			}
+			// Nothing to send now: what is left of finished streams
+			// waits for the client, watched.
+			c.watchDrainsLocked(&c.batched)
+			c.watchDrainsLocked(&c.finishing)
 			c.wcond.Wait()
 		}
 		if c.dead {
@@ -157,6 +162,7 @@ func (c *Conn) writeLoop() {
 		}
 		c.wbuf.b = c.wbuf.b[:0]
 		c.inBatch = true
+		c.batched, c.finishing = append(c.batched, c.finishing...), c.finishing[:0]
 		c.encodeCtlLocked()
 		if !c.closeNow {
 			c.encodeStreamsLocked()
@@ -191,6 +197,7 @@ func (c *Conn) writeLoop() {
 			}
 		}
 		c.inBatch = false
+		c.watchDrainsLocked(&c.batched)
 		if c.idlePending {
 			c.idlePending = false
 			if c.active == 0 && !c.dead {
@@ -214,6 +221,18 @@ func (c *Conn) writeLoop() {
 			return
 		}
 	}
+}
+
+// watchDrainsLocked starts the drain watch (Stream.watchDrainLocked) of
+// the finished streams in *list still open, and empties the list.
+func (c *Conn) watchDrainsLocked(list *[]*Stream) {
+	for _, st := range *list {
+		if !st.closed && st.drain == nil && !c.dead {
+			st.watchDrainLocked()
+		}
+	}
+	clear(*list)
+	*list = (*list)[:0]
 }
 
 func (c *Conn) encodeCtlLocked() {
