@@ -223,7 +223,7 @@ func (st *Stream) setRequest(fields []hpack.HeaderField, tooBig, endStream bool)
 			default:
 				return errMalformed
 			}
-			if *dst != "" || f.Value == "" || strings.ContainsAny(f.Value, "\x00\r\n") {
+			if *dst != "" || f.Value == "" || hasCRLFNUL(f.Value) {
 				return errMalformed // §8.2.1: no NUL, CR nor LF in any value
 			}
 			*dst = f.Value
@@ -395,6 +395,18 @@ func validName(s string) bool {
 		}
 	}
 	return true
+}
+
+// hasCRLFNUL reports whether s holds a CR, LF or NUL (RFC 9113 §8.2.1):
+// a loop over the bytes, where strings.ContainsAny builds its byte set on
+// every call, which showed in the profile of a page's 64 requests.
+func hasCRLFNUL(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if b := s[i]; b == '\r' || b == '\n' || b == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func validValue(s string) bool {

@@ -409,7 +409,7 @@ func (c *Conn) encodeHeadLocked(id uint32, status int, h *pendingHead, cl int64,
 				// sent; the rest is the stream's to write.
 				continue
 			}
-			if strings.ContainsAny(name, "\r\n\x00") || strings.ContainsAny(f.Value, "\r\n\x00") {
+			if hasCRLFNUL(name) || hasCRLFNUL(f.Value) {
 				// HPACK carries any byte (RFC 9113 §8.2.1 forbids these):
 				// a handler that copied request bytes into a field must
 				// not pass them to a client or proxy that would split on
