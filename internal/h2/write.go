@@ -137,8 +137,8 @@ func (c *Conn) writeLoop() {
 			}
 			// Nothing to send now: what is left of finished streams
 			// waits for the client, watched.
-			c.watchDrainsLocked(&c.batched)
-			c.watchDrainsLocked(&c.finishing)
+			c.watchDrainsLocked(&c.batched, false)
+			c.watchDrainsLocked(&c.finishing, false)
 			c.wcond.Wait()
 		}
 		if c.dead {
@@ -197,7 +197,7 @@ func (c *Conn) writeLoop() {
 			}
 		}
 		c.inBatch = false
-		c.watchDrainsLocked(&c.batched)
+		c.watchDrainsLocked(&c.batched, true)
 		if c.idlePending {
 			c.idlePending = false
 			if c.active == 0 && !c.dead {
@@ -224,15 +224,22 @@ func (c *Conn) writeLoop() {
 }
 
 // watchDrainsLocked starts the drain watch (Stream.watchDrainLocked) of
-// the finished streams in *list still open, and empties the list.
-func (c *Conn) watchDrainsLocked(list *[]*Stream) {
+// the finished streams in *list still open, and empties the list; with
+// keepSendable, a stream the writer can still send on stays listed
+// instead (a full batch left it for the next: it makes progress).
+func (c *Conn) watchDrainsLocked(list *[]*Stream, keepSendable bool) {
+	keep := (*list)[:0]
 	for _, st := range *list {
-		if !st.closed && st.drain == nil && !c.dead {
+		switch {
+		case st.closed || st.drain != nil || c.dead:
+		case keepSendable && c.canSendLocked(st):
+			keep = append(keep, st)
+		default:
 			st.watchDrainLocked()
 		}
 	}
-	clear(*list)
-	*list = (*list)[:0]
+	clear((*list)[len(keep):])
+	*list = keep
 }
 
 func (c *Conn) encodeCtlLocked() {
