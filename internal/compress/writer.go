@@ -103,6 +103,11 @@ const maxKeptBuf = 64 << 10
 // compressed variants cache keeps (nil: no cache), and returns the writer
 // the handler is to write to: w, or inner itself when loc does not
 // compress. Call Finish after the handler, whatever it returned.
+// Forget drops what w holds of its last response (the writer beneath, the
+// configuration, a cached variant), keeping only its buffer: a pooled
+// exchange must not keep a finished stream reachable.
+func (w *Writer) Forget() { *w = Writer{buf: w.buf[:0]} }
+
 func (w *Writer) Reset(inner response.Writer, req *http1.Request, loc *config.Location, cache *Cache) response.Writer {
 	w.inner = nil
 	if !loc.Compress.On {

@@ -106,6 +106,17 @@ func (x *Exchange) Reset() {
 	x.resetHeaderBuf()
 }
 
+// Forget is Reset, and drops the last request as handlers saw it and the
+// compressing wrapper's writer: for an exchange kept in a pool between
+// streams, which must neither carry one stream's variables into the next
+// (a 421 logged under the last request's location) nor keep a finished
+// stream reachable.
+func (x *Exchange) Forget() {
+	x.Reset()
+	x.creq = content.Request{}
+	x.cw.Forget()
+}
+
 // Served returns the location that answered the last request and its URI
 // ($uri), for the access log; loc is nil before dispatch chose one.
 func (x *Exchange) Served() (loc *config.Location, uri string) {

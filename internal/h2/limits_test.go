@@ -71,7 +71,12 @@ func TestShutdownEndsHalfClosedStream(t *testing.T) {
 // idle.
 func TestZeroWindowFinishedStreamIsReset(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, shortTimeouts, newTestHandler(t), false)
+	// The idle timeout runs from the client's SETTINGS until the request:
+	// longer than the send timeout, so that a slow start under load is
+	// not taken for an idle connection (EOF instead of RST_STREAM).
+	cfg := *shortTimeouts
+	cfg.IdleTimeout = time.Second
+	ts := startServer(t, &cfg, newTestHandler(t), false)
 	rc := dialRaw(t, ts, http2.Setting{ID: http2.SettingInitialWindowSize, Val: 0})
 	rc.request(1, "/big?n=60000", true)
 	if got := rc.rst(1); got != http2.ErrCodeCancel {

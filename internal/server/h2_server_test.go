@@ -624,3 +624,57 @@ server {
 		return nil
 	})
 }
+
+// A 421 on a connection whose previous stream went to a location with
+// access_log off is logged all the same, by the server the misdirected
+// request named: streams' pooled exchanges carry nothing of the stream
+// before (found in review: 6 of 20 logged).
+func TestH2MisdirectedLoggedAfterQuiet(t *testing.T) {
+	t.Parallel()
+	certs := newBothCerts(t)
+	files := map[string]string{"logs/": ""}
+	for k, v := range certs.files {
+		files[k] = v
+	}
+	s := servertest.Start(t, `
+server {
+    listen 127.0.0.1:$PORT0 ssl default_server;
+    http2 on;
+    server_name main.test;
+    ssl_certificate main.crt;
+    ssl_certificate_key main.key;
+    access_log logs/main.log;
+    location = /quiet { return 200 "q\n"; access_log off; }
+    location / { return 200 "x\n"; }
+}
+server {
+    listen 127.0.0.1:$PORT0 ssl;
+    http2 on;
+    server_name other.test;
+    ssl_certificate other.crt;
+    ssl_certificate_key other.key;
+    access_log logs/other.log;
+    location / { return 200 "o\n"; }
+}
+`, 1, files)
+	h := dialH2(t, s.Addrs[0], "main.test", certs.pool)
+	const n = 20
+	for i := range n {
+		id := uint32(4*i + 1)
+		h.request(id, "GET", "https", "main.test", "/quiet")
+		if st, _ := h.response(id); st != 200 {
+			t.Fatalf("/quiet: %d", st)
+		}
+		h.request(id+2, "GET", "https", "other.test", fmt.Sprintf("/mis%d", i))
+		if st, _ := h.response(id + 2); st != 421 {
+			t.Fatalf("misdirected: %d", st)
+		}
+	}
+	wait.Until(t, servertest.IOTimeout, func() error {
+		b, _ := os.ReadFile(filepath.Join(s.Dir, "logs/other.log"))
+		if c := bytes.Count(b, []byte(" 421 ")); c != n {
+			return fmt.Errorf("%d of %d 421 lines in other.log", c, n)
+		}
+		return nil
+	})
+}
