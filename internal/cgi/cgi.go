@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"webserv/internal/http1"
+	"webserv/internal/rawio"
 	"webserv/internal/response"
 )
 
@@ -279,7 +280,7 @@ type proc struct {
 	pid     int           // the leader's, which is also its group's
 	stdin   *os.File      // parent's write end, nil without a body; owned by the stdin goroutine
 	stdout  *os.File      // parent's read end
-	out     pipeReader    // reads stdout
+	out     rawio.Reader  // reads stdout
 	silence silenceReader // reads out, for br
 	stderr  *stderrPipe   // parent's read end
 	br      *bufio.Reader
@@ -399,7 +400,8 @@ func (rn *Runner) start(r *Request, log *slog.Logger) (p *proc, err error) {
 		stdin: inW, stdout: outR, stderr: &stderrPipe{fd: errR},
 		errDone: make(chan struct{}), watchDone: make(chan struct{}), stop: make(chan struct{}),
 	}
-	p.out.bind(outR)
+	rc, _ := outR.SyscallConn() // fails only for a closed file
+	p.out.Bind(rc)
 	p.silence = silenceReader{f: outR, r: &p.out, d: r.Timeout}
 	p.br = getReader(&stdoutReaders, &p.silence, stdoutBufSize)
 	if inW != nil {
@@ -599,7 +601,7 @@ func (e *stderrPipe) Read(b []byte) (int, error) {
 		if !e.deadline.IsZero() && !time.Now().Before(e.deadline) {
 			return 0, os.ErrDeadlineExceeded // a writer that never lets the pipe empty
 		}
-		n, err := rawRead(e.fd, b)
+		n, err := rawio.Read(e.fd, b)
 		switch {
 		case err == syscall.EINTR:
 			continue

@@ -18,7 +18,7 @@ const canSendfile = true
 // monitor thread (sysmon), which then polls every 20 µs for at least a
 // millisecond — about one nanosleep(2) per request on a keep-alive
 // benchmark, with the context switches and timer interrupts each costs.
-// The reads of the request (internal/server, rawread_linux.go) and the
+// The reads of the request (internal/server, internal/rawio) and the
 // static handler's file calls (internal/static) avoid it the same way.
 
 // sendfileOp is one SendFile slice in progress, run by RawConn.Write.

@@ -16,6 +16,7 @@ import (
 	"webserv/internal/dispatch"
 	"webserv/internal/h2"
 	"webserv/internal/http1"
+	"webserv/internal/rawio"
 )
 
 // Connection states, for graceful shutdown and for reclaiming slots
@@ -112,9 +113,9 @@ type reqState struct {
 	// logBuf is the access log's scratch buffer ($request_filename).
 	logBuf []byte
 	// rr reads a plain TCP connection with raw system calls
-	// (rawread_linux.go); here rather than in conn, which must stay
+	// (internal/rawio); here rather than in conn, which must stay
 	// small while parked.
-	rr rawReader
+	rr rawio.Reader
 }
 
 var reqStates = sync.Pool{New: func() any { return new(reqState) }}
@@ -145,7 +146,7 @@ func (c *conn) giveReqState() {
 	rs.parser.Reset()
 	rs.req.Reset()
 	rs.head = rs.head[:0]
-	rs.rr.bind(nil)
+	rs.rr.Bind(nil)
 	reqStates.Put(rs)
 }
 
@@ -333,7 +334,7 @@ func (p *prefixReader) Read(b []byte) (int, error) {
 // given back before the request state is), else the connection itself.
 func (c *conn) reader() io.Reader {
 	if c.rc != nil && !c.tls && canRawRead {
-		c.rr.bind(c.rc)
+		c.rr.Bind(c.rc)
 		return &c.rr
 	}
 	return c.rwc

@@ -1,8 +1,9 @@
 package server
 
 import (
-	"errors"
 	"time"
+
+	"webserv/internal/rawio"
 )
 
 // Event loops for keep-alive connections.
@@ -44,9 +45,6 @@ import (
 // connection looks at pending once it is parked, so that no request is
 // left unread until its keepalive timer.
 
-// errWouldBlock is a loop's non-blocking read finding nothing to read.
-var errWouldBlock = errors.New("server: read would block")
-
 // loopWait is readRequest's wait for a keep-alive request on a
 // connection that parks in a loop: nil with bytes buffered, errParked once
 // the connection is parked, or the read error.
@@ -64,17 +62,17 @@ func (c *conn) loopWait(idle time.Duration) error {
 		}
 		// A read that came back short drained the socket; the next
 		// bytes raise an edge. Otherwise look once, without waiting.
-		if !c.rr.short {
+		if !c.rr.Short {
 			if c.br == nil {
 				c.br = c.srv.readers.get(c.reader(), min(initialBuf, c.bufSize))
 			}
-			c.rr.nowait = true
+			c.rr.NoWait = true
 			_, err := c.br.Peek(1)
-			c.rr.nowait = false
+			c.rr.NoWait = false
 			if err == nil {
 				return nil
 			}
-			if err != errWouldBlock {
+			if err != rawio.ErrWouldBlock {
 				return err
 			}
 		}
