@@ -47,17 +47,16 @@ type conn struct {
 	kept atomic.Bool
 	// Parking (park.go, loop.go): parked: in the parker or a loop,
 	// claimed by compare-and-swap; epollAdded: registered with the
-	// parker; looped: registered with its loop; loopChecked: loop was
-	// chosen; inLoop: the loop's goroutine is serving it right now;
-	// pending: an edge came while it was not parked.
-	parked      atomic.Bool
-	pending     atomic.Bool
-	epollAdded  bool
-	looped      bool
-	loopChecked bool
-	inLoop      bool
-	linger      bool // close with a lingering close (unread request bytes)
-	tls         bool // TLS is established (rwc is a *tls.Conn)
+	// parker; looped: registered with its loop; inLoop: the loop's
+	// goroutine is serving it right now; pending: an edge came while it
+	// was not parked.
+	parked     atomic.Bool
+	pending    atomic.Bool
+	epollAdded bool
+	looped     bool
+	inLoop     bool
+	linger     bool // close with a lingering close (unread request bytes)
+	tls        bool // TLS is established (rwc is a *tls.Conn)
 
 	// When the connection last went idle (unix nanoseconds), for reclaim.
 	idleAt atomic.Int64
@@ -68,7 +67,7 @@ type conn struct {
 
 	// fd is the socket's descriptor (-1: cannot park); nreq counts the
 	// requests served, carried across parks; loop is the event loop it
-	// parks in (nil: the parker, or none).
+	// parks in unless it speaks TLS (nil: the parker, or none).
 	fd        int
 	nreq      int
 	parkTimer *time.Timer
@@ -157,6 +156,7 @@ func newConn(s *Server, addr string, rwc net.Conn) *conn {
 		if rc, err := sc.SyscallConn(); err == nil {
 			c.rc = rc
 			rc.Control(func(fd uintptr) { c.fd = int(fd) })
+			c.loop = loopFor(c.fd) // used unless it speaks TLS
 		}
 	}
 	return c
@@ -458,13 +458,7 @@ func (c *conn) readRequest(lim http1.Limits, idle, headerTimeout time.Duration, 
 		c.srv.readers.put(c.br) // the limits shrank (reload)
 		c.br = nil
 	}
-	if mayPark && !c.loopChecked {
-		c.loopChecked = true
-		if c.rc != nil && !c.tls && canRawRead {
-			c.loop = loopFor(c.fd)
-		}
-	}
-	if mayPark && c.loop != nil && !c.srv.inShutdown.Load() {
+	if mayPark && c.loop != nil && !c.tls && !c.srv.inShutdown.Load() {
 		if err := c.loopWait(idle); err != nil {
 			return err // errParked, or the read failed
 		}
