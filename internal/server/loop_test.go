@@ -129,6 +129,9 @@ func TestLoopServesKeepAlive(t *testing.T) {
 	k := dialKept(t, s)
 	before, _, _ := server.LoopServed()
 	for range 5 {
+		// Parked first: a request that comes while the connection is on
+		// its way to the loop is served by the goroutine bringing it.
+		waitParked(t, s, 1)
 		k.get(t, "/index.html", "home")
 	}
 	// Other tests run in parallel: at least these five count.
