@@ -106,13 +106,14 @@ func (x *Exchange) Reset() {
 	x.resetHeaderBuf()
 }
 
-// Forget is Reset, and drops the last request as handlers saw it and the
-// compressing wrapper's writer: for an exchange kept in a pool between
-// streams, which must neither carry one stream's variables into the next
-// (a 421 logged under the last request's location) nor keep a finished
-// stream reachable.
+// Forget is Reset, and drops the request, writer, body and peer, the
+// request as handlers saw it and the compressing wrapper's writer: for an
+// exchange kept in a pool between streams, which must neither carry one
+// stream's variables into the next (a 421 logged under the last request's
+// location) nor keep a finished stream reachable.
 func (x *Exchange) Forget() {
 	x.Reset()
+	x.Req, x.W, x.Body, x.Peer = nil, nil, nil, nil
 	x.creq = content.Request{}
 	x.cw.Forget()
 }

@@ -150,7 +150,6 @@ func (h h2Handler) ServeStream(s *h2.Stream) {
 		}
 		// Nothing of the stream's is kept: the next stream sets all of it.
 		e.peer, e.f = h2Peer{}, finished{}
-		x.Req, x.W, x.Body, x.Peer = nil, nil, nil, nil
 		x.Forget()
 		c.srv.h2Exchanges.Put(e)
 	}()

@@ -45,17 +45,28 @@ server {
 }
 `
 
-// loopFiles is the site: a small page, a file far larger than a socket's
-// buffers, and a CGI program that waits for a marker file.
+// loopFiles is the site: a small page and a file far larger than a
+// socket's buffers.
 func loopFiles(big []byte) map[string]string {
 	return map[string]string{
 		"www/index.html": "home",
 		"www/big.bin":    string(big),
-		"www/cgi/wait.sh": "#!/bin/sh\n" +
-			"while [ ! -e \"$MARKER\" ]; do sleep 0.01; done\n" +
-			"printf 'Content-Type: text/plain\\n\\ndone\\n'\n",
-		"store/.keep": "",
+		"store/.keep":    "",
 	}
+}
+
+// writeWaitScript adds the CGI program www/cgi/wait.sh, which runs until
+// the file whose path it returns exists (the test creates it).
+func writeWaitScript(t *testing.T, s *servertest.Server) (marker string) {
+	t.Helper()
+	marker = filepath.Join(s.Dir, "marker")
+	servertest.WriteFiles(t, s.Dir, map[string]string{"www/cgi/wait.sh": "#!/bin/sh\n" +
+		"while [ ! -e '" + marker + "' ]; do sleep 0.01; done\n" +
+		"printf 'Content-Type: text/plain\\n\\ndone\\n'\n"})
+	if err := os.Chmod(filepath.Join(s.Dir, "www/cgi/wait.sh"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return marker
 }
 
 // keptConn is a keep-alive connection that has made one request, so that
@@ -198,17 +209,8 @@ func TestLoopNotHeldByBody(t *testing.T) {
 func TestLoopNotHeldByCGI(t *testing.T) {
 	t.Parallel()
 	needLoops(t)
-	files := loopFiles(nil)
-	s := servertest.Start(t, loopConf, 1, files)
-	marker := filepath.Join(s.Dir, "marker")
-	// The program finds the marker through its environment: the
-	// script's text names the variable, the configuration cannot set
-	// it, so the path is written into the script.
-	script := strings.Replace(files["www/cgi/wait.sh"], "\"$MARKER\"", "'"+marker+"'", 1)
-	servertest.WriteFiles(t, s.Dir, map[string]string{"www/cgi/wait.sh": script})
-	if err := os.Chmod(filepath.Join(s.Dir, "www/cgi/wait.sh"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	s := servertest.Start(t, loopConf, 1, loopFiles(nil))
+	marker := writeWaitScript(t, s)
 	cgi := dialKept(t, s)
 	ks := others(t, s, cgi)
 	io.WriteString(cgi.c, "GET /cgi/wait.sh HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -362,7 +364,6 @@ server {
 func TestLoopNotHeldByCGISlotWait(t *testing.T) {
 	t.Parallel()
 	needLoops(t)
-	files := loopFiles(nil)
 	s := servertest.Start(t, `
 cgi_max_processes 1;
 server {
@@ -372,13 +373,8 @@ server {
     location /cgi/ { cgi .sh; }
     location = /metrics { status; }
 }
-`, 1, files)
-	marker := filepath.Join(s.Dir, "marker")
-	script := strings.Replace(files["www/cgi/wait.sh"], "\"$MARKER\"", "'"+marker+"'", 1)
-	servertest.WriteFiles(t, s.Dir, map[string]string{"www/cgi/wait.sh": script})
-	if err := os.Chmod(filepath.Join(s.Dir, "www/cgi/wait.sh"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+`, 1, loopFiles(nil))
+	marker := writeWaitScript(t, s)
 	t.Cleanup(func() { os.WriteFile(marker, nil, 0o644) })
 	metric := func(name, want string) func() error {
 		return func() error {
