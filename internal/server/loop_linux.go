@@ -200,30 +200,17 @@ func (l *evloop) park(c *conn, idle time.Duration) bool {
 		c.parkTimer.Stop()
 	}
 	if !c.looped {
-		// Registered before it is published, on the descriptor pinned by
-		// Control: nobody else can close the socket yet, and no
-		// descriptor number can be reused under the epoll_ctl. An edge
-		// that comes before the publication finds it busy (pending).
+		// Registered before it is published: an edge that comes before
+		// the publication finds it busy (pending).
 		l.mu.Lock()
 		l.conns[int32(c.fd)] = c
 		l.mu.Unlock()
-		var err error
-		if cerr := c.rc.Control(func(fd uintptr) {
-			ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLET&0xffffffff, Fd: int32(fd)}
-			err = syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_ADD, int(fd), &ev)
-		}); cerr != nil {
-			err = cerr
-		}
-		if err != nil {
-			l.mu.Lock()
-			if l.conns[int32(c.fd)] == c {
-				delete(l.conns, int32(c.fd))
-			}
-			l.mu.Unlock()
+		c.looped = true
+		if err := l.watch(c); err != nil {
+			l.forget(c)
 			c.loop = nil // wait in goroutines from now on
 			return false
 		}
-		c.looped = true
 		noteParked() // a burst of new connections going idle (park.go)
 	}
 	// Armed before the connection is published, so that whoever unparks
@@ -237,6 +224,21 @@ func (l *evloop) park(c *conn, idle time.Duration) bool {
 		return false
 	}
 	return true
+}
+
+// watch adds c's socket to l's epoll set (edge-triggered: readable, or
+// the peer hung up), under RawConn.Control, which pins the descriptor:
+// nobody can close it, and its number cannot be reused, under the
+// epoll_ctl.
+func (l *evloop) watch(c *conn) error {
+	var err error
+	if cerr := c.rc.Control(func(fd uintptr) {
+		ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLET&0xffffffff, Fd: int32(fd)}
+		err = syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_ADD, int(fd), &ev)
+	}); cerr != nil {
+		return cerr
+	}
+	return err
 }
 
 // forget removes c from l before its descriptor is closed (conn.close),
