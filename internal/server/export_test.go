@@ -113,6 +113,20 @@ func Busy(s *Server) int {
 // ok is false where there are none.
 func LoopServed() (n, left int64, ok bool) { return loopServed() }
 
+// IsParked reports whether the server's end of client, a connection to
+// s, is parked (in the parker or a loop).
+func IsParked(s *Server, client net.Conn) bool {
+	want := client.LocalAddr().String()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		if c.rwc.RemoteAddr().String() == want {
+			return c.parked.Load()
+		}
+	}
+	return false
+}
+
 // LoopOf reports which event loop the server's end of client, a
 // connection to s, parks in (-1: none, or not found).
 func LoopOf(s *Server, client net.Conn) int {

@@ -3,6 +3,7 @@ package server_test
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -81,6 +82,15 @@ func dialKept(t *testing.T, s *servertest.Server) *keptConn {
 	k := &keptConn{c: s.Dial(t, 0)}
 	k.br = bufio.NewReader(k.c)
 	k.get(t, "/index.html", "home")
+	// Parked before the test's request: a request that comes while the
+	// connection is on its way to the loop is served by the goroutine
+	// bringing it, and would not test the loop.
+	wait.Until(t, servertest.IOTimeout, func() error {
+		if !server.IsParked(s.Srv, k.c) {
+			return errors.New("connection not parked yet")
+		}
+		return nil
+	})
 	return k
 }
 
