@@ -47,14 +47,12 @@ type conn struct {
 	kept atomic.Bool
 	// Parking (park.go, loop.go): parked: in the parker or a loop,
 	// claimed by compare-and-swap; epollAdded: registered with the
-	// parker; looped: registered with its loop; inLoop: the loop's
-	// goroutine is serving it right now; pending: an edge came while it
-	// was not parked.
+	// parker; looped: registered with its loop; pending: an edge came
+	// while it was not parked.
 	parked     atomic.Bool
 	pending    atomic.Bool
 	epollAdded bool
 	looped     bool
-	inLoop     bool
 	linger     bool // close with a lingering close (unread request bytes)
 	tls        bool // TLS is established (rwc is a *tls.Conn)
 
@@ -72,6 +70,10 @@ type conn struct {
 	nreq      int
 	parkTimer *time.Timer
 	loop      *evloop
+	// serving is the loop whose goroutine serves the connection right
+	// now (nil: its own goroutine does): loop, or for the first request
+	// of a connection a loop accepted, that loop (accept_linux.go).
+	serving *evloop
 
 	// idle is made on the first wait for a keep-alive request (readRequest):
 	// most connections of a busy site close after one request and never
@@ -400,12 +402,15 @@ func (c *conn) run(first bool) {
 		if n > 0 {
 			idle = def.KeepaliveTimeout
 		}
-		if err := c.readRequest(lim, idle, def.ClientHeaderTimeout, n > 0); err != nil {
+		// A loop waits for every request in its epoll set, the first
+		// one of a connection it accepted (accept_linux.go) too.
+		if err := c.readRequest(lim, idle, def.ClientHeaderTimeout, n > 0 || c.serving != nil); err != nil {
 			if err == errParked {
 				parked = true
 				return
 			}
 			if err == errH2Preface {
+				c.leave() // an HTTP/2 connection waits in its goroutines
 				buf, _ := c.br.Peek(c.br.Buffered())
 				c.serveH2(append([]byte(nil), buf...)) // h2.go
 				return
@@ -414,6 +419,9 @@ func (c *conn) run(first bool) {
 				c.sendParseError(st, se)
 			}
 			return
+		}
+		if n == 1 {
+			c.noDelay() // kept alive (loop.go)
 		}
 		if c.srv.inShutdown.Load() {
 			c.req.KeepAlive = false
@@ -444,12 +452,13 @@ func (c *conn) readRequest(lim http1.Limits, idle, headerTimeout time.Duration, 
 	// connection stays active, out of reclaim's reach (reclaim.go), which
 	// could not see those bytes on the socket. Idle means nothing to do.
 	buffered := c.br != nil && c.br.Buffered() > 0
+	first := c.nreq == 0
 	if buffered {
 		arrived(c)
 	} else {
-		c.goIdle(mayPark)
+		c.goIdle(!first)
 	}
-	if !mayPark && crowded(c.sem) {
+	if first && crowded(c.sem) {
 		// Slots are short (reclaim.go): a new connection gets a moment,
 		// not client_header_timeout, to start its request.
 		idle = min(idle, crowdedFirstByte)
@@ -588,7 +597,7 @@ func (c *conn) sendParseError(st *state, se *http1.StatusError) {
 	c.w.Reset(c.rwc, 1, false, false)
 	def := st.table.Server(c.addr, nil)
 	c.w.SendTimeout = def.SendTimeout
-	c.w.LazyDeadline = c.inLoop
+	c.w.LazyDeadline = c.serving != nil
 	c.w.ServerTokens = def.ServerTokens
 	dispatch.WriteBuiltinError(&c.w, status)
 	c.logRequest(st, def, time.Time{}, false)
@@ -608,7 +617,7 @@ func (c *conn) serveRequest(st *state, count int) (keep bool) {
 	}
 	c.w.Reset(c.rwc, req.Minor, string(req.Method) == "HEAD", req.KeepAlive)
 	c.w.SendTimeout = srv.SendTimeout
-	c.w.LazyDeadline = c.inLoop
+	c.w.LazyDeadline = c.serving != nil
 	c.w.ServerTokens = srv.ServerTokens
 	c.body.Reset(c.br, c.rwc, &c.w, req, srv.Default.MaxBodySize, srv.Default.BodyTimeout)
 	// An unread body is discarded or the close announced (BeforeHead).

@@ -2,7 +2,9 @@ package server
 
 import (
 	"bufio"
+	"errors"
 	"net"
+	"syscall"
 	"time"
 	"unsafe"
 	"weak"
@@ -116,27 +118,56 @@ func LoopServed() (n, left int64, ok bool) { return loopServed() }
 // IsParked reports whether the server's end of client, a connection to
 // s, is parked (in the parker or a loop).
 func IsParked(s *Server, client net.Conn) bool {
-	want := client.LocalAddr().String()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for c := range s.conns {
-		if c.rwc.RemoteAddr().String() == want {
-			return c.parked.Load()
-		}
-	}
-	return false
+	c := connOf(s, client)
+	return c != nil && c.parked.Load()
 }
 
 // LoopOf reports which event loop the server's end of client, a
 // connection to s, parks in (-1: none, or not found).
 func LoopOf(s *Server, client net.Conn) int {
+	if c := connOf(s, client); c != nil {
+		return loopIndex(c.fd)
+	}
+	return -1
+}
+
+// connOf returns the server's end of client, a connection to s, or nil.
+func connOf(s *Server, client net.Conn) *conn {
 	want := client.LocalAddr().String()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := range s.conns {
 		if c.rwc.RemoteAddr().String() == want {
-			return loopIndex(c.fd)
+			return c
 		}
 	}
-	return -1
+	return nil
+}
+
+// LoopAccepted reports whether an event loop accepted the server's end
+// of client itself (accept_linux.go), rather than net.Listener.Accept.
+func LoopAccepted(s *Server, client net.Conn) bool {
+	c := connOf(s, client)
+	if c == nil {
+		return false
+	}
+	_, ok := c.rwc.(interface{ NoDelay() })
+	return ok
+}
+
+// NoDelay reports whether TCP_NODELAY is set on the server's end of
+// client.
+func NoDelay(s *Server, client net.Conn) (bool, error) {
+	c := connOf(s, client)
+	if c == nil {
+		return false, errors.New("connection not found on the server")
+	}
+	var v int
+	var err error
+	if cerr := c.rc.Control(func(fd uintptr) {
+		v, err = syscall.GetsockoptInt(int(fd), syscall.IPPROTO_TCP, syscall.TCP_NODELAY)
+	}); cerr != nil {
+		return false, cerr
+	}
+	return v != 0, err
 }

@@ -49,7 +49,7 @@ import (
 // connection that parks in a loop: nil with bytes buffered, errParked once
 // the connection is parked, or the read error.
 func (c *conn) loopWait(idle time.Duration) error {
-	if !c.inLoop {
+	if c.serving == nil {
 		// Coming from a goroutine, which may have left deadlines (the
 		// first request's, a body's, CGI's, send_timeout's): a loop sets
 		// none, and a past one would fail its reads and writes at once.
@@ -81,17 +81,18 @@ func (c *conn) loopWait(idle time.Duration) error {
 			return errReclaimed
 		}
 		c.giveReqState()
-		inLoop := c.inLoop
-		c.inLoop = false
+		serving := c.serving
+		c.serving = nil
 		if c.loop.park(c, idle) {
 			return errParked
 		}
 		// An edge came while it was on its way, or registering failed:
 		// this goroutine takes it back and reads.
-		c.inLoop = inLoop
+		c.serving = serving
 		c.state.Store(stateIdle)
 		c.takeReqState()
 		if c.loop == nil {
+			c.leave()
 			return nil // wait as connections without a loop do
 		}
 	}
@@ -100,9 +101,10 @@ func (c *conn) loopWait(idle time.Duration) error {
 // leave hands the loop serving c to a new goroutine before c waits for
 // its socket or a program: from here on this goroutine is c's own.
 func (c *conn) leave() {
-	if c.inLoop {
-		c.inLoop = false
-		c.loop.carryOn()
+	if l := c.serving; l != nil {
+		c.serving = nil
+		l.carryOn()
+		c.noDelay()
 		if c.reqState != nil {
 			c.w.LazyDeadline = false // its writes may wait from now on
 		}
@@ -123,3 +125,12 @@ func (c *conn) WillWait() {
 // Detach is told by dispatch before a handler that may wait (CGI, an
 // upload): see content.Peer.
 func (c *conn) Detach() { c.leave() }
+
+// noDelay sets TCP_NODELAY on a connection a loop accepted
+// (fdConn.NoDelay), once it is kept alive or leaves the loop; net's
+// connections have it from the start.
+func (c *conn) noDelay() {
+	if nd, ok := c.rwc.(interface{ NoDelay() }); ok {
+		nd.NoDelay()
+	}
+}

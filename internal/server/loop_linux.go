@@ -25,6 +25,7 @@ type evloop struct {
 
 	mu    sync.Mutex
 	conns map[int32]*conn // registered connections, by descriptor
+	lns   []*listener     // listeners it accepts on (accept_linux.go)
 
 	// The events being served, shared by whichever goroutine is the loop
 	// (carryOn hands them on). gen counts the hand-overs: a goroutine
@@ -111,7 +112,14 @@ func (l *evloop) run() {
 	for {
 		for l.next < l.n {
 			fd := l.events[l.next].Fd
+			tag := l.events[l.next].Pad
 			l.next++
+			if tag == listenTag {
+				if !l.accept(fd) {
+					return // a connection took this goroutine
+				}
+				continue
+			}
 			l.mu.Lock()
 			c := l.conns[fd]
 			l.mu.Unlock()
@@ -126,7 +134,7 @@ func (l *evloop) run() {
 			arrived(c)
 			l.served.Add(1)
 			gen := l.gen.Load()
-			c.inLoop = true
+			c.serving = l
 			c.run(false)
 			if l.gen.Load() != gen && !l.spare() {
 				return // c took this goroutine (leave); another is the loop

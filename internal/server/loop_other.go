@@ -20,3 +20,7 @@ func (l *evloop) forget(c *conn) {}
 func loopServed() (n, left int64, ok bool) { return 0, 0, false }
 
 func loopIndex(fd int) int { return -1 }
+
+func (s *Server) loopAccept(l *listener) bool { return false }
+
+func (l *listener) unloop() {}

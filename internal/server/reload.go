@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"webserv/internal/accesslog"
@@ -207,14 +209,29 @@ func (st *state) closeLogs(keep *state, stats *stats) {
 
 // listener is one open listen socket and the accept loop's view of it.
 type listener struct {
+	srv       *Server
 	addr      string
 	ln        net.Listener
 	reusePort bool        // SO_REUSEPORT is set on ln
 	tls       *tls.Config // used when the address's flags say ssl
+	// The event loops' accepting (accept_linux.go): rc is ln's, set
+	// when the loops accept on it.
+	rc      syscall.RawConn
+	lfd     int32        // ln's descriptor
+	paused  atomic.Bool  // out of the loops' epoll sets (written under mu)
+	backoff atomic.Int64 // after an accept error, a time.Duration
+	mu      sync.Mutex   // pausing and resuming
+	closing bool         // closed, or being closed: never resumed
 }
 
 func (s *Server) newListener(addr string, ln net.Listener, reusePort bool) *listener {
-	return &listener{addr: addr, ln: ln, reusePort: reusePort, tls: s.tlsConfig(addr)}
+	return &listener{srv: s, addr: addr, ln: ln, reusePort: reusePort, tls: s.tlsConfig(addr)}
+}
+
+// close closes the listener, out of the event loops' epoll sets first.
+func (l *listener) close() error {
+	l.unloop()
+	return l.ln.Close()
 }
 
 // listen opens addr, with SO_REUSEPORT when reusePort is set: several
@@ -346,7 +363,7 @@ func (s *Server) reload(cfg *config.Config) error {
 	var opened []*listener // new sockets, not yet in s.listeners
 	undo := func() {
 		for _, l := range opened {
-			l.ln.Close()
+			l.close()
 		}
 		st.closeLogs(old, &s.stats)
 		st.files.Close()
@@ -372,7 +389,7 @@ func (s *Server) reload(cfg *config.Config) error {
 	// one; connections arriving in between are refused.
 	for i, addr := range changed {
 		cur := s.listeners[addr]
-		cur.ln.Close()
+		cur.close()
 		ln, err := listen(addr, !cur.reusePort)
 		if err != nil {
 			// Put the old sockets back as they were.
@@ -382,7 +399,7 @@ func (s *Server) reload(cfg *config.Config) error {
 					// a was reopened: the new socket is in opened.
 					for j, l := range opened {
 						if l.addr == a {
-							l.ln.Close()
+							l.close()
 							opened = append(opened[:j], opened[j+1:]...)
 							break
 						}
@@ -418,7 +435,7 @@ func (s *Server) reload(cfg *config.Config) error {
 
 	for addr, l := range s.listeners {
 		if _, ok := st.listens[addr]; !ok {
-			l.ln.Close()
+			l.close()
 			delete(s.listeners, addr)
 		}
 	}

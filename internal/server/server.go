@@ -160,8 +160,12 @@ func (s *Server) Serve() error {
 	return nil
 }
 
-// startAccepting runs an accept loop for l. s.mu is held.
+// startAccepting makes the event loops accept on l (loopAccept), or runs
+// an accept loop for it. s.mu is held.
 func (s *Server) startAccepting(l *listener) {
+	if s.loopAccept(l) {
+		return
+	}
 	s.accepting.Add(1)
 	go s.acceptLoop(l)
 }
@@ -219,17 +223,27 @@ func (s *Server) acceptLoop(l *listener) {
 			rw.Close() // shutdown began
 			return
 		}
-		s.stats.accepted.Add(1)
-		c := newConn(s, l.addr, rw)
-		c.sem, c.lis = sem, l
-		if !s.track(c, true) {
-			rw.Close()
-			<-sem
+		c := s.accepted(l, rw, sem)
+		if c == nil {
 			return
 		}
-		s.stats.handled.Add(1)
 		s.startConn(c, true)
 	}
+}
+
+// accepted makes the connection for rw, accepted on l, which holds a slot
+// of sem; nil if shutdown has begun (rw is then closed).
+func (s *Server) accepted(l *listener, rw net.Conn, sem chan struct{}) *conn {
+	s.stats.accepted.Add(1)
+	c := newConn(s, l.addr, rw)
+	c.sem, c.lis = sem, l
+	if !s.track(c, true) {
+		rw.Close()
+		<-sem
+		return nil
+	}
+	s.stats.handled.Add(1)
+	return c
 }
 
 func isTemporary(err error) bool {
@@ -274,7 +288,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.mu.Lock()
 	for _, l := range s.listeners {
-		l.ln.Close()
+		l.close()
 	}
 	close(s.done)
 	s.mu.Unlock()
