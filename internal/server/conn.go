@@ -420,8 +420,13 @@ func (c *conn) run(first bool) {
 			}
 			return
 		}
-		if n == 1 {
-			c.noDelay() // kept alive (loop.go)
+		if n == 0 && c.req.KeepAlive || n == 1 {
+			// Kept alive (loop.go): a response in pieces (a head, then
+			// a file; several ranges) must not wait for the client's
+			// acknowledgement, which a client may delay by up to
+			// 200 ms. With the close after it, the close sends the
+			// rest.
+			c.noDelay()
 		}
 		if c.srv.inShutdown.Load() {
 			c.req.KeepAlive = false
