@@ -41,6 +41,8 @@ type fdConn struct {
 	shut  atomic.Bool // the descriptor (or file) is closed
 	// nodelay: TCP_NODELAY is set (NoDelay).
 	nodelay atomic.Bool
+	// wmu keeps each Write whole, as net.TCPConn's lock does.
+	wmu sync.Mutex
 
 	mu   sync.Mutex
 	file atomic.Pointer[os.File] // made by wait; it owns fd from then on
@@ -199,6 +201,8 @@ func (c *fdConn) Read(b []byte) (int, error) {
 }
 
 func (c *fdConn) Write(b []byte) (int, error) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
 	done := 0
 	if f := c.file.Load(); f == nil {
 		if !c.incref() {
@@ -232,14 +236,13 @@ func (c *fdConn) Write(b []byte) (int, error) {
 }
 
 // NoDelay sets TCP_NODELAY, which net.TCPConn sets on every connection,
-// once a connection is kept alive or waits in a goroutine of its own
-// (conn.noDelay): its responses may then be written in several pieces
-// (a head, then a file; a program's output as it comes), each of which
-// must leave at once rather than wait for the client's acknowledgement
-// of the one before. A response that is written whole and followed by
-// the close needs no flag (the close sends what is queued), so a
-// connection that carries one request pays no setsockopt, as nginx's
-// (which sets tcp_nodelay at the keep-alive as well).
+// once a connection is to be kept alive or waits in a goroutine of its
+// own (conn.noDelay): its responses may be written in several pieces (a
+// head, then a file; ranges; a program's output as it comes), each of
+// which must leave at once rather than wait for the client's
+// acknowledgement of the one before. A response followed by the close
+// needs no flag (the close sends what is queued), so a connection that
+// carries one request (Connection: close) pays no setsockopt.
 func (c *fdConn) NoDelay() {
 	if c.nodelay.Load() || c.nodelay.Swap(true) {
 		return
@@ -253,7 +256,9 @@ func (c *fdConn) NoDelay() {
 func (c *fdConn) CloseWrite() error {
 	if f := c.file.Load(); f != nil {
 		var err error
-		c.frc.Control(func(fd uintptr) { err = syscall.Shutdown(int(fd), syscall.SHUT_WR) })
+		if cerr := c.rawErr(c.frc.Control(func(fd uintptr) { err = syscall.Shutdown(int(fd), syscall.SHUT_WR) })); cerr != nil {
+			err = cerr
+		}
 		return c.opError("shutdown", err)
 	}
 	if !c.incref() {
@@ -368,7 +373,7 @@ type fdRaw fdConn
 func (r *fdRaw) Control(f func(fd uintptr)) error {
 	c := (*fdConn)(r)
 	if c.file.Load() != nil {
-		return c.frc.Control(f)
+		return c.rawErr(c.frc.Control(f))
 	}
 	if !c.incref() {
 		return net.ErrClosed
@@ -403,7 +408,17 @@ func (r *fdRaw) io(f func(fd uintptr) bool, write bool) error {
 		return err
 	}
 	if write {
-		return rc.Write(f)
+		return c.rawErr(rc.Write(f))
 	}
-	return rc.Read(f)
+	return c.rawErr(rc.Read(f))
+}
+
+// rawErr is the file's RawConn error as a net.TCPConn's: after Close,
+// net.ErrClosed, which callers look for (dispatch, h2), where the file
+// says "use of closed file".
+func (c *fdConn) rawErr(err error) error {
+	if err != nil && c.state.Load()&closedBit != 0 && !errors.Is(err, os.ErrDeadlineExceeded) {
+		return net.ErrClosed
+	}
+	return err
 }

@@ -148,3 +148,41 @@ func TestFDConnCloseWakesWaitingRead(t *testing.T) {
 		t.Fatal("Close did not wake the waiting Read")
 	}
 }
+
+// After Close, the RawConn of an fdConn that waited in the runtime's
+// poller fails as a net.TCPConn's does, with net.ErrClosed, which
+// dispatch and h2 look for (the file's own error is "use of closed
+// file").
+func TestFDConnRawErrClosed(t *testing.T) {
+	t.Parallel()
+	c, _ := fdPair(t)
+	rc, _ := c.SyscallConn()
+	done := make(chan error, 1)
+	go func() {
+		done <- rc.Read(func(fd uintptr) bool {
+			_, _, err := syscall.Recvfrom(int(fd), make([]byte, 1), syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+			return err != syscall.EAGAIN
+		})
+	}()
+	wait.Until(t, 5*time.Second, func() error {
+		if c.file.Load() == nil {
+			return errors.New("the read does not wait in the poller yet")
+		}
+		return nil
+	})
+	c.Close()
+	select {
+	case err := <-done:
+		if !errors.Is(err, net.ErrClosed) {
+			t.Errorf("RawConn.Read woken by Close: %v, want net.ErrClosed", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not wake the waiting RawConn.Read")
+	}
+	if err := rc.Write(func(uintptr) bool { return true }); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("RawConn.Write after Close: %v, want net.ErrClosed", err)
+	}
+	if err := c.CloseWrite(); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("CloseWrite after Close: %v, want net.ErrClosed", err)
+	}
+}
