@@ -61,10 +61,15 @@ func (s *Server) loopAccept(l *listener) bool {
 	}
 	l.mu.Lock()
 	err = l.loopCtl(syscall.EPOLL_CTL_ADD)
+	if err != nil {
+		// A loop may have an event from a set the ADD reached before
+		// it failed: paused, it leaves the listener to acceptLoop.
+		l.paused.Store(true)
+		l.closing = true
+	}
 	l.mu.Unlock()
 	if err != nil {
 		l.dropLoops()
-		l.rc = nil
 		return false
 	}
 	return true
@@ -76,8 +81,13 @@ func (l *listener) loopCtl(op int) error {
 	var err error
 	cerr := l.rc.Control(func(fd uintptr) {
 		for i, lp := range theLoops {
-			// EPOLLEXCLUSIVE: a connection wakes one loop that waits,
-			// not all of them.
+			// EPOLLEXCLUSIVE wakes one of the sets that have a thread
+			// in epoll_wait; a loop's set is itself polled by the
+			// runtime's, so a new connection makes every loop's set
+			// readable, and the loops that find nothing to accept have
+			// made one epoll_pwait and one accept4 for nothing (at
+			// GOMAXPROCS 2, one wake-up per connection). Kept for
+			// where it does apply, and as nginx registers it.
 			ev := syscall.EpollEvent{Events: syscall.EPOLLIN | epollExclusive, Fd: int32(fd), Pad: listenTag}
 			e := syscall.EpollCtl(lp.epfd, op, int(fd), &ev)
 			if e != nil && op == syscall.EPOLL_CTL_ADD && e != syscall.EEXIST {
@@ -117,10 +127,18 @@ func (l *listener) resume() {
 	if !l.paused.Load() || l.closing || l.srv.inShutdown.Load() {
 		return
 	}
-	if l.loopCtl(syscall.EPOLL_CTL_ADD) == nil {
-		l.paused.Store(false)
+	if err := l.loopCtl(syscall.EPOLL_CTL_ADD); err != nil {
+		// Out of memory or of epoll watches (max_user_watches): try
+		// again later, as after an accept error.
+		l.srv.Log.Warn("cannot resume accepting; retrying", "addr", l.addr, "err", err, "delay", resumeRetry)
+		time.AfterFunc(resumeRetry, l.resume)
+		return
 	}
+	l.paused.Store(false)
 }
+
+// resumeRetry is how long resume waits before trying again.
+const resumeRetry = time.Second
 
 // epollExclusive is EPOLLEXCLUSIVE (Linux 4.5), which package syscall
 // does not name.
@@ -247,12 +265,15 @@ func (s *Server) admit(l *listener, rw net.Conn, sem chan struct{}) {
 // level-triggered listener: the loops leave it alone for a while, backing
 // off as acceptLoop does. Any other stops the listener, as there.
 func (s *Server) acceptFailed(l *listener, errno syscall.Errno) {
+	if !isTemporary(errno) {
+		// For good: no admit's resume brings it back.
+		if l.pause(true) {
+			s.Log.Error("accept failed; listener stopped", "addr", l.addr, "err", errno)
+		}
+		return
+	}
 	if !l.pause(false) {
 		return // another loop is handling it
-	}
-	if !isTemporary(errno) {
-		s.Log.Error("accept failed; listener stopped", "addr", l.addr, "err", errno)
-		return
 	}
 	backoff := time.Duration(l.backoff.Load())
 	if backoff == 0 {
