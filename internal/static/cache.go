@@ -75,6 +75,9 @@ type cacheEntry struct {
 	// byIndex: the entry is the index file of the directory URL path
 	// (indexcache.go), which only the index path looks up.
 	byIndex bool
+	// metaOnly: the entry is a larger file's metadata without its bytes
+	// (a meta entry, see storeMeta), for the answers that need none.
+	metaOnly bool
 }
 
 // cacheSet returns the slots an entry for path may take.
@@ -96,18 +99,27 @@ func (fl *Files) lookup(loc *config.Location, urlPath string) (*atomic.Pointer[c
 }
 
 // victim returns the slot a new entry for urlPath under loc takes: the
-// one holding its old entry, else an empty one, else the one the
-// eviction counter points at (round robin within the set, so that
-// entries used again and again are not always the ones to go).
+// one holding its old entry, else an empty one, else one holding a meta
+// entry (cheap to make again, where a small file's costs a read), else
+// the one the eviction counter points at (round robin within the set, so
+// that entries used again and again are not always the ones to go).
 func (fl *Files) victim(loc *config.Location, urlPath string) *atomic.Pointer[cacheEntry] {
 	set := fl.cacheSet(urlPath)
 	if slot, _ := fl.lookup(loc, urlPath); slot != nil {
 		return slot
 	}
+	meta := -1
 	for i := range set {
-		if set[i].Load() == nil {
+		e := set[i].Load()
+		if e == nil {
 			return &set[i]
 		}
+		if e.metaOnly && meta < 0 {
+			meta = i
+		}
+	}
+	if meta >= 0 {
+		return &set[meta]
 	}
 	return &set[fl.evictions.Load()&(cacheWays-1)]
 }
@@ -192,6 +204,43 @@ func (fl *Files) store(loc *config.Location, urlPath string, f *file, m *meta, b
 		if old.loc != loc || old.path != urlPath {
 			fl.evictions.Add(1) // the set's next victim is another slot
 		}
+	}
+}
+
+// Meta entries. A file above smallFile is not cached, but what a response
+// says about it is: an entry without its bytes (metaOnly) answers what
+// needs none — a HEAD, a conditional GET answered 304 — with one stat of
+// its path and no open, fstat or close, and spares a GET the type and
+// validators of a file it finds unchanged (serveFile). The same freshness
+// check as the small files' holds: the stat must give the identity the
+// opened file had. With no bytes, no racy window applies: what is stored
+// is what an fstat of the file now would say. Meta entries take an empty
+// slot (or their own) and never evict a small file's entry, and are the
+// first to go when one needs a slot (victim); their bytes are not counted
+// in the budget (they are bounded by the slots).
+
+// storeMeta caches m, the metadata of the file f larger than smallFile
+// reached by urlPath, in its own slot or an empty one, if there is one.
+func (fl *Files) storeMeta(loc *config.Location, urlPath string, f *file, m *meta) {
+	set := fl.cacheSet(urlPath)
+	var slot *atomic.Pointer[cacheEntry]
+	var old *cacheEntry
+	for i := range set {
+		e := set[i].Load()
+		if e != nil && e.loc == loc && e.path == urlPath {
+			slot, old = &set[i], e
+			break
+		}
+		if e == nil && slot == nil {
+			slot = &set[i]
+		}
+	}
+	if slot == nil {
+		return // the set is full of others: leave them be
+	}
+	e := &cacheEntry{loc: loc, path: urlPath, pathZ: append([]byte(nil), f.pathZ...), id: f.id, meta: *m, metaOnly: true}
+	if slot.CompareAndSwap(old, e) && old != nil {
+		fl.cachedBytes.Add(-int64(len(old.body)))
 	}
 }
 

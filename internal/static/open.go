@@ -3,6 +3,7 @@ package static
 import (
 	"bytes"
 	"os"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -71,6 +72,9 @@ func (fl *Files) openFile(loc *config.Location, path string) (file, error) {
 // opening the path and checking where the descriptor leads (inside).
 // Errors are as openZ's, and outside.
 func (fl *Files) open(loc *config.Location, pathZ []byte) (file, error) {
+	if h := testHookOpen.Load(); h != nil {
+		(*h)(string(pathZ[:len(pathZ)-1])) // a copy: pathZ stays on its stack
+	}
 	if !loc.DisableSymlinks {
 		return openZ(pathZ)
 	}
@@ -95,6 +99,10 @@ func (fl *Files) open(loc *config.Location, pathZ []byte) (file, error) {
 	}
 	return f, nil
 }
+
+// testHookOpen, when set (tests), is told the path of every open: what
+// the caches spare is an open.
+var testHookOpen atomic.Pointer[func(path string)]
 
 // openZ opens the NUL-terminated path read-only and fstats it, without
 // allocating when it fails with an everyday error (a 404 costs nothing

@@ -45,8 +45,29 @@ func (fl *Files) Serve(w response.Writer, req *http1.Request, loc *config.Locati
 			return err
 		}
 	}
-	if e := fl.cached(loc, urlPath); e != nil {
-		return fl.send(w, req, &e.meta, e.body, nil, status, copyVary(loc, status))
+	var known *cacheEntry // urlPath's meta entry, unchecked (serveFile)
+	if slot, e := fl.lookup(loc, urlPath); e != nil && !e.byIndex {
+		switch {
+		case !e.metaOnly:
+			if e = fl.fresh(slot, e); e != nil {
+				return fl.send(w, req, &e.meta, e.body, nil, status, copyVary(loc, status))
+			}
+		case !w.BodyAllowed(status):
+			// A HEAD: the file's metadata is the whole answer (cache.go,
+			// storeMeta).
+			if e = fl.fresh(slot, e); e != nil {
+				return fl.send(w, req, &e.meta, nil, nil, status, copyVary(loc, status))
+			}
+		case status == 200 && mayRevalidate(w, req):
+			if e = fl.fresh(slot, e); e != nil {
+				if cond := conditionsOf(req); cond.evaluate(e.etag, e.mod) == notModified {
+					return fl.send(w, req, &e.meta, nil, nil, status, copyVary(loc, status))
+				}
+				known = e
+			}
+		default:
+			known = e
+		}
 	}
 	if status == 200 && strings.HasSuffix(urlPath, "/") {
 		if ie := fl.cachedIndex(loc, urlPath); ie != nil {
@@ -96,7 +117,7 @@ func (fl *Files) Serve(w response.Writer, req *http1.Request, loc *config.Locati
 				return cgiScript
 			}
 			fl.storeIndex(loc, urlPath, fpath, &f.id, idx.pathZ)
-			return fl.serveFile(w, req, loc, urlPath, &idx, status, byIndex)
+			return fl.serveFile(w, req, loc, urlPath, &idx, status, byIndex, nil)
 		}
 		if loc.Autoindex {
 			return serveListing(w, loc, fpath, urlPath)
@@ -119,7 +140,24 @@ func (fl *Files) Serve(w response.Writer, req *http1.Request, loc *config.Locati
 		f.close()
 		return cgiScript
 	}
-	return fl.serveFile(w, req, loc, urlPath, &f, status, byURL)
+	return fl.serveFile(w, req, loc, urlPath, &f, status, byURL, known)
+}
+
+// mayRevalidate reports whether req is a conditional GET that a file's
+// metadata alone may answer (304, RFC 9110 §13.1.2, §13.1.3): it has
+// If-None-Match or If-Modified-Since, and w does not compress (whose
+// coded ETag the writer decides: send).
+func mayRevalidate(w response.Writer, req *http1.Request) bool {
+	if _, ok := w.(coder); ok {
+		return false
+	}
+	for i := range req.Fields {
+		n := req.Fields[i].Name
+		if len(n) > 3 && (n[0] == 'I' || n[0] == 'i') && (n[1] == 'F' || n[1] == 'f') && n[2] == '-' {
+			return true // an If-* field: conditionsOf decides which
+		}
+	}
+	return false
 }
 
 // serveIndex answers a directory URL from its index cache entry ie: the
@@ -141,7 +179,7 @@ func (fl *Files) serveIndex(w response.Writer, req *http1.Request, loc *config.L
 		fl.dropIndex(ie)
 		return false, nil
 	}
-	return true, fl.serveFile(w, req, loc, urlPath, &idx, 200, byIndex)
+	return true, fl.serveFile(w, req, loc, urlPath, &idx, 200, byIndex, nil)
 }
 
 // openStatus is fspolicy.Error for an error of open. The everyday one,
@@ -190,13 +228,22 @@ var (
 )
 
 // serveFile sends the regular file f, and closes it. A small file goes
-// into the small-file cache (cache.go) under urlPath as cache says.
-func (fl *Files) serveFile(w response.Writer, req *http1.Request, loc *config.Location, urlPath string, f *file, status int, cache cacheKind) error {
+// into the small-file cache (cache.go) under urlPath as cache says, a
+// larger one reached by its URL into a meta entry; known is urlPath's
+// meta entry found by Serve (nil if none), whose metadata is f's if the
+// identities agree.
+func (fl *Files) serveFile(w response.Writer, req *http1.Request, loc *config.Location, urlPath string, f *file, status int, cache cacheKind, known *cacheEntry) error {
 	defer f.close()
+	if known != nil && known.id == f.id {
+		return fl.send(w, req, &known.meta, nil, f, status, copyVary(loc, status))
+	}
 	m := meta{size: f.id.size, mod: f.modTime(), ctype: ContentType(string(f.ext()), loc.Types, loc.DefaultType), fid: f.id}
 	// A strong validator from modification time and size, as nginx builds
 	// it (RFC 9110 §8.8.3).
 	m.etag, m.lastMod = validators(m.mod, m.size)
+	if m.size > smallFile && cache == byURL {
+		fl.storeMeta(loc, urlPath, f, &m)
+	}
 
 	// A small file reached by its URL is read whole into the cache (and
 	// before anything is committed, so that a read error can still become
