@@ -462,15 +462,26 @@ func (w *ResponseWriter) SendFile(fd int, off, n int64) (int64, error) {
 	if w.noBody || w.chunked || w.contentLength < 0 || !canSendfile {
 		return w.copyFile(fd, off, n)
 	}
+	n = min(n, w.contentLength-w.written)
 	if !w.headSent {
-		if err := w.sendHead(nil); err != nil {
+		// The head waits in the socket for the file's first bytes
+		// (MSG_MORE, sendfile_linux.go) and leaves in one segment with
+		// them, as it does with a body read into memory: sent alone, it
+		// was one more packet for the kernel to carry (on loopback, to
+		// deliver, in our time) and a wake-up of a client to read just
+		// the head. Without a body to follow (n == 0) it goes at once.
+		// Should the body then fail, the connection closes, and the
+		// close sends what the socket holds.
+		w.wv.more = canSendMore && n > 0
+		err := w.sendHead(nil)
+		w.wv.more = false
+		if err != nil {
 			return 0, err
 		}
 	}
 	if w.err != nil {
 		return 0, w.err
 	}
-	n = min(n, w.contentLength-w.written)
 	rc := w.rawConn()
 	if rc == nil {
 		return w.copyFile(fd, off, n)

@@ -88,13 +88,23 @@ type writevOp struct {
 	done int // bytes written
 	err  error
 	wait WaitHook // told before the poller waits (ResponseWriter.Waiting)
+	// more: the buffers are a head whose body follows with sendfile at
+	// once; they are sent with MSG_MORE (sendmsg(2), canSendMore), which
+	// holds them in the socket until the body's first bytes join them.
+	more bool
 }
 
 // do is the RawConn.Write callback: writev until every buffer is written;
 // false on EAGAIN, for the poller to wait for room.
 func (op *writevOp) do(s uintptr) bool {
 	for op.left > 0 {
-		r, _, e := syscall.RawSyscall(syscall.SYS_WRITEV, s, uintptr(unsafe.Pointer(&op.iov[op.next])), uintptr(op.cnt-op.next))
+		var r uintptr
+		var e syscall.Errno
+		if op.more {
+			r, e = sendmsgMore(s, &op.iov[op.next], op.cnt-op.next) // sendmore_linux_64.go
+		} else {
+			r, _, e = syscall.RawSyscall(syscall.SYS_WRITEV, s, uintptr(unsafe.Pointer(&op.iov[op.next])), uintptr(op.cnt-op.next))
+		}
 		switch e {
 		case 0:
 		case syscall.EINTR:

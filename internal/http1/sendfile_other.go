@@ -27,7 +27,9 @@ func (op *sendfileOp) do(s uintptr) bool { return true }
 // maxIovecs bounds the buffers of a raw writev (unused here).
 const maxIovecs = 4
 
-type writevOp struct{}
+type writevOp struct{ more bool }
+
+const canSendMore = false
 
 func (op *writevOp) do(s uintptr) bool { return true }
 
