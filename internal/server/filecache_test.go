@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -197,5 +198,90 @@ func TestFileTrailingSlash(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// A file above the small-file cache keeps its metadata in a meta entry
+// (internal/static, storeMeta), which answers HEAD and a revalidating GET
+// (304) with a stat and no open: it too must never answer for a file that
+// changed, moved or turned into a symlink out of the root.
+func TestFileMetaCacheFreshness(t *testing.T) {
+	secret := filepath.Join(t.TempDir(), "secret.bin")
+	if err := os.WriteFile(secret, []byte(strings.Repeat("S", 40<<10)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const size = 20 << 10
+	cases := []struct {
+		name   string
+		change func(t *testing.T, path string)
+		status int   // of HEAD and of the GET revalidating the old ETag
+		length int64 // HEAD's Content-Length on a 200
+	}{
+		{"grown in place", func(t *testing.T, p string) {
+			f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.WriteString("more")
+			f.Close()
+		}, 200, size + 4},
+		{"replaced by rename", func(t *testing.T, p string) {
+			tmp := p + ".tmp"
+			os.WriteFile(tmp, []byte(strings.Repeat("r", size+1)), 0o644)
+			if err := os.Rename(tmp, p); err != nil {
+				t.Fatal(err)
+			}
+		}, 200, size + 1},
+		{"deleted", func(t *testing.T, p string) {
+			if err := os.Remove(p); err != nil {
+				t.Fatal(err)
+			}
+		}, 404, 0},
+		{"swapped for a symlink out of the root", func(t *testing.T, p string) {
+			os.Remove(p)
+			if err := os.Symlink(secret, p); err != nil {
+				t.Fatal(err)
+			}
+		}, 404, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newCacheServer(t, "", 1, map[string]string{"www/big.bin": strings.Repeat("o", size), "other/": ""})
+			c := servertest.Client()
+			do := func(method string, hdr ...string) *http.Response {
+				t.Helper()
+				req, err := http.NewRequest(method, s.URL(0, "/big.bin"), nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(hdr) == 2 {
+					req.Header.Set(hdr[0], hdr[1])
+				}
+				resp, err := c.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				return resp
+			}
+			etag := do("GET").Header.Get("ETag")
+			for range 3 {
+				if r := do("HEAD"); r.StatusCode != 200 || r.ContentLength != size || r.Header.Get("ETag") != etag {
+					t.Fatalf("HEAD before: %d, %d bytes, ETag %q", r.StatusCode, r.ContentLength, r.Header.Get("ETag"))
+				}
+				if r := do("GET", "If-None-Match", etag); r.StatusCode != 304 {
+					t.Fatalf("revalidation before: %d", r.StatusCode)
+				}
+			}
+			tc.change(t, filepath.Join(s.Dir, "www", "big.bin"))
+			r := do("HEAD")
+			if r.StatusCode != tc.status || tc.status == 200 && (r.ContentLength != tc.length || r.Header.Get("ETag") == etag) {
+				t.Errorf("HEAD after: %d, %d bytes, ETag %q; want %d, %d bytes, a new ETag", r.StatusCode, r.ContentLength, r.Header.Get("ETag"), tc.status, tc.length)
+			}
+			if r := do("GET", "If-None-Match", etag); r.StatusCode != tc.status {
+				t.Errorf("revalidation after: %d, want %d", r.StatusCode, tc.status)
+			}
+		})
 	}
 }
