@@ -30,7 +30,6 @@
 // memo of validator and Content-Range strings (memo.go), a function of
 // its key, and whether the kernel has openat2.
 //
-// A region up to mediumFile (rawSendfile for a file in the page cache
-// of a local root) leaves with its head in one writev; a larger one with
-// sendfile, the head joining its first bytes.
+// A file up to mediumFile leaves with its head in one writev; a larger
+// one with sendfile after the head.
 package static

@@ -30,26 +30,6 @@ const smallFile = 16 << 10
 // call fewer, and less CPU per request. 64 KiB bounds a pooled buffer.
 const mediumFile = 64 << 10
 
-// rawSendfile is the size above which a region of a raw file (a local
-// root's, found in the page cache by cachestat: rawfile_linux.go) goes
-// out with sendfile even up to mediumFile, the head joining its first
-// bytes (http1.ResponseWriter.SendFile, MSG_MORE). The copies of a pread
-// and a writev grow with the size, sendfile's extra cachestat and page
-// references less: 16 KiB ranges measured about even, and the 20 KiB
-// file (issue 17) a little less with sendfile: 22.7 µs of server CPU
-// and 43,400 req/s with pread and writev, 22.3 µs and 43,900 with
-// sendfile (wrk -t2 -c50, medians of 6 alternating rounds). Other files
-// keep the pread: their sendfile may wait for the disk, so a loop hands
-// itself over before it (http1.ResponseWriter.Waiting), where the pread
-// is one call the runtime can hand off.
-const rawSendfile = 16 << 10
-
-// sendfileFor reports whether the n bytes of f a response sends go out
-// with sendfile after the head rather than read and sent with it.
-func sendfileFor(f *file, n int64) bool {
-	return n > mediumFile || n > rawSendfile && f.raw
-}
-
 var mediumBufs = sync.Pool{New: func() any { b := make([]byte, mediumFile); return &b }}
 
 // Serve answers a GET or HEAD for the clean URL path under loc with the
@@ -280,10 +260,10 @@ func (fl *Files) serveFile(w response.Writer, req *http1.Request, loc *config.Lo
 }
 
 // send answers with the file described by m: its bytes are body, or, when
-// body is nil, they are read from f: a region up to mediumFile (and
-// rawSendfile for a raw file) with one pread before the head is
-// committed (so that a read error can still become an error page) and
-// sent with it in one writev, a larger one with sendfile after the head. vary adds `Vary: Accept-Encoding` (copyVary).
+// body is nil, they are read from f: a region up to mediumFile with one
+// pread before the head is committed (so that a read error can still
+// become an error page) and sent with it in one writev, a larger one with
+// sendfile after the head. vary adds `Vary: Accept-Encoding` (copyVary).
 func (fl *Files) send(w response.Writer, req *http1.Request, m *meta, body []byte, f *file, status int, vary bool) error {
 	size := m.size
 	h := w.Header()
@@ -327,7 +307,7 @@ func (fl *Files) send(w response.Writer, req *http1.Request, m *meta, body []byt
 			_, err := w.Write(body[start : start+n])
 			return err
 		}
-		if sendfileFor(f, n) {
+		if n > mediumFile {
 			_, err := sendFile(w, f, start, n)
 			return err
 		}
@@ -349,7 +329,7 @@ func (fl *Files) send(w response.Writer, req *http1.Request, m *meta, body []byt
 			w.WriteHeader(status)
 			return nil
 		}
-		if body != nil || sendfileFor(f, n) {
+		if body != nil || n > mediumFile {
 			w.WriteHeader(status)
 			// The head is out: an error (the client gone, a read failing) can only
 			// close the connection, which the caller does for it.
