@@ -27,7 +27,11 @@ import (
 // written while they are read.) disable_symlinks on stays
 // exact: an entry is stored only after the opened file passed the check,
 // and a hit is the same inode, whose content was already found inside the
-// root.
+// root. (The stat follows the path as it is now: a directory above the
+// file moved out of the root and replaced by a symlink to it still leads
+// to the same inode, which the entry keeps answering for, bytes or
+// metadata, until the file changes; a GET that takes the full path and
+// finds it refused drops a meta entry.)
 //
 // Only regular files reached directly by their URL (or as the index file
 // of a directory URL, validated by the directory too: indexcache.go), no

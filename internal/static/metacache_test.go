@@ -227,3 +227,32 @@ func TestMetaEntryFreshness(t *testing.T) {
 		})
 	}
 }
+
+// disable_symlinks on: the file's directory moved out of the root and a
+// symlink to it put in its place leaves the file's identity as it was
+// (a rename changes the directory's ctime only), so the stat still
+// agrees with a meta entry. The GET that finds the open refused drops
+// the entry: a HEAD after it does not say 200 where the GET said 404.
+func TestMetaEntryDroppedWhenOpenRefused(t *testing.T) {
+	t.Parallel()
+	root, out := t.TempDir(), t.TempDir()
+	os.Mkdir(filepath.Join(root, "sub"), 0o755)
+	os.WriteFile(filepath.Join(root, "sub", "f.bin"), bytes.Repeat([]byte("o"), smallFile+100), 0o644)
+	loc := &config.Location{Root: root, DisableSymlinks: true}
+	fl := New(Options{CacheNew: true})
+	if _, err := serveRaw(fl, loc, "GET", "/sub/f.bin"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(root, "sub"), filepath.Join(out, "sub")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(out, "sub"), filepath.Join(root, "sub")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := serveRaw(fl, loc, "GET", "/sub/f.bin"); err == nil {
+		t.Fatal("GET through a symlink leading out of the root was served")
+	}
+	if resp, err := serveRaw(fl, loc, "HEAD", "/sub/f.bin"); err == nil {
+		t.Errorf("HEAD after the GET was refused: %q, want the same refusal", strings.SplitN(resp, "\r\n", 2)[0])
+	}
+}

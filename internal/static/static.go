@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -46,7 +47,9 @@ func (fl *Files) Serve(w response.Writer, req *http1.Request, loc *config.Locati
 		}
 	}
 	var known *cacheEntry // urlPath's meta entry, unchecked (serveFile)
+	var knownSlot *atomic.Pointer[cacheEntry]
 	if slot, e := fl.lookup(loc, urlPath); e != nil && !e.byIndex {
+		knownSlot = slot
 		switch {
 		case !e.metaOnly:
 			if e = fl.fresh(slot, e); e != nil {
@@ -80,6 +83,12 @@ func (fl *Files) Serve(w response.Writer, req *http1.Request, loc *config.Locati
 	pathZ := append(route.AppendFilePath(pb[:0], loc, urlPath), 0)
 	f, err := fl.open(loc, pathZ)
 	if err != nil {
+		if known != nil {
+			// The path no longer opens (disable_symlinks may now refuse
+			// what the stat still reaches): a HEAD must not say 200
+			// where this GET does not.
+			knownSlot.CompareAndSwap(known, nil)
+		}
 		return openStatus(err)
 	}
 	if f.isDir() {
