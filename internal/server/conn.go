@@ -3,6 +3,7 @@ package server
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -55,6 +56,7 @@ type conn struct {
 	looped     bool
 	linger     bool // close with a lingering close (unread request bytes)
 	tls        bool // TLS is established (rwc is a *tls.Conn)
+	tlsLoop    bool // and a loop can serve it (noWait)
 
 	// When the connection last went idle (unix nanoseconds), for reclaim.
 	idleAt atomic.Int64
@@ -342,6 +344,20 @@ func (c *conn) reader() io.Reader {
 	return c.rwc
 }
 
+// sockClose closes the connection from a goroutine that does not own it
+// (shutdown, reclaim): beneath TLS, the socket itself, so that nothing
+// but the owner ever reads or writes the TLS layer (whose close writes
+// an alert, which the owner's loop must hear of: loopWillWait). The
+// owner's read or write fails and it closes the rest. Call it under
+// s.mu, where prepare replaces rwc.
+func (c *conn) sockClose() {
+	if tc, ok := c.rwc.(*tls.Conn); ok {
+		tc.NetConn().Close()
+		return
+	}
+	c.rwc.Close()
+}
+
 func (c *conn) close() {
 	if c.loop != nil {
 		c.loop.forget(c)
@@ -472,7 +488,7 @@ func (c *conn) readRequest(lim http1.Limits, idle, headerTimeout time.Duration, 
 		c.srv.readers.put(c.br) // the limits shrank (reload)
 		c.br = nil
 	}
-	if mayPark && c.loop != nil && !c.tls && !c.srv.inShutdown.Load() {
+	if mayPark && c.loop != nil && (!c.tls || c.tlsLoop) && !c.srv.inShutdown.Load() {
 		if err := c.loopWait(idle); err != nil {
 			return err // errParked, or the read failed
 		}

@@ -44,6 +44,24 @@ type fdConn struct {
 	// wmu keeps each Write whole, as net.TCPConn's lock does.
 	wmu sync.Mutex
 
+	// For TLS served by an event loop (conn.loopWait), which reads and
+	// writes through crypto/tls: noWait makes a read that finds nothing
+	// return errWouldBlock instead of waiting, and waiter is told before
+	// a read or write waits, so that the loop is handed over first. Only
+	// the goroutine that owns the connection calls Read and Write (other
+	// goroutines close the socket beneath the TLS layer: conn.sockClose),
+	// so neither needs a lock. readFn and writeFn are made on first use.
+	noWait  bool
+	waiter  loopWaiter
+	rb      []byte
+	rn      int
+	rerr    error
+	wb      []byte
+	wn      int
+	werr    error
+	readFn  func(uintptr) bool
+	writeFn func(uintptr) bool
+
 	mu   sync.Mutex
 	file atomic.Pointer[os.File] // made by wait; it owns fd from then on
 	frc  syscall.RawConn         // file's
@@ -187,7 +205,25 @@ func (c *fdConn) Read(b []byte) (int, error) {
 			return 0, io.EOF
 		case e != syscall.EAGAIN && e != syscall.EINTR:
 			return 0, c.opError("read", e)
+		case c.noWait:
+			return 0, errWouldBlock
 		}
+	} else if c.noWait {
+		// Through the file's RawConn, whose callback does not wait.
+		if c.readFn == nil {
+			c.readFn = c.readNoWait
+		}
+		c.rb = b
+		err := c.frc.Read(c.readFn)
+		n, rerr := c.rn, c.rerr
+		c.rb, c.rn, c.rerr = nil, 0, nil
+		if err != nil {
+			return 0, c.opError("read", err)
+		}
+		return n, rerr
+	}
+	if c.waiter != nil {
+		c.waiter.loopWillWait()
 	}
 	f, _, err := c.wait()
 	if err != nil {
@@ -198,6 +234,26 @@ func (c *fdConn) Read(b []byte) (int, error) {
 		err = c.opError("read", err)
 	}
 	return n, err
+}
+
+// readNoWait is Read's callback under noWait once the file exists.
+func (c *fdConn) readNoWait(fd uintptr) bool {
+	for {
+		n, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&c.rb[0])), uintptr(len(c.rb)))
+		switch {
+		case e == 0 && n > 0:
+			c.rn = int(n)
+		case e == 0:
+			c.rerr = io.EOF
+		case e == syscall.EINTR:
+			continue
+		case e == syscall.EAGAIN:
+			c.rerr = errWouldBlock
+		default:
+			c.rerr = c.opError("read", e)
+		}
+		return true
+	}
 }
 
 func (c *fdConn) Write(b []byte) (int, error) {
@@ -226,6 +282,23 @@ func (c *fdConn) Write(b []byte) (int, error) {
 			c.decref()
 			return done, nil
 		}
+		if c.waiter != nil {
+			c.waiter.loopWillWait()
+		}
+	} else if c.waiter != nil {
+		// Through the file's RawConn, so that the waiter hears of a
+		// wait before it happens.
+		if c.writeFn == nil {
+			c.writeFn = c.writeWaiting
+		}
+		c.wb = b
+		err := c.frc.Write(c.writeFn)
+		n, werr := c.wn, c.werr
+		c.wb, c.wn, c.werr = nil, 0, nil
+		if err != nil {
+			return n, c.opError("write", err)
+		}
+		return n, werr
 	}
 	f, _, err := c.wait()
 	if err != nil {
@@ -234,6 +307,43 @@ func (c *fdConn) Write(b []byte) (int, error) {
 	n, err := f.Write(b[done:])
 	return done + n, c.opError("write", err)
 }
+
+// writeWaiting is Write's callback once the file exists and a loop may
+// be serving the connection: false (wait) on EAGAIN, the waiter told.
+func (c *fdConn) writeWaiting(fd uintptr) bool {
+	for c.wn < len(c.wb) {
+		n, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&c.wb[c.wn])), uintptr(len(c.wb)-c.wn))
+		switch e {
+		case 0:
+			c.wn += int(n)
+		case syscall.EINTR:
+		case syscall.EAGAIN:
+			c.waiter.loopWillWait()
+			return false
+		default:
+			c.werr = c.opError("write", e)
+			return true
+		}
+	}
+	return true
+}
+
+// SetNoWait turns noWait on or off (conn.loopWait).
+func (c *fdConn) SetNoWait(on bool) { c.noWait = on }
+
+// SetWaiter sets the waiter, once, before the connection is shared.
+func (c *fdConn) SetWaiter(w loopWaiter) { c.waiter = w }
+
+// errWouldBlock is a noWait read that found nothing. It is a temporary
+// net.Error, which crypto/tls passes on without failing the connection
+// (a partial record stays in its buffer for the next read).
+var errWouldBlock error = wouldBlock{}
+
+type wouldBlock struct{}
+
+func (wouldBlock) Error() string   { return "server: read would block" }
+func (wouldBlock) Timeout() bool   { return true }
+func (wouldBlock) Temporary() bool { return true }
 
 // NoDelay sets TCP_NODELAY, which net.TCPConn sets on every connection,
 // once a connection is to be kept alive or waits in a goroutine of its

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"errors"
+	"net"
 	"time"
 
 	"webserv/internal/rawio"
@@ -62,17 +64,28 @@ func (c *conn) loopWait(idle time.Duration) error {
 		}
 		// A read that came back short drained the socket; the next
 		// bytes raise an edge. Otherwise look once, without waiting.
-		if !c.rr.Short {
+		if !c.rr.Short || c.tls {
+			// Through TLS, always: crypto/tls may hold a whole record
+			// read from a socket that is now empty, and only a read that
+			// found the socket empty (errWouldBlock) makes sure that the
+			// next bytes raise an edge.
 			if c.br == nil {
 				c.br = c.srv.readers.get(c.reader(), min(initialBuf, c.bufSize))
 			}
 			c.rr.NoWait = true
+			nw := c.noWait()
+			if nw != nil {
+				nw.SetNoWait(true)
+			}
 			_, err := c.br.Peek(1)
 			c.rr.NoWait = false
+			if nw != nil {
+				nw.SetNoWait(false)
+			}
 			if err == nil {
 				return nil
 			}
-			if err != rawio.ErrWouldBlock {
+			if err != rawio.ErrWouldBlock && !errors.Is(err, errWouldBlock) {
 				return err
 			}
 		}
@@ -119,6 +132,46 @@ func (c *conn) WillWait() {
 	c.leave()
 	if lazy && c.w.SendTimeout > 0 {
 		c.rwc.SetWriteDeadline(time.Now().Add(c.w.SendTimeout))
+	}
+}
+
+// loopWaiter is told before a read or write of a TLS connection's socket
+// waits (fdConn): a loop serving the connection must be handed over
+// first, as http1's writes do through WillWait.
+type loopWaiter interface{ loopWillWait() }
+
+// noWaitConn is the socket beneath a TLS connection that a loop can
+// serve (fdConn): a read under SetNoWait(true) returns errWouldBlock
+// instead of waiting, through crypto/tls, which keeps a partial record.
+type noWaitConn interface {
+	SetNoWait(bool)
+	SetWaiter(loopWaiter)
+}
+
+// noWait returns the socket beneath a TLS connection a loop serves, or
+// nil.
+func (c *conn) noWait() noWaitConn {
+	if !c.tlsLoop {
+		return nil
+	}
+	tc, _ := c.rwc.(interface{ NetConn() net.Conn })
+	if tc == nil {
+		return nil
+	}
+	nw, _ := tc.NetConn().(noWaitConn)
+	return nw
+}
+
+// loopWillWait is loopWaiter. Only the connection's owner reads and
+// writes its TLS layer, so serving is its own to look at.
+func (c *conn) loopWillWait() {
+	if c.serving == nil {
+		return
+	}
+	if c.reqState != nil {
+		c.WillWait()
+	} else {
+		c.leave()
 	}
 }
 

@@ -2,7 +2,10 @@
 
 package server
 
-import "time"
+import (
+	"errors"
+	"time"
+)
 
 // Elsewhere there are no event loops (loop_linux.go): keep-alive
 // connections wait in their goroutines and park (park.go).
@@ -24,3 +27,6 @@ func loopIndex(fd int) int { return -1 }
 func (s *Server) loopAccept(l *listener) bool { return false }
 
 func (l *listener) unloop() {}
+
+// errWouldBlock: no socket here reads without waiting (fdconn_linux.go).
+var errWouldBlock = errors.New("server: read would block")

@@ -58,9 +58,15 @@ func (c *conn) prepare() bool {
 		c.rwc = tc
 		c.srv.mu.Unlock()
 		// The idle waiter watches the socket, but the TLS layer may hold
-		// decrypted bytes the socket no longer shows: wait in Read.
+		// decrypted bytes the socket no longer shows: wait in Read, or
+		// in a loop that reads through TLS until the socket is empty
+		// (loop.go).
 		c.idle = nil
 		c.tls = true
+		if nw, ok := tc.NetConn().(noWaitConn); ok && c.loop != nil {
+			nw.SetWaiter(c)
+			c.tlsLoop = true
+		}
 	}
 	c.rwc.SetReadDeadline(time.Time{})
 	return true

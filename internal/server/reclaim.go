@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/tls"
 	"errors"
 	"net"
 	"slices"
@@ -114,12 +115,12 @@ func (s *Server) reclaim(sem chan struct{}) {
 			return int(min(max(a.since-b.since, -1), 1))
 		})
 	}
-	// Closed after s.mu is released: c.close takes it, and closing a TLS
-	// connection writes an alert, which may wait for the client. rwc is
-	// read under s.mu, as prepare replaces it (TLS) under s.mu.
+	// Closed after s.mu is released: c.close takes it. sock is the
+	// socket (beneath TLS: conn.sockClose), read under s.mu, as prepare
+	// replaces rwc (TLS) under s.mu.
 	type victim struct {
-		c   *conn
-		rwc net.Conn // nil: parked
+		c    *conn
+		sock net.Conn // nil: parked
 	}
 	var victims []victim
 	for _, ic := range cands {
@@ -143,7 +144,11 @@ func (s *Server) reclaim(sem chan struct{}) {
 		// goroutine, which takes it to stateActive when it reads the
 		// first byte (readRequest): a request being read is never cut off.
 		if c.state.CompareAndSwap(stateIdle, stateReclaimed) {
-			victims = append(victims, victim{c, c.rwc})
+			sock := c.rwc
+			if tc, ok := sock.(*tls.Conn); ok {
+				sock = tc.NetConn()
+			}
+			victims = append(victims, victim{c, sock})
 		}
 	}
 	clear(cands) // hold no connection until the next shortage
@@ -151,8 +156,8 @@ func (s *Server) reclaim(sem chan struct{}) {
 	s.mu.Unlock()
 	closed := 0
 	for _, v := range victims {
-		if v.rwc != nil {
-			v.rwc.Close() // its goroutine wakes up, fails its read and closes
+		if v.sock != nil {
+			v.sock.Close() // its goroutine wakes up, fails its read and closes
 			closed++
 		} else if v.c.closeParked() {
 			closed++

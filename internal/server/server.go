@@ -308,7 +308,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		case <-ctx.Done():
 			s.mu.Lock()
 			for c := range s.conns {
-				c.rwc.Close()
+				c.sockClose()
 			}
 			s.mu.Unlock()
 			// CGI programs still running past the drain time are killed
@@ -331,7 +331,7 @@ func (s *Server) closeIdle() bool {
 		} else if c.parked.Load() {
 			parked = append(parked, c) // no goroutine: closed below
 		} else if c.state.Load() == stateIdle {
-			c.rwc.Close()
+			c.sockClose()
 		}
 	}
 	s.mu.Unlock()
