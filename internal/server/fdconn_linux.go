@@ -214,7 +214,7 @@ func (c *fdConn) Read(b []byte) (int, error) {
 			c.readFn = c.readNoWait
 		}
 		c.rb = b
-		err := c.frc.Read(c.readFn)
+		err := c.rawErr(c.frc.Read(c.readFn))
 		n, rerr := c.rn, c.rerr
 		c.rb, c.rn, c.rerr = nil, 0, nil
 		if err != nil {
@@ -292,7 +292,7 @@ func (c *fdConn) Write(b []byte) (int, error) {
 			c.writeFn = c.writeWaiting
 		}
 		c.wb = b
-		err := c.frc.Write(c.writeFn)
+		err := c.rawErr(c.frc.Write(c.writeFn))
 		n, werr := c.wn, c.werr
 		c.wb, c.wn, c.werr = nil, 0, nil
 		if err != nil {
