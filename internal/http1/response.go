@@ -482,14 +482,15 @@ func (w *ResponseWriter) SendFile(fd int, off, n int64) (int64, error) {
 	if w.err != nil {
 		return 0, w.err
 	}
+	if !w.sf.raw && w.Waiting != nil {
+		// Not known to be in the page cache: sendfile, or the reads of
+		// copyFile (TLS), may wait for the disk, which a connection's
+		// event loop must not.
+		w.Waiting.WillWait()
+	}
 	rc := w.rawConn()
 	if rc == nil {
 		return w.copyFile(fd, off, n)
-	}
-	if !w.sf.raw && w.Waiting != nil {
-		// Not known to be in the page cache: sendfile may wait for the
-		// disk, which a connection's event loop must not.
-		w.Waiting.WillWait()
 	}
 	// In slices, so that SendTimeout bounds the gap between progress,
 	// not the whole transfer (as ReadFromN).

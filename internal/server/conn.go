@@ -362,8 +362,8 @@ func (c *conn) close() {
 	if c.loop != nil {
 		c.loop.forget(c)
 	}
+	c.giveReqState() // first: a TLS close_notify that waits keeps its own 5 s deadline (loopWillWait)
 	c.rwc.Close()
-	c.giveReqState()
 	if c.br != nil {
 		c.br.Discard(c.br.Buffered())
 		c.srv.readers.put(c.br)

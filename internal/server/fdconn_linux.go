@@ -44,23 +44,8 @@ type fdConn struct {
 	// wmu keeps each Write whole, as net.TCPConn's lock does.
 	wmu sync.Mutex
 
-	// For TLS served by an event loop (conn.loopWait), which reads and
-	// writes through crypto/tls: noWait makes a read that finds nothing
-	// return errWouldBlock instead of waiting, and waiter is told before
-	// a read or write waits, so that the loop is handed over first. Only
-	// the goroutine that owns the connection calls Read and Write (other
-	// goroutines close the socket beneath the TLS layer: conn.sockClose),
-	// so neither needs a lock. readFn and writeFn are made on first use.
-	noWait  bool
-	waiter  loopWaiter
-	rb      []byte
-	rn      int
-	rerr    error
-	wb      []byte
-	wn      int
-	werr    error
-	readFn  func(uintptr) bool
-	writeFn func(uintptr) bool
+	// tl is set for TLS served by an event loop (SetWaiter).
+	tl *fdTLS
 
 	mu   sync.Mutex
 	file atomic.Pointer[os.File] // made by wait; it owns fd from then on
@@ -79,6 +64,28 @@ const (
 	closedBit = 1
 	refsOne   = 2
 )
+
+// fdTLS is what an fdConn beneath TLS served by an event loop
+// (conn.loopWait), which reads and writes through crypto/tls, needs:
+// noWait makes a read that finds nothing return errWouldBlock instead of
+// waiting, and waiter is told before a read or write waits, so that the
+// loop is handed over first. Only the goroutine that owns the connection
+// calls Read and Write (other goroutines close the socket beneath the TLS
+// layer: conn.sockClose), so neither needs a lock. Apart from fdConn, so
+// that plain connections do not carry it.
+type fdTLS struct {
+	noWait  bool
+	nwRead  int // bytes read under noWait (NoWaitRead)
+	waiter  loopWaiter
+	rb      []byte
+	rn      int
+	rerr    error
+	wb      []byte
+	wn      int
+	werr    error
+	readFn  func(uintptr) bool
+	writeFn func(uintptr) bool
+}
 
 func newFDConn(fd int, peer *syscall.RawSockaddrInet6) *fdConn {
 	return &fdConn{fd: fd, peer: *peer}
@@ -200,30 +207,34 @@ func (c *fdConn) Read(b []byte) (int, error) {
 		c.decref()
 		switch {
 		case e == 0 && n > 0:
+			if c.tl != nil && c.tl.noWait {
+				c.tl.nwRead += int(n)
+			}
 			return int(n), nil
 		case e == 0:
 			return 0, io.EOF
 		case e != syscall.EAGAIN && e != syscall.EINTR:
 			return 0, c.opError("read", e)
-		case c.noWait:
+		case c.tl != nil && c.tl.noWait:
 			return 0, errWouldBlock
 		}
-	} else if c.noWait {
+	} else if c.tl != nil && c.tl.noWait {
 		// Through the file's RawConn, whose callback does not wait.
-		if c.readFn == nil {
-			c.readFn = c.readNoWait
+		if c.tl.readFn == nil {
+			c.tl.readFn = c.readNoWait
 		}
-		c.rb = b
-		err := c.rawErr(c.frc.Read(c.readFn))
-		n, rerr := c.rn, c.rerr
-		c.rb, c.rn, c.rerr = nil, 0, nil
+		c.tl.rb = b
+		err := c.rawErr(c.frc.Read(c.tl.readFn))
+		n, rerr := c.tl.rn, c.tl.rerr
+		c.tl.rb, c.tl.rn, c.tl.rerr = nil, 0, nil
 		if err != nil {
 			return 0, c.opError("read", err)
 		}
+		c.tl.nwRead += n
 		return n, rerr
 	}
-	if c.waiter != nil {
-		c.waiter.loopWillWait()
+	if c.tl != nil {
+		c.tl.waiter.loopWillWait()
 	}
 	f, _, err := c.wait()
 	if err != nil {
@@ -239,18 +250,18 @@ func (c *fdConn) Read(b []byte) (int, error) {
 // readNoWait is Read's callback under noWait once the file exists.
 func (c *fdConn) readNoWait(fd uintptr) bool {
 	for {
-		n, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&c.rb[0])), uintptr(len(c.rb)))
+		n, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&c.tl.rb[0])), uintptr(len(c.tl.rb)))
 		switch {
 		case e == 0 && n > 0:
-			c.rn = int(n)
+			c.tl.rn = int(n)
 		case e == 0:
-			c.rerr = io.EOF
+			c.tl.rerr = io.EOF
 		case e == syscall.EINTR:
 			continue
 		case e == syscall.EAGAIN:
-			c.rerr = errWouldBlock
+			c.tl.rerr = errWouldBlock
 		default:
-			c.rerr = c.opError("read", e)
+			c.tl.rerr = c.opError("read", e)
 		}
 		return true
 	}
@@ -282,19 +293,19 @@ func (c *fdConn) Write(b []byte) (int, error) {
 			c.decref()
 			return done, nil
 		}
-		if c.waiter != nil {
-			c.waiter.loopWillWait()
+		if c.tl != nil {
+			c.tl.waiter.loopWillWait()
 		}
-	} else if c.waiter != nil {
+	} else if c.tl != nil {
 		// Through the file's RawConn, so that the waiter hears of a
 		// wait before it happens.
-		if c.writeFn == nil {
-			c.writeFn = c.writeWaiting
+		if c.tl.writeFn == nil {
+			c.tl.writeFn = c.writeWaiting
 		}
-		c.wb = b
-		err := c.rawErr(c.frc.Write(c.writeFn))
-		n, werr := c.wn, c.werr
-		c.wb, c.wn, c.werr = nil, 0, nil
+		c.tl.wb = b
+		err := c.rawErr(c.frc.Write(c.tl.writeFn))
+		n, werr := c.tl.wn, c.tl.werr
+		c.tl.wb, c.tl.wn, c.tl.werr = nil, 0, nil
 		if err != nil {
 			return n, c.opError("write", err)
 		}
@@ -311,17 +322,17 @@ func (c *fdConn) Write(b []byte) (int, error) {
 // writeWaiting is Write's callback once the file exists and a loop may
 // be serving the connection: false (wait) on EAGAIN, the waiter told.
 func (c *fdConn) writeWaiting(fd uintptr) bool {
-	for c.wn < len(c.wb) {
-		n, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&c.wb[c.wn])), uintptr(len(c.wb)-c.wn))
+	for c.tl.wn < len(c.tl.wb) {
+		n, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&c.tl.wb[c.tl.wn])), uintptr(len(c.tl.wb)-c.tl.wn))
 		switch e {
 		case 0:
-			c.wn += int(n)
+			c.tl.wn += int(n)
 		case syscall.EINTR:
 		case syscall.EAGAIN:
-			c.waiter.loopWillWait()
+			c.tl.waiter.loopWillWait()
 			return false
 		default:
-			c.werr = c.opError("write", e)
+			c.tl.werr = c.opError("write", e)
 			return true
 		}
 	}
@@ -329,10 +340,13 @@ func (c *fdConn) writeWaiting(fd uintptr) bool {
 }
 
 // SetNoWait turns noWait on or off (conn.loopWait).
-func (c *fdConn) SetNoWait(on bool) { c.noWait = on }
+func (c *fdConn) SetNoWait(on bool) { c.tl.noWait, c.tl.nwRead = on, 0 }
+
+// NoWaitRead reports the bytes read since SetNoWait(true).
+func (c *fdConn) NoWaitRead() int { return c.tl.nwRead }
 
 // SetWaiter sets the waiter, once, before the connection is shared.
-func (c *fdConn) SetWaiter(w loopWaiter) { c.waiter = w }
+func (c *fdConn) SetWaiter(w loopWaiter) { c.tl = &fdTLS{waiter: w} }
 
 // errWouldBlock is a noWait read that found nothing. It is a temporary
 // net.Error, which crypto/tls passes on without failing the connection

@@ -79,7 +79,9 @@ func (c *conn) loopWait(idle time.Duration) error {
 			}
 			_, err := c.br.Peek(1)
 			c.rr.NoWait = false
+			begun := false
 			if nw != nil {
+				begun = nw.NoWaitRead() > 0
 				nw.SetNoWait(false)
 			}
 			if err == nil {
@@ -88,10 +90,22 @@ func (c *conn) loopWait(idle time.Duration) error {
 			if err != rawio.ErrWouldBlock && !errors.Is(err, errWouldBlock) {
 				return err
 			}
+			if begun {
+				// A record begun: wait for the rest in this goroutine,
+				// within idle from now (readRequest), as a head begun.
+				c.leave()
+				return nil
+			}
 		}
 		c.dropReader()
 		if !c.state.CompareAndSwap(stateIdle, stateActive) {
 			return errReclaimed
+		}
+		if c.serving == nil && c.tls {
+			// Left during the look (a TLS write that waited set a
+			// deadline: loopWillWait): the loop sets none.
+			c.rwc.SetDeadline(time.Time{})
+			c.w.DeadlineCleared()
 		}
 		c.giveReqState()
 		serving := c.serving
@@ -145,6 +159,7 @@ type loopWaiter interface{ loopWillWait() }
 // instead of waiting, through crypto/tls, which keeps a partial record.
 type noWaitConn interface {
 	SetNoWait(bool)
+	NoWaitRead() int
 	SetWaiter(loopWaiter)
 }
 

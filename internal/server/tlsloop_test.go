@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -126,4 +127,93 @@ func TestLoopNotHeldBySlowTLSReader(t *testing.T) {
 		t.Fatalf("slow reader: got %d, %d bytes", r.StatusCode, len(r.Body))
 	}
 	slow.get(t, "/index.html", "home")
+}
+
+// trickleConn writes, once trickle is on, each Write in chunks of n bytes
+// with gap between them.
+type trickleConn struct {
+	net.Conn
+	on  atomic.Bool
+	n   int
+	gap time.Duration
+}
+
+func (c *trickleConn) Write(b []byte) (int, error) {
+	if !c.on.Load() {
+		return c.Conn.Write(b)
+	}
+	done := 0
+	for done < len(b) {
+		m := min(c.n, len(b)-done)
+		k, err := c.Conn.Write(b[done : done+m])
+		done += k
+		if err != nil {
+			return done, err
+		}
+		time.Sleep(c.gap)
+	}
+	return done, nil
+}
+
+// A TLS record dribbled a few bytes at a time, each within
+// keepalive_timeout, does not hold a keep-alive connection open past
+// keepalive_timeout: once a record has begun, the rest is waited for in a
+// goroutine under one deadline, as a head begun (a loop would restart the
+// keepalive timer at every piece). The pieces are paced by the client,
+// as a slowloris client paces its bytes.
+func TestLoopTLSRecordTrickle(t *testing.T) {
+	needLoops(t)
+	ca := newCA(t)
+	crt, key := ca.issue(t, 2, "a.test")
+	files := loopFiles(nil)
+	files["a.crt"], files["a.key"] = string(crt), string(key)
+	s := servertest.Start(t, `
+server {
+    listen 127.0.0.1:$PORT0 ssl;
+    server_name a.test;
+    ssl_certificate a.crt;
+    ssl_certificate_key a.key;
+    root www;
+    keepalive_timeout 1s;
+    client_header_timeout 1s;
+}
+`, 1, files)
+	pool := x509.NewCertPool()
+	pool.AddCert(ca.cert)
+	raw, err := net.DialTimeout("tcp", s.Addrs[0], servertest.IOTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc := &trickleConn{Conn: raw, n: 8, gap: 300 * time.Millisecond}
+	c := tls.Client(tc, &tls.Config{RootCAs: pool, ServerName: "a.test", NextProtos: []string{"http/1.1"}})
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(servertest.IOTimeout))
+	k := &keptConn{c: c, br: bufio.NewReader(c)}
+	k.get(t, "/index.html", "home")
+	waitParkedConn(t, s, c)
+	tc.on.Store(true)
+	start := time.Now()
+	_, err = c.Write([]byte("GET /index.html HTTP/1.1\r\nHost: a.test\r\n\r\n"))
+	took := time.Since(start)
+	tc.on.Store(false)
+	r, rerr := k.br.ReadString('\n')
+	t.Logf("record written in %v (write err %v); server answered %q, %v", took, err, r, rerr)
+	if rerr == nil {
+		t.Fatalf("a request record dribbled over %v was served with keepalive_timeout 1s, client_header_timeout 1s", took)
+	}
+}
+
+// A file that may not be in the page cache is read off the loop over TLS
+// too (copyFile's reads may wait for the disk). Not parallel: it counts
+// the loops' hand-overs.
+func TestLoopTLSLeavesForUncachedFile(t *testing.T) {
+	needLoops(t)
+	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
+	_, dial := tlsLoopServer(t, loopFiles(big))
+	k := dial()
+	_, before, _ := server.LoopServed()
+	k.get(t, "/big.bin", string(big))
+	if _, left, _ := server.LoopServed(); left == before {
+		t.Error("a 1 MiB file was read by the loop itself")
+	}
 }
