@@ -27,7 +27,8 @@ import (
 // The Go runtime's own netpoller still has the descriptor registered
 // (edge-triggered); a second registration in another epoll instance or
 // kqueue is independent of it. TLS connections (whose buffered plaintext the socket
-// cannot see) never park.
+// cannot see) never park here; on Linux they park in the event loops,
+// which read through TLS until the socket is empty (loop.go).
 //
 // The parker is the process's, shared by every Server in it, unlike the
 // rest of a server's state: its goroutine sits in epoll_wait or kevent,
