@@ -41,11 +41,12 @@ type fdConn struct {
 	shut  atomic.Bool // the descriptor (or file) is closed
 	// nodelay: TCP_NODELAY is set (NoDelay).
 	nodelay atomic.Bool
-	// wmu keeps each Write whole, as net.TCPConn's lock does.
-	wmu sync.Mutex
 
 	// tl is set for TLS served by an event loop (SetWaiter).
 	tl *fdTLS
+	// ops is made by the first Read or Write (opsOnce).
+	ops     *fdOps
+	opsOnce sync.Once
 
 	mu   sync.Mutex
 	file atomic.Pointer[os.File] // made by wait; it owns fd from then on
@@ -70,20 +71,29 @@ const (
 // noWait makes a read that finds nothing return errWouldBlock instead of
 // waiting, and waiter is told before a read or write waits, so that the
 // loop is handed over first. Only the goroutine that owns the connection
-// calls Read and Write (other goroutines close the socket beneath the TLS
-// layer: conn.sockClose), so neither needs a lock. Apart from fdConn, so
-// that plain connections do not carry it.
+// reads and writes through TLS (other goroutines close the socket beneath
+// the TLS layer: conn.sockClose). Apart from fdConn, so that plain
+// connections do not carry it.
 type fdTLS struct {
-	noWait  bool
-	nwRead  int // bytes read under noWait (NoWaitRead)
-	waiter  loopWaiter
+	noWait bool
+	nwRead int // bytes read under noWait (NoWaitRead)
+	waiter loopWaiter
+}
+
+// fdOps is the state of a Read and of a Write in progress, for their
+// RawConn callbacks (made once, on the first Read or Write: a plain
+// connection is read by internal/rawio and written by http1's writev
+// and sendfile through SyscallConn, and most never need it).
+type fdOps struct {
+	rmu     sync.Mutex // Reads in turn, as net.TCPConn's
 	rb      []byte
 	rn      int
 	rerr    error
+	readFn  func(uintptr) bool
+	wmu     sync.Mutex // each Write whole, as net.TCPConn's
 	wb      []byte
 	wn      int
 	werr    error
-	readFn  func(uintptr) bool
 	writeFn func(uintptr) bool
 }
 
@@ -195,144 +205,98 @@ func (c *fdConn) opError(op string, err error) error {
 	return &net.OpError{Op: op, Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: err}
 }
 
+// Read and Write run their system calls as RawConn callbacks (fdRaw):
+// on the bare descriptor, and once one must wait, through the file,
+// whose poller waits with the deadlines.
 func (c *fdConn) Read(b []byte) (int, error) {
 	if len(b) == 0 {
 		return 0, nil
 	}
-	if f := c.file.Load(); f == nil {
-		if !c.incref() {
-			return 0, c.opError("read", net.ErrClosed)
-		}
-		n, _, e := syscall.RawSyscall(syscall.SYS_READ, uintptr(c.fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
-		c.decref()
-		switch {
-		case e == 0 && n > 0:
-			if c.tl != nil && c.tl.noWait {
-				c.tl.nwRead += int(n)
-			}
-			return int(n), nil
-		case e == 0:
-			return 0, io.EOF
-		case e != syscall.EAGAIN && e != syscall.EINTR:
-			return 0, c.opError("read", e)
-		case c.tl != nil && c.tl.noWait:
-			return 0, errWouldBlock
-		}
-	} else if c.tl != nil && c.tl.noWait {
-		// Through the file's RawConn, whose callback does not wait.
-		if c.tl.readFn == nil {
-			c.tl.readFn = c.readNoWait
-		}
-		c.tl.rb = b
-		err := c.rawErr(c.frc.Read(c.tl.readFn))
-		n, rerr := c.tl.rn, c.tl.rerr
-		c.tl.rb, c.tl.rn, c.tl.rerr = nil, 0, nil
-		if err != nil {
-			return 0, c.opError("read", err)
-		}
-		c.tl.nwRead += n
-		return n, rerr
+	op := c.fdOps()
+	op.rmu.Lock()
+	defer op.rmu.Unlock()
+	op.rb = b
+	err := (*fdRaw)(c).Read(op.readFn)
+	n, rerr := op.rn, op.rerr
+	op.rb, op.rn, op.rerr = nil, 0, nil
+	if err == nil {
+		err = rerr
 	}
-	if c.tl != nil {
-		c.tl.waiter.loopWillWait()
-	}
-	f, _, err := c.wait()
-	if err != nil {
-		return 0, c.opError("read", err)
-	}
-	n, err := f.Read(b)
-	if err != nil && err != io.EOF {
+	if err != nil && err != io.EOF && err != errWouldBlock {
 		err = c.opError("read", err)
 	}
 	return n, err
 }
 
-// readNoWait is Read's callback under noWait once the file exists.
-func (c *fdConn) readNoWait(fd uintptr) bool {
+func (c *fdConn) Write(b []byte) (int, error) {
+	op := c.fdOps()
+	op.wmu.Lock()
+	defer op.wmu.Unlock()
+	op.wb = b
+	err := (*fdRaw)(c).Write(op.writeFn)
+	n, werr := op.wn, op.werr
+	op.wb, op.wn, op.werr = nil, 0, nil
+	if err == nil {
+		err = werr
+	}
+	return n, c.opError("write", err)
+}
+
+func (c *fdConn) fdOps() *fdOps {
+	c.opsOnce.Do(func() {
+		c.ops = new(fdOps)
+		c.ops.readFn, c.ops.writeFn = c.read, c.write
+	})
+	return c.ops
+}
+
+// read is Read's callback: one read(2); false (wait) when there is
+// nothing yet, unless noWait says to return errWouldBlock instead.
+func (c *fdConn) read(fd uintptr) bool {
+	op := c.ops
 	for {
-		n, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&c.tl.rb[0])), uintptr(len(c.tl.rb)))
+		n, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&op.rb[0])), uintptr(len(op.rb)))
 		switch {
 		case e == 0 && n > 0:
-			c.tl.rn = int(n)
+			op.rn = int(n)
+			if c.tl != nil && c.tl.noWait {
+				c.tl.nwRead += int(n)
+			}
 		case e == 0:
-			c.tl.rerr = io.EOF
+			op.rerr = io.EOF
 		case e == syscall.EINTR:
 			continue
-		case e == syscall.EAGAIN:
-			c.tl.rerr = errWouldBlock
+		case e != syscall.EAGAIN:
+			op.rerr = e
+		case c.tl != nil && c.tl.noWait:
+			op.rerr = errWouldBlock
 		default:
-			c.tl.rerr = c.opError("read", e)
+			if c.tl != nil {
+				c.tl.waiter.loopWillWait()
+			}
+			return false
 		}
 		return true
 	}
 }
 
-func (c *fdConn) Write(b []byte) (int, error) {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	done := 0
-	if f := c.file.Load(); f == nil {
-		if !c.incref() {
-			return 0, c.opError("write", net.ErrClosed)
-		}
-		for done < len(b) {
-			n, _, e := syscall.RawSyscall(syscall.SYS_WRITE, uintptr(c.fd), uintptr(unsafe.Pointer(&b[done])), uintptr(len(b)-done))
-			if e == syscall.EINTR {
-				continue
-			}
-			if e != 0 {
-				c.decref()
-				if e == syscall.EAGAIN {
-					break
-				}
-				return done, c.opError("write", e)
-			}
-			done += int(n)
-		}
-		if done == len(b) {
-			c.decref()
-			return done, nil
-		}
-		if c.tl != nil {
-			c.tl.waiter.loopWillWait()
-		}
-	} else if c.tl != nil {
-		// Through the file's RawConn, so that the waiter hears of a
-		// wait before it happens.
-		if c.tl.writeFn == nil {
-			c.tl.writeFn = c.writeWaiting
-		}
-		c.tl.wb = b
-		err := c.rawErr(c.frc.Write(c.tl.writeFn))
-		n, werr := c.tl.wn, c.tl.werr
-		c.tl.wb, c.tl.wn, c.tl.werr = nil, 0, nil
-		if err != nil {
-			return n, c.opError("write", err)
-		}
-		return n, werr
-	}
-	f, _, err := c.wait()
-	if err != nil {
-		return done, c.opError("write", err)
-	}
-	n, err := f.Write(b[done:])
-	return done + n, c.opError("write", err)
-}
-
-// writeWaiting is Write's callback once the file exists and a loop may
-// be serving the connection: false (wait) on EAGAIN, the waiter told.
-func (c *fdConn) writeWaiting(fd uintptr) bool {
-	for c.tl.wn < len(c.tl.wb) {
-		n, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&c.tl.wb[c.tl.wn])), uintptr(len(c.tl.wb)-c.tl.wn))
+// write is Write's callback: write(2) until all is written; false (wait)
+// on a full send buffer, the waiter told first.
+func (c *fdConn) write(fd uintptr) bool {
+	op := c.ops
+	for op.wn < len(op.wb) {
+		n, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&op.wb[op.wn])), uintptr(len(op.wb)-op.wn))
 		switch e {
 		case 0:
-			c.tl.wn += int(n)
+			op.wn += int(n)
 		case syscall.EINTR:
 		case syscall.EAGAIN:
-			c.tl.waiter.loopWillWait()
+			if c.tl != nil {
+				c.tl.waiter.loopWillWait()
+			}
 			return false
 		default:
-			c.tl.werr = c.opError("write", e)
+			op.werr = e
 			return true
 		}
 	}
