@@ -2,6 +2,7 @@ package server
 
 import (
 	"net"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -54,11 +55,9 @@ func (s *Server) loopAccept(l *listener) bool {
 	}
 	l.rc = rc
 	rc.Control(func(fd uintptr) { l.lfd = int32(fd) })
-	for _, lp := range theLoops {
-		lp.mu.Lock()
-		lp.lns = append(lp.lns, l)
-		lp.mu.Unlock()
-	}
+	loopListeners.Lock()
+	loopListeners.m[l.lfd] = l
+	loopListeners.Unlock()
 	l.mu.Lock()
 	err = l.loopCtl(syscall.EPOLL_CTL_ADD)
 	if err != nil {
@@ -156,37 +155,34 @@ func (l *listener) unloop() {
 	l.dropLoops()
 }
 
+// loopListeners are the listeners the loops accept on, by descriptor:
+// the same in every loop's epoll set.
+var loopListeners = struct {
+	sync.Mutex
+	m map[int32]*listener
+}{m: make(map[int32]*listener)}
+
 func (l *listener) dropLoops() {
-	for _, lp := range theLoops {
-		lp.mu.Lock()
-		for i, x := range lp.lns {
-			if x == l {
-				lp.lns = append(lp.lns[:i], lp.lns[i+1:]...)
-				break
-			}
-		}
-		lp.mu.Unlock()
+	loopListeners.Lock()
+	if loopListeners.m[l.lfd] == l {
+		delete(loopListeners.m, l.lfd)
 	}
+	loopListeners.Unlock()
 }
 
-// listenerOn returns the listener on descriptor fd that the loop accepts
+// listenerOn returns the listener on descriptor fd that the loops accept
 // on, or nil.
-func (lp *evloop) listenerOn(fd int32) *listener {
-	lp.mu.Lock()
-	defer lp.mu.Unlock()
-	for _, l := range lp.lns {
-		if l.lfd == fd {
-			return l
-		}
-	}
-	return nil
+func listenerOn(fd int32) *listener {
+	loopListeners.Lock()
+	defer loopListeners.Unlock()
+	return loopListeners.m[fd]
 }
 
 // accept accepts up to maxAcceptBatch connections on the listener on fd
 // and serves each one's first request. It reports whether the calling
 // goroutine is still the loop (see run).
 func (lp *evloop) accept(fd int32) bool {
-	l := lp.listenerOn(fd)
+	l := listenerOn(fd)
 	if l == nil || l.paused.Load() {
 		return true
 	}

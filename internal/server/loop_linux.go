@@ -25,7 +25,6 @@ type evloop struct {
 
 	mu    sync.Mutex
 	conns map[int32]*conn // registered connections, by descriptor
-	lns   []*listener     // listeners it accepts on (accept_linux.go)
 
 	// The events being served, shared by whichever goroutine is the loop
 	// (carryOn hands them on). gen counts the hand-overs: a goroutine
