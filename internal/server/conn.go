@@ -436,7 +436,7 @@ func (c *conn) run(first bool) {
 			}
 			return
 		}
-		if n == 0 && c.req.KeepAlive || n == 1 {
+		if n == 0 && c.req.KeepAlive {
 			// Kept alive (loop.go): a response in pieces (a head, then
 			// a file; several ranges) must not wait for the client's
 			// acknowledgement, which a client may delay by up to
