@@ -46,6 +46,18 @@ func fdPair(t *testing.T) (*fdConn, net.Conn) {
 	return c, client
 }
 
+// waitInPoller waits until a read on c waits in the runtime's poller
+// (its file exists).
+func waitInPoller(t *testing.T, c *fdConn) {
+	t.Helper()
+	wait.Until(t, 5*time.Second, func() error {
+		if c.file.Load() == nil {
+			return errors.New("the read does not wait in the poller yet")
+		}
+		return nil
+	})
+}
+
 func fdOpen(fd int) bool {
 	_, _, e := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_GETFD, 0)
 	return e == 0
@@ -132,12 +144,7 @@ func TestFDConnCloseWakesWaitingRead(t *testing.T) {
 		_, err := c.Read(make([]byte, 1))
 		done <- err
 	}()
-	wait.Until(t, 5*time.Second, func() error {
-		if c.file.Load() == nil {
-			return errors.New("the read does not wait in the poller yet")
-		}
-		return nil
-	})
+	waitInPoller(t, c)
 	c.Close()
 	select {
 	case err := <-done:
@@ -164,12 +171,7 @@ func TestFDConnRawErrClosed(t *testing.T) {
 			return err != syscall.EAGAIN
 		})
 	}()
-	wait.Until(t, 5*time.Second, func() error {
-		if c.file.Load() == nil {
-			return errors.New("the read does not wait in the poller yet")
-		}
-		return nil
-	})
+	waitInPoller(t, c)
 	c.Close()
 	select {
 	case err := <-done:

@@ -20,8 +20,10 @@ import (
 )
 
 // tlsLoopServer serves www over TLS (HTTP/1.1 only: ALPN h2 leaves the
-// loops) with files; dial connects a client.
-func tlsLoopServer(t *testing.T, files map[string]string) (s *servertest.Server, dial func() *keptConn) {
+// loops) with files and the directives timeouts; dial connects a client
+// (through wrap, if given, beneath TLS), makes one request and waits
+// until the connection is parked.
+func tlsLoopServer(t *testing.T, files map[string]string, timeouts string) (s *servertest.Server, dial func(wrap func(net.Conn) net.Conn) *keptConn) {
 	t.Helper()
 	ca := newCA(t)
 	crt, key := ca.issue(t, 2, "a.test")
@@ -33,17 +35,20 @@ server {
     ssl_certificate a.crt;
     ssl_certificate_key a.key;
     root www;
-    keepalive_timeout 60s;
+    `+timeouts+`
 }
 `, 1, files)
 	pool := x509.NewCertPool()
 	pool.AddCert(ca.cert)
-	dial = func() *keptConn {
-		d := &net.Dialer{Timeout: servertest.IOTimeout}
-		c, err := tls.DialWithDialer(d, "tcp", s.Addrs[0], &tls.Config{RootCAs: pool, ServerName: "a.test", NextProtos: []string{"http/1.1"}})
+	dial = func(wrap func(net.Conn) net.Conn) *keptConn {
+		raw, err := net.DialTimeout("tcp", s.Addrs[0], servertest.IOTimeout)
 		if err != nil {
 			t.Fatal(err)
 		}
+		if wrap != nil {
+			raw = wrap(raw)
+		}
+		c := tls.Client(raw, &tls.Config{RootCAs: pool, ServerName: "a.test", NextProtos: []string{"http/1.1"}})
 		t.Cleanup(func() { c.Close() })
 		c.SetDeadline(time.Now().Add(servertest.IOTimeout))
 		k := &keptConn{c: c, br: bufio.NewReader(c)}
@@ -69,8 +74,8 @@ func waitParkedConn(t *testing.T, s *servertest.Server, c net.Conn) {
 func TestLoopServesTLSKeepAlive(t *testing.T) {
 	t.Parallel()
 	needLoops(t)
-	s, dial := tlsLoopServer(t, loopFiles(nil))
-	k := dial()
+	s, dial := tlsLoopServer(t, loopFiles(nil), "keepalive_timeout 60s;")
+	k := dial(nil)
 	for range 5 {
 		k.get(t, "/index.html", "home")
 		waitParkedConn(t, s, k.c)
@@ -92,12 +97,12 @@ func TestLoopNotHeldBySlowTLSReader(t *testing.T) {
 	t.Parallel()
 	needLoops(t)
 	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<18) // 4 MiB
-	s, dial := tlsLoopServer(t, loopFiles(big))
-	slow := dial()
+	s, dial := tlsLoopServer(t, loopFiles(big), "keepalive_timeout 60s;")
+	slow := dial(nil)
 	want := server.LoopOf(s.Srv, slow.c)
 	var ks []*keptConn
 	for range 64 {
-		o := dial()
+		o := dial(nil)
 		if server.LoopOf(s.Srv, o.c) == want {
 			ks = append(ks, o)
 			if len(ks) == 4 {
@@ -163,37 +168,15 @@ func (c *trickleConn) Write(b []byte) (int, error) {
 // as a slowloris client paces its bytes.
 func TestLoopTLSRecordTrickle(t *testing.T) {
 	needLoops(t)
-	ca := newCA(t)
-	crt, key := ca.issue(t, 2, "a.test")
-	files := loopFiles(nil)
-	files["a.crt"], files["a.key"] = string(crt), string(key)
-	s := servertest.Start(t, `
-server {
-    listen 127.0.0.1:$PORT0 ssl;
-    server_name a.test;
-    ssl_certificate a.crt;
-    ssl_certificate_key a.key;
-    root www;
-    keepalive_timeout 1s;
-    client_header_timeout 1s;
-}
-`, 1, files)
-	pool := x509.NewCertPool()
-	pool.AddCert(ca.cert)
-	raw, err := net.DialTimeout("tcp", s.Addrs[0], servertest.IOTimeout)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tc := &trickleConn{Conn: raw, n: 8, gap: 300 * time.Millisecond}
-	c := tls.Client(tc, &tls.Config{RootCAs: pool, ServerName: "a.test", NextProtos: []string{"http/1.1"}})
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(servertest.IOTimeout))
-	k := &keptConn{c: c, br: bufio.NewReader(c)}
-	k.get(t, "/index.html", "home")
-	waitParkedConn(t, s, c)
+	_, dial := tlsLoopServer(t, loopFiles(nil), "keepalive_timeout 1s; client_header_timeout 1s;")
+	var tc *trickleConn
+	k := dial(func(raw net.Conn) net.Conn {
+		tc = &trickleConn{Conn: raw, n: 8, gap: 300 * time.Millisecond}
+		return tc
+	})
 	tc.on.Store(true)
 	start := time.Now()
-	_, err = c.Write([]byte("GET /index.html HTTP/1.1\r\nHost: a.test\r\n\r\n"))
+	_, err := k.c.Write([]byte("GET /index.html HTTP/1.1\r\nHost: a.test\r\n\r\n"))
 	took := time.Since(start)
 	tc.on.Store(false)
 	r, rerr := k.br.ReadString('\n')
@@ -209,8 +192,8 @@ server {
 func TestLoopTLSLeavesForUncachedFile(t *testing.T) {
 	needLoops(t)
 	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
-	_, dial := tlsLoopServer(t, loopFiles(big))
-	k := dial()
+	_, dial := tlsLoopServer(t, loopFiles(big), "keepalive_timeout 60s;")
+	k := dial(nil)
 	_, before, _ := server.LoopServed()
 	k.get(t, "/big.bin", string(big))
 	if _, left, _ := server.LoopServed(); left == before {
