@@ -51,7 +51,8 @@ import (
 // connection that parks in a loop: nil with bytes buffered, errParked once
 // the connection is parked, or the read error.
 func (c *conn) loopWait(idle time.Duration) error {
-	if c.serving == nil {
+	inLoop := c.serving != nil
+	if !inLoop {
 		// Coming from a goroutine, which may have left deadlines (the
 		// first request's, a body's, CGI's, send_timeout's): a loop sets
 		// none, and a past one would fail its reads and writes at once.
@@ -101,7 +102,7 @@ func (c *conn) loopWait(idle time.Duration) error {
 		if !c.state.CompareAndSwap(stateIdle, stateActive) {
 			return errReclaimed
 		}
-		if c.serving == nil && c.tls {
+		if inLoop && c.serving == nil {
 			// Left during the look (a TLS write that waited set a
 			// deadline: loopWillWait): the loop sets none.
 			c.rwc.SetDeadline(time.Time{})
