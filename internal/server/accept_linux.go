@@ -81,12 +81,13 @@ func (l *listener) loopCtl(op int) error {
 	cerr := l.rc.Control(func(fd uintptr) {
 		for i, lp := range theLoops {
 			// EPOLLEXCLUSIVE wakes one of the sets that have a thread
-			// in epoll_wait; a loop's set is itself polled by the
-			// runtime's, so a new connection makes every loop's set
-			// readable, and the loops that find nothing to accept have
-			// made one epoll_pwait and one accept4 for nothing (at
-			// GOMAXPROCS 2, one wake-up per connection). Kept for
-			// where it does apply, and as nginx registers it.
+			// in epoll_wait: a loop blocked in its own (after a busy
+			// wake-up, loop_linux.go). A loop that waits through the
+			// runtime's poller has its set polled by the runtime's, so
+			// a new connection makes every such loop's set readable,
+			// and the loops that find nothing to accept have made one
+			// epoll_pwait and one accept4 for nothing. As nginx
+			// registers it.
 			ev := syscall.EpollEvent{Events: syscall.EPOLLIN | epollExclusive, Fd: int32(fd), Pad: listenTag}
 			e := syscall.EpollCtl(lp.epfd, op, int(fd), &ev)
 			if e != nil && op == syscall.EPOLL_CTL_ADD && e != syscall.EEXIST {

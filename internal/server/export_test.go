@@ -115,6 +115,10 @@ func Busy(s *Server) int {
 // ok is false where there are none.
 func LoopServed() (n, left int64, ok bool) { return loopServed() }
 
+// LoopBlocked reports how many times event loop i (LoopOf) has been woken
+// from a wait in epoll_pwait, which a loop makes after a busy wake-up.
+func LoopBlocked(i int) int64 { return loopBlocked(i) }
+
 // IsParked reports whether the server's end of client, a connection to
 // s, is parked (in the parker or a loop).
 func IsParked(s *Server, client net.Conn) bool {

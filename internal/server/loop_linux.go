@@ -12,11 +12,13 @@ import (
 
 // The event loops on Linux (loop.go): an epoll set each, in which parked
 // keep-alive connections stay registered, edge-triggered, for as long as
-// they live. The loop's goroutine waits for its epoll set itself to become
-// readable through the runtime's poller (the set's descriptor is one more
-// file the runtime polls), then collects the ready connections with a
-// non-blocking epoll_wait and serves them. No OS thread is held while it
-// waits, and the runtime schedules it as any goroutine.
+// they live. The loop's goroutine collects the ready connections with a
+// non-blocking epoll_wait and serves them. When none are ready it waits
+// in one of two ways. Usually through the runtime's poller, for its epoll
+// set itself to become readable (the set's descriptor is one more file
+// the runtime polls): no OS thread is held while it waits, and the
+// runtime schedules it as any goroutine. After a busy wake-up, in
+// epoll_wait itself, holding its thread (block).
 
 type evloop struct {
 	epfd int
@@ -39,8 +41,9 @@ type evloop struct {
 	spares chan struct{} // hands the loop to a spare goroutine (carryOn)
 	nspare atomic.Int32  // spares waiting
 
-	served atomic.Int64 // connections served by the loop's goroutine (tests)
-	left   atomic.Int64 // hand-overs to a new goroutine (carryOn; tests)
+	served  atomic.Int64 // connections served by the loop's goroutine (tests)
+	left    atomic.Int64 // hand-overs to a new goroutine (carryOn; tests)
+	blocked atomic.Int64 // wake-ups from a wait in epoll_pwait (block; tests)
 }
 
 // maxLoopEvents is how many ready connections one epoll_wait collects.
@@ -146,12 +149,55 @@ func (l *evloop) run() {
 			// two batches.
 			runtime.Gosched()
 		}
+		busy := l.n >= busyBatch
 		l.next, l.n = 0, 0
+		if busy && l.block() {
+			continue
+		}
 		if err := l.rc.Read(l.waitFn); err != nil {
 			// Not expected (the set is never closed); parked connections
 			// still have their timers.
 			time.Sleep(10 * time.Millisecond)
 		}
+	}
+}
+
+// busyBatch is the batch of ready connections (one wake-up's) from which
+// a loop waits for the next in epoll_wait itself (block) rather than
+// through the runtime's poller.
+const busyBatch = 4
+
+// block waits for ready connections in epoll_pwait, holding the loop's
+// thread, and reports whether it has some (false: the call failed, wait
+// through the runtime's poller).
+//
+// A loop that waits through the runtime's poller goes through the
+// scheduler on every wake-up: the thread that polls next readies its
+// goroutine, which then waits for a processor, often on another thread,
+// and a busy loop (many connections, each wake-up a batch of them) pays
+// that at a high rate. A thread blocked in epoll_pwait is woken by the kernel
+// itself and goes on where it stopped, as an nginx worker does. The
+// runtime sees an ordinary blocking system call and lends the thread's
+// processor to other goroutines meanwhile; winning one back on wake-up
+// costs more than the poller's hand-over when the loop wakes often for
+// little (connections that carry one request each, accepted one at a
+// time), which is why only a busy loop blocks.
+func (l *evloop) block() bool {
+	if l.collect(0) {
+		return true
+	}
+	for {
+		// Timeout -1: until a connection is ready.
+		n, _, e := syscall.Syscall6(syscall.SYS_EPOLL_PWAIT, uintptr(l.epfd), uintptr(unsafe.Pointer(&l.events[0])), uintptr(len(l.events)), ^uintptr(0), 0, 0)
+		switch {
+		case e == syscall.EINTR:
+			continue // a signal (the runtime's preemption among them)
+		case e != 0:
+			return false
+		}
+		l.blocked.Add(1)
+		l.next, l.n = 0, int(n)
+		return n > 0
 	}
 }
 
@@ -260,6 +306,16 @@ func (l *evloop) forget(c *conn) {
 		delete(l.conns, int32(c.fd))
 	}
 	l.mu.Unlock()
+}
+
+// loopBlocked reports how many times loop i has been woken from a wait
+// in epoll_pwait (block).
+func loopBlocked(i int) int64 {
+	loopFor(-1)
+	if i < 0 || i >= len(theLoops) {
+		return 0
+	}
+	return theLoops[i].blocked.Load()
 }
 
 // loopServed reports how many times the loops have served a connection,

@@ -24,6 +24,8 @@ func loopServed() (n, left int64, ok bool) { return 0, 0, false }
 
 func loopIndex(fd int) int { return -1 }
 
+func loopBlocked(i int) int64 { return 0 }
+
 func (s *Server) loopAccept(l *listener) bool { return false }
 
 func (l *listener) unloop() {}

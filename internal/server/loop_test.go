@@ -434,3 +434,39 @@ func TestLoopLeavesForUncachedSendfile(t *testing.T) {
 		t.Error("a 1 MiB file was sent by the loop itself")
 	}
 }
+
+// A loop that has served a busy batch of connections waits for the next
+// in epoll_wait itself (loop_linux.go), and a request that comes then
+// wakes it.
+func TestLoopBlockingWait(t *testing.T) {
+	t.Parallel()
+	needLoops(t)
+	s := servertest.Start(t, loopConf, 1, loopFiles(nil))
+	first := dialKept(t, s)
+	ks := append(others(t, s, first), first) // five in one loop
+	loop := server.LoopOf(s.Srv, first.c)
+	req := []byte("GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n")
+	wait.Until(t, servertest.IOTimeout, func() error {
+		for _, k := range ks {
+			waitParkedConn(t, s, k.c)
+		}
+		before := server.LoopBlocked(loop)
+		// All five at once, so that one wake-up may find them all ready.
+		for _, k := range ks {
+			if _, err := k.c.Write(req); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, k := range ks {
+			if r := servertest.ReadResponse(t, k.br, "GET"); r.StatusCode != 200 || string(r.Body) != "home" {
+				t.Fatalf("got %d %q, want 200 \"home\"", r.StatusCode, r.Body)
+			}
+		}
+		waitParkedConn(t, s, first.c)
+		first.get(t, "/index.html", "home")
+		if server.LoopBlocked(loop) == before {
+			return errors.New("the loop has not been woken from epoll_wait")
+		}
+		return nil
+	})
+}
