@@ -175,8 +175,8 @@ const busyBatch = 4
 // scheduler on every wake-up: the thread that polls next readies its
 // goroutine, which then waits for a processor, often on another thread,
 // and a busy loop (many connections, each wake-up a batch of them) pays
-// that at a high rate. A thread blocked in epoll_pwait is woken by the kernel
-// itself and goes on where it stopped, as an nginx worker does. The
+// that at a high rate. A thread blocked in epoll_pwait is woken by the
+// kernel itself and goes on where it stopped, as an nginx worker does. The
 // runtime sees an ordinary blocking system call and lends the thread's
 // processor to other goroutines meanwhile; winning one back on wake-up
 // costs more than the poller's hand-over when the loop wakes often for
