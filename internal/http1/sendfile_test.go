@@ -253,3 +253,76 @@ func TestWriteRawPartial(t *testing.T) {
 		})
 	}
 }
+
+// writeCounter is a connection without a descriptor, as a TLS one is: it
+// records each Write, and so each record a *tls.Conn would send.
+type writeCounter struct {
+	bytes.Buffer
+	writes []int
+}
+
+func (c *writeCounter) Write(p []byte) (int, error) {
+	c.writes = append(c.writes, len(p))
+	return c.Buffer.Write(p)
+}
+
+// Over a connection without a descriptor (TLS), a head goes out in the
+// same Write as the first body bytes, as it does in one writev on TCP: a
+// small body from memory, a file (copyFile's first buffer), a chunk and
+// its framing. Each Write there is a TLS record and a write(2).
+func TestJoinedWritesWithoutDescriptor(t *testing.T) {
+	t.Parallel()
+	data, f := testFile(t, 100<<10)
+	for _, tc := range []struct {
+		name       string
+		run        func(w *ResponseWriter) error
+		wantBody   string
+		wantWrites int
+	}{
+		{"small body", func(w *ResponseWriter) error {
+			w.SetContentLength(1024)
+			_, err := w.Write(data[:1024])
+			return err
+		}, string(data[:1024]), 1},
+		{"20 KiB file", func(w *ResponseWriter) error {
+			w.SetContentLength(20 << 10)
+			_, err := w.SendFile(int(f.Fd()), 0, 20<<10)
+			return err
+		}, string(data[:20<<10]), 1},
+		{"empty file", func(w *ResponseWriter) error {
+			w.SetContentLength(0)
+			_, err := w.SendFile(int(f.Fd()), 0, 0)
+			return err
+		}, "", 1},
+		// copyFile's 32 KiB buffers: head + 32 KiB, then 32, 32 and 4 KiB.
+		{"100 KiB file", func(w *ResponseWriter) error {
+			w.SetContentLength(100 << 10)
+			_, err := w.SendFile(int(f.Fd()), 0, 100<<10)
+			return err
+		}, string(data), 4},
+		// Chunk size line, data and CRLF in one Write; the last chunk
+		// in Finish's.
+		{"chunked", func(w *ResponseWriter) error {
+			w.SetContentLength(-1)
+			_, err := w.Write(data[:10])
+			return err
+		}, "a\r\n" + string(data[:10]) + "\r\n0\r\n\r\n", 2},
+	} {
+		var c writeCounter
+		var w ResponseWriter
+		w.Reset(&c, 1, false, true)
+		err := tc.run(&w)
+		if err == nil {
+			err = w.Finish()
+		}
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+		if _, body, _ := bytes.Cut(c.Bytes(), []byte("\r\n\r\n")); string(body) != tc.wantBody {
+			t.Errorf("%s: got a body of %d bytes, want %d", tc.name, len(body), len(tc.wantBody))
+		}
+		if len(c.writes) != tc.wantWrites {
+			t.Errorf("%s: %d writes %v, want %d", tc.name, len(c.writes), c.writes, tc.wantWrites)
+		}
+	}
+}
