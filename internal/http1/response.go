@@ -438,6 +438,13 @@ func (w *ResponseWriter) ReadFromN(r io.Reader, n int64) (int64, error) {
 	if w.noBody || w.chunked || w.contentLength < 0 {
 		return io.Copy(writerOnly{w}, io.LimitReader(r, n))
 	}
+	n = min(n, w.contentLength-w.written)
+	rf, ok := w.conn.(io.ReaderFrom)
+	if !ok {
+		// TLS: the head leaves with the first bytes Write is given
+		// (writeJoined).
+		return io.Copy(writerOnly{w}, io.LimitReader(r, n))
+	}
 	if !w.headSent {
 		if err := w.sendHead(nil); err != nil {
 			return 0, err
@@ -445,11 +452,6 @@ func (w *ResponseWriter) ReadFromN(r io.Reader, n int64) (int64, error) {
 	}
 	if w.err != nil {
 		return 0, w.err
-	}
-	n = min(n, w.contentLength-w.written)
-	rf, ok := w.conn.(io.ReaderFrom)
-	if !ok {
-		return io.Copy(writerOnly{w}, io.LimitReader(r, n))
 	}
 	// Send in slices so that SendTimeout is a bound on the gap between
 	// progress, not on the whole transfer.

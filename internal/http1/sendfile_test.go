@@ -255,15 +255,16 @@ func TestWriteRawPartial(t *testing.T) {
 }
 
 // writeCounter is a connection without a descriptor, as a TLS one is: it
-// records each Write, and so each record a *tls.Conn would send.
+// records each Write, and so each record a *tls.Conn would send. Like a
+// *tls.Conn it has no ReadFrom.
 type writeCounter struct {
-	bytes.Buffer
+	out    bytes.Buffer
 	writes []int
 }
 
 func (c *writeCounter) Write(p []byte) (int, error) {
 	c.writes = append(c.writes, len(p))
-	return c.Buffer.Write(p)
+	return c.out.Write(p)
 }
 
 // Over a connection without a descriptor (TLS), a head goes out in the
@@ -289,6 +290,11 @@ func TestJoinedWritesWithoutDescriptor(t *testing.T) {
 			_, err := w.SendFile(int(f.Fd()), 0, 20<<10)
 			return err
 		}, string(data[:20<<10]), 1},
+		{"ReadFrom", func(w *ResponseWriter) error {
+			w.SetContentLength(1024)
+			_, err := w.ReadFrom(bytes.NewReader(data[:1024]))
+			return err
+		}, string(data[:1024]), 1},
 		{"empty file", func(w *ResponseWriter) error {
 			w.SetContentLength(0)
 			_, err := w.SendFile(int(f.Fd()), 0, 0)
@@ -318,7 +324,7 @@ func TestJoinedWritesWithoutDescriptor(t *testing.T) {
 		if err != nil {
 			t.Errorf("%s: %v", tc.name, err)
 		}
-		if _, body, _ := bytes.Cut(c.Bytes(), []byte("\r\n\r\n")); string(body) != tc.wantBody {
+		if _, body, _ := bytes.Cut(c.out.Bytes(), []byte("\r\n\r\n")); string(body) != tc.wantBody {
 			t.Errorf("%s: got a body of %d bytes, want %d", tc.name, len(body), len(tc.wantBody))
 		}
 		if len(c.writes) != tc.wantWrites {
