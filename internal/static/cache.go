@@ -82,6 +82,9 @@ type cacheEntry struct {
 	// metaOnly: the entry is a larger file's metadata without its bytes
 	// (a meta entry, see storeMeta), for the answers that need none.
 	metaOnly bool
+	// raw: the file is on its root's local file system (file.raw), and
+	// its freshness check is a raw stat (rawStatZ).
+	raw bool
 }
 
 // cacheSet returns the slots an entry for path may take.
@@ -152,13 +155,21 @@ func (fl *Files) cachedIndexFile(loc *config.Location, urlPath string, fileZ []b
 // fresh returns e if its file is unchanged, else drops it and returns nil.
 func (fl *Files) fresh(slot *atomic.Pointer[cacheEntry], e *cacheEntry) *cacheEntry {
 	var st syscall.Stat_t
-	if statZ(e.pathZ, &st) != nil || idOf(&st) != e.id {
+	if stat(e.raw, e.pathZ, &st) != nil || idOf(&st) != e.id {
 		if slot.CompareAndSwap(e, nil) {
 			fl.cachedBytes.Add(-int64(len(e.body)))
 		}
 		return nil // changed or gone: the caller takes the full path
 	}
 	return e
+}
+
+// stat is rawStatZ where raw says it cannot wait, else statZ.
+func stat(raw bool, pathZ []byte, st *syscall.Stat_t) error {
+	if raw {
+		return rawStatZ(pathZ, st)
+	}
+	return statZ(pathZ, st)
 }
 
 // racyWindow: a file changed this recently is not cached (git's "racy"
@@ -201,7 +212,7 @@ func (fl *Files) store(loc *config.Location, urlPath string, f *file, m *meta, b
 	if syscall.Fstat(f.fd, &st) != nil || idOf(&st) != f.id {
 		return // written to while we read it
 	}
-	e := &cacheEntry{loc: loc, path: urlPath, pathZ: append([]byte(nil), f.pathZ...), id: f.id, meta: *m, body: body, byIndex: byIndex}
+	e := &cacheEntry{loc: loc, path: urlPath, pathZ: append([]byte(nil), f.pathZ...), id: f.id, meta: *m, body: body, byIndex: byIndex, raw: f.raw}
 	fl.cachedBytes.Add(int64(len(body)))
 	if old := slot.Swap(e); old != nil {
 		fl.cachedBytes.Add(-int64(len(old.body)))
@@ -242,7 +253,7 @@ func (fl *Files) storeMeta(loc *config.Location, urlPath string, f *file, m *met
 	if slot == nil {
 		return // the set is full of others: leave them be
 	}
-	e := &cacheEntry{loc: loc, path: urlPath, pathZ: append([]byte(nil), f.pathZ...), id: f.id, meta: *m, metaOnly: true}
+	e := &cacheEntry{loc: loc, path: urlPath, pathZ: append([]byte(nil), f.pathZ...), id: f.id, meta: *m, metaOnly: true, raw: f.raw}
 	if slot.CompareAndSwap(old, e) && old != nil {
 		fl.cachedBytes.Add(-int64(len(old.body)))
 	}

@@ -200,3 +200,47 @@ func TestCacheKeepsCollidingPaths(t *testing.T) {
 		}
 	}
 }
+
+// Entries of files under a root on a local file system are checked with
+// a raw stat (rawStatZ: no wake-up of the runtime's monitor thread per
+// request), the small file's, the index's and a meta entry's alike; and
+// that check still sees each file change.
+func TestCacheEntriesStatRawUnderLocalRoot(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	d, err := os.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := localFS(int(d.Fd()))
+	d.Close()
+	if !local {
+		t.Skip("the temporary directory is not on a local file system here")
+	}
+	fl := New(Options{})
+	fl.racyWindow = 0
+	os.WriteFile(filepath.Join(dir, "index.html"), []byte("home"), 0o644)
+	os.WriteFile(filepath.Join(dir, "small.txt"), []byte("small"), 0o644)
+	os.WriteFile(filepath.Join(dir, "big.bin"), bytes.Repeat([]byte("x"), smallFile+1), 0o644)
+	// disable_symlinks on (the default) opens beneath a root descriptor,
+	// which knows its file system (root.go).
+	loc := &config.Location{Root: dir, Index: []string{"index.html"}, DisableSymlinks: true}
+	for _, p := range []string{"/", "/small.txt", "/big.bin"} {
+		serveBody(t, fl, loc, p)
+		if e := entryFor(fl, loc, p); e == nil || !e.raw {
+			t.Errorf("%s: entry %+v, want one checked raw", p, e)
+		}
+	}
+	if e := fl.indexSlot("/").Load(); e == nil || !e.raw {
+		t.Errorf("index entry %+v, want one checked raw", e)
+	}
+	os.WriteFile(filepath.Join(dir, "small.txt"), []byte("SMALL!"), 0o644)
+	os.Remove(filepath.Join(dir, "index.html"))
+	os.WriteFile(filepath.Join(dir, "index.html"), []byte("new home"), 0o644)
+	if got := serveBody(t, fl, loc, "/small.txt"); got != "SMALL!" {
+		t.Errorf("changed small file: got %q", got)
+	}
+	if got := serveBody(t, fl, loc, "/"); got != "new home" {
+		t.Errorf("replaced index file: got %q", got)
+	}
+}

@@ -32,6 +32,7 @@ type indexEntry struct {
 	dirZ  []byte // the directory's path, NUL-terminated
 	dir   fileID
 	fileZ []byte // the index file's path, NUL-terminated
+	raw   bool   // the directory is on its root's local file system (rawStatZ)
 }
 
 func (fl *Files) indexSlot(urlPath string) *atomic.Pointer[indexEntry] {
@@ -47,7 +48,7 @@ func (fl *Files) cachedIndex(loc *config.Location, urlPath string) *indexEntry {
 		return nil
 	}
 	var st syscall.Stat_t
-	if statZ(e.dirZ, &st) != nil || idOf(&st) != e.dir {
+	if stat(e.raw, e.dirZ, &st) != nil || idOf(&st) != e.dir {
 		slot.CompareAndSwap(e, nil)
 		return nil
 	}
@@ -58,8 +59,9 @@ func (fl *Files) cachedIndex(loc *config.Location, urlPath string) *indexEntry {
 func (fl *Files) dropIndex(e *indexEntry) { fl.indexSlot(e.path).CompareAndSwap(e, nil) }
 
 // storeIndex records that the directory dir (opened at dirPath, with the
-// identity of its fstat) resolved to the index file at fileZ.
-func (fl *Files) storeIndex(loc *config.Location, urlPath, dirPath string, dir *fileID, fileZ []byte) {
+// identity of its fstat) resolved to the index file at fileZ; raw says
+// the directory is on its root's local file system (file.raw).
+func (fl *Files) storeIndex(loc *config.Location, urlPath, dirPath string, dir *fileID, fileZ []byte, raw bool) {
 	if !fl.settled(dir) {
 		return
 	}
@@ -69,6 +71,7 @@ func (fl *Files) storeIndex(loc *config.Location, urlPath, dirPath string, dir *
 		dirZ:  append([]byte(dirPath), 0),
 		dir:   *dir,
 		fileZ: append([]byte(nil), fileZ...),
+		raw:   raw,
 	})
 }
 

@@ -125,7 +125,7 @@ func (fl *Files) Serve(w response.Writer, req *http1.Request, loc *config.Locati
 				idx.close()
 				return cgiScript
 			}
-			fl.storeIndex(loc, urlPath, fpath, &f.id, idx.pathZ)
+			fl.storeIndex(loc, urlPath, fpath, &f.id, idx.pathZ, f.raw)
 			return fl.serveFile(w, req, loc, urlPath, &idx, status, byIndex, nil)
 		}
 		if loc.Autoindex {
