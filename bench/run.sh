@@ -16,7 +16,8 @@
 # Environment: ROUNDS (3), DURATION (seconds per run, 5), WARMUP (seconds,
 # 2), THREADS (wrk threads, 2), IDLE_CONNS (10000), IDLE_SETTLE (seconds
 # from the last idle connection to the RSS reading, 4), SCENARIOS ("1 2 3
-# 4 5 6 7 8 9 10"), BASE_PORT (first of 13 consecutive ports, 18480), KEEP_TMP=1
+# 4 5 6 7 8 9 10 11"), RATES (scenario 11's request rates, "10000
+# 20000"), BASE_PORT (first of 13 consecutive ports, 18480), KEEP_TMP=1
 # to keep the temporary directory (configurations, logs, raw wrk output).
 #
 # Scenarios:
@@ -50,6 +51,14 @@
 #      and a page load of 64 different assets (1-8 KiB) on one TLS
 #      connection, -c 1 -m 64. With scenario 5, idle h2c connections
 #      (each having made one request) beside HTTP/1.1's.
+#   11 latency at the same load: 1 KiB file, 50 keep-alive connections,
+#      an open loop at a fixed rate (bench/gobench rate: request i is due
+#      at i/RATE s and its latency counts from then), at each rate in
+#      RATES: p50, p99, p99.9, late sends and server CPU per request. The
+#      closed loop of scenario 1 (wrk) at saturation gives the faster
+#      server more requests per second, and with them more queueing in
+#      the client and the kernel; at one rate below both servers'
+#      ceiling, the latencies compare the servers rather than the load.
 #
 # Every wrk row records the server's CPU per request (utime+stime from
 # /proc/PID/stat over the run, divided by the requests wrk counted): on 2
@@ -67,7 +76,8 @@ WARMUP=${WARMUP:-2}
 THREADS=${THREADS:-2}
 IDLE_CONNS=${IDLE_CONNS:-10000}
 IDLE_SETTLE=${IDLE_SETTLE:-4}
-SCENARIOS=${SCENARIOS:-"1 2 3 4 5 6 7 8 9 10"}
+SCENARIOS=${SCENARIOS:-"1 2 3 4 5 6 7 8 9 10 11"}
+RATES=${RATES:-"10000 20000"}
 BASE_PORT=${BASE_PORT:-18480}
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -538,6 +548,35 @@ run_h2load() {
 		}' "$out" >>"$RESULTS"
 }
 
+# run_rate KEY SERVER PID URL RATE: an open loop at RATE requests/s on
+# 50 connections (bench/gobench rate): p50, p99, p99.9 (µs), sends more
+# than 1 ms late, server CPU µs per request.
+run_rate() {
+	local key=$1 server=$2 pid=$3 url=$4 rate=$5 pids c0 c1 out
+	pids=$(pids_of "$pid")
+	c0=$(cpu_ticks $pids)
+	out=$("$TMP/gobench" rate -url "$url" -c 50 -rate "$rate" -d "${DURATION}s") || die "gobench rate against $server failed"
+	c1=$(cpu_ticks $pids)
+	awk -v key="$key" -v server="$server" -v ticks=$((c1 - c0)) -v hz="$CLK_TCK" '
+		$1 == "requests" && $2 > 0 {
+			printf "%s|p50 µs\t%s\t%d\n", key, server, $6
+			printf "%s|p99 µs\t%s\t%d\n", key, server, $10
+			printf "%s|p99.9 µs\t%s\t%d\n", key, server, $12
+			printf "%s|late\t%s\t%d\n", key, server, $4
+			printf "%s|CPU µs/req\t%s\t%.1f\n", key, server, ticks * 1e6 / hz / $2
+		}' <<<"$out" >>"$RESULTS"
+}
+
+scenario_rate() {
+	local srv pid rate url
+	for rate in $RATES; do
+		for srv in webserv nginx; do
+			if [[ $srv == webserv ]]; then pid=$WS_PID url=http://127.0.0.1:$PORT_WS/1k.html; else pid=$NG_PID url=http://127.0.0.1:$PORT_NG/1k.html; fi
+			run_rate "s11r$rate" "$srv" "$pid" "$url" "$rate"
+		done
+	done
+}
+
 scenario_h2() {
 	local srv pid key
 	for key in s10tls s10h2c s10page; do
@@ -691,6 +730,18 @@ EOF
 	fi
 }
 
+# rate_rows: print_table's rows for scenario 11, one group per rate.
+rate_rows() {
+	local rate
+	for rate in $RATES; do
+		printf '11 1 KiB c50 at %s/s|s11r%s|p50 µs|nginx|\n' "$rate" "$rate"
+		printf '11 1 KiB c50 at %s/s|s11r%s|p99 µs|nginx|<=1.0\n' "$rate" "$rate"
+		printf '11 1 KiB c50 at %s/s|s11r%s|p99.9 µs|nginx|\n' "$rate" "$rate"
+		printf '11 1 KiB c50 at %s/s|s11r%s|late|nginx|\n' "$rate" "$rate"
+		printf '11 1 KiB c50 at %s/s|s11r%s|CPU µs/req|nginx|\n' "$rate" "$rate"
+	done
+}
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0 && a != "") printf "%.2f", a / b; else print "-" }'; }
 
 print_table() {
@@ -709,7 +760,7 @@ print_table() {
 		'<='*) verdict=$(awk -v r="$ratio" -v t="${target#<=}" 'BEGIN { print (r != "-" && r + 0 <= t) ? "ok" : "MISS" }') ;;
 		esac
 		printf '%-28s %-11s %11s %11s %9s %-9s  %s %s\n' "$label" "$metric" "${ws:--}" "${rv:--}" "$ratio" "$ref" "$target" "$verdict"
-	done <<'EOF'
+	done <<EOF
 1 keep-alive 1 KiB c50|s1c50|req/s|nginx|>=1.0
 1 keep-alive 1 KiB c50|s1c50|p50 µs|nginx|
 1 keep-alive 1 KiB c50|s1c50|p99 µs|nginx|<=1.0
@@ -763,6 +814,7 @@ print_table() {
 10 h2 TLS 64 assets c1 m64|s10page|req/s|nginx|>=1.0
 10 h2 TLS 64 assets c1 m64|s10page|mean µs|nginx|
 10 h2 TLS 64 assets c1 m64|s10page|CPU µs/req|nginx|
+$(rate_rows)
 4 1 GiB file c4|s4|MB/s|nginx|>=0.9
 5 idle keep-alive|s5|bytes/conn|nginx|<=2048B
 5 idle keep-alive|s5|RSS at rest KiB|nginx|
@@ -867,6 +919,7 @@ for round in $(seq "$ROUNDS"); do
 	want 5 && scenario_idle
 	want 6 && scenario_cgi
 	want 10 && scenario_h2
+	want 11 && scenario_rate
 done
 
 if want 6 && [[ -x $REPO/bench/cgi.sh ]]; then

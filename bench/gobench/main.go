@@ -59,6 +59,8 @@ func main() {
 		err = idle(os.Args[2:])
 	case "head":
 		err = head(os.Args[2:])
+	case "rate":
+		err = rate(os.Args[2:]) // rate.go
 	default:
 		usage()
 	}
@@ -69,7 +71,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: gobench throughput -url URL [-c N] [-d DURATION]\n       gobench idle -addr HOST:PORT [-path PATH] [-n N]\n       gobench head -url URL [-c N] [-d DURATION]")
+	fmt.Fprintln(os.Stderr, "usage: gobench throughput -url URL [-c N] [-d DURATION]\n       gobench idle -addr HOST:PORT [-path PATH] [-n N]\n       gobench head -url URL [-c N] [-d DURATION]\n       gobench rate -url URL [-c N] [-d DURATION] [-rate PER_SECOND]")
 	os.Exit(2)
 }
 
