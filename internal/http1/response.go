@@ -390,28 +390,41 @@ var crlf = []byte("\r\n")
 // records, two syscalls and two TCP segments where nginx (its SSL
 // buffer) sends one. The copy is cheaper than the record it saves.
 func (w *ResponseWriter) writeJoined() (int64, error) {
-	total := 0
-	for _, b := range w.bufs {
-		total += len(b)
-	}
-	if len(w.bufs) == 1 || total > joinMax {
+	if len(w.bufs) == 1 || w.rawConn() != nil {
+		// One buffer, or a connection with a descriptor (TCP where
+		// canSendfile is false), whose WriteTo is one writev.
 		w.wbufs = w.bufs // WriteTo consumes the slice header
 		return w.wbufs.WriteTo(w.conn)
 	}
+	// The first joinMax bytes in one Write; what is left of a larger
+	// body (a file's first 32 KiB) follows as it is, without a copy.
 	bp := joinBufs.Get().(*[]byte)
 	b := (*bp)[:0]
-	for _, s := range w.bufs {
+	i := 0
+	for ; i < len(w.bufs); i++ {
+		s := w.bufs[i]
+		if room := joinMax - len(b); len(s) > room {
+			b = append(b, s[:room]...)
+			w.bufs[i] = s[room:]
+			break
+		}
 		b = append(b, s...)
 	}
 	n, err := w.conn.Write(b)
 	*bp = b[:0]
 	joinBufs.Put(bp)
-	return int64(n), err
+	if err != nil || i == len(w.bufs) {
+		return int64(n), err
+	}
+	w.wbufs = w.bufs[i:]
+	m, err := w.wbufs.WriteTo(w.conn)
+	return int64(n) + m, err
 }
 
-// joinMax is the most writeJoined copies: a chunk of copyFile's buffer
-// with its head and chunk framing.
-const joinMax = copyBufSize + 4<<10
+// joinMax is the most writeJoined copies: one TLS record's plaintext
+// (RFC 8446 §5.1), so that a slow client holds no more than that in a
+// join buffer while its write waits.
+const joinMax = 16 << 10
 
 var joinBufs = sync.Pool{New: func() any { b := make([]byte, 0, joinMax); return &b }}
 
@@ -443,7 +456,9 @@ func (w *ResponseWriter) ReadFromN(r io.Reader, n int64) (int64, error) {
 	if !ok {
 		// TLS: the head leaves with the first bytes Write is given
 		// (writeJoined).
-		return io.Copy(writerOnly{w}, io.LimitReader(r, n))
+		m, err := io.Copy(writerOnly{w}, io.LimitReader(r, n))
+		w.failedBeforeHead(err)
+		return m, err
 	}
 	if !w.headSent {
 		if err := w.sendHead(nil); err != nil {
@@ -600,8 +615,21 @@ func (w *ResponseWriter) rawConn() syscall.RawConn {
 // Write (which also frames chunks and discards a HEAD's body).
 func (w *ResponseWriter) copyFile(fd int, off, n int64) (int64, error) {
 	bp := copyBufs.Get().(*[]byte)
-	defer copyBufs.Put(bp)
-	return response.CopyFile(w, fd, off, n, *bp)
+	m, err := response.CopyFile(w, fd, off, n, *bp)
+	copyBufs.Put(bp)
+	w.failedBeforeHead(err)
+	return m, err
+}
+
+// failedBeforeHead sends the head and gives up the connection when a body
+// whose head waited for its first bytes (writeJoined) failed before any:
+// the status is already fixed, so the caller must see the response begun,
+// as when a body fails midway, and not answer again under it.
+func (w *ResponseWriter) failedBeforeHead(err error) {
+	if err != nil && !w.headSent {
+		w.KeepAlive = false
+		w.sendHead(nil)
+	}
 }
 
 // copyBufSize is copyFile's buffer: large enough for few round trips

@@ -285,11 +285,18 @@ func TestJoinedWritesWithoutDescriptor(t *testing.T) {
 			_, err := w.Write(data[:1024])
 			return err
 		}, string(data[:1024]), 1},
+		{"12 KiB file", func(w *ResponseWriter) error {
+			w.SetContentLength(12 << 10)
+			_, err := w.SendFile(int(f.Fd()), 0, 12<<10)
+			return err
+		}, string(data[:12<<10]), 1},
+		// A TLS record holds 16 KiB: the head and the file's first bytes
+		// fill one Write (joinMax), the rest of the buffer is the next.
 		{"20 KiB file", func(w *ResponseWriter) error {
 			w.SetContentLength(20 << 10)
 			_, err := w.SendFile(int(f.Fd()), 0, 20<<10)
 			return err
-		}, string(data[:20<<10]), 1},
+		}, string(data[:20<<10]), 2},
 		{"ReadFrom", func(w *ResponseWriter) error {
 			w.SetContentLength(1024)
 			_, err := w.ReadFrom(bytes.NewReader(data[:1024]))
@@ -300,12 +307,13 @@ func TestJoinedWritesWithoutDescriptor(t *testing.T) {
 			_, err := w.SendFile(int(f.Fd()), 0, 0)
 			return err
 		}, "", 1},
-		// copyFile's 32 KiB buffers: head + 32 KiB, then 32, 32 and 4 KiB.
+		// copyFile's 32 KiB buffers: the head with the first bytes up to
+		// 16 KiB, the rest of that buffer, then 32, 32 and 4 KiB.
 		{"100 KiB file", func(w *ResponseWriter) error {
 			w.SetContentLength(100 << 10)
 			_, err := w.SendFile(int(f.Fd()), 0, 100<<10)
 			return err
-		}, string(data), 4},
+		}, string(data), 5},
 		// Chunk size line, data and CRLF in one Write; the last chunk
 		// in Finish's.
 		{"chunked", func(w *ResponseWriter) error {
@@ -329,6 +337,47 @@ func TestJoinedWritesWithoutDescriptor(t *testing.T) {
 		}
 		if len(c.writes) != tc.wantWrites {
 			t.Errorf("%s: %d writes %v, want %d", tc.name, len(c.writes), c.writes, tc.wantWrites)
+		}
+	}
+}
+
+// Over a connection without a descriptor the head waits for the body's
+// first bytes; a body that fails before any still sends the head (the
+// status is fixed) and gives up the connection, so that the caller does
+// not answer again under that status (internal/dispatch writes an error
+// page only while nothing is sent).
+func TestBodyFailingBeforeHeadWithoutDescriptor(t *testing.T) {
+	t.Parallel()
+	dir, err := os.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dir.Close()
+	for _, tc := range []struct {
+		name string
+		run  func(w *ResponseWriter) error
+	}{
+		{"SendFile", func(w *ResponseWriter) error {
+			_, err := w.SendFile(int(dir.Fd()), 0, 100) // pread: EISDIR
+			return err
+		}},
+		{"ReadFrom", func(w *ResponseWriter) error {
+			_, err := w.ReadFrom(dir) // read: EISDIR
+			return err
+		}},
+	} {
+		var c writeCounter
+		var w ResponseWriter
+		w.Reset(&c, 1, false, true)
+		w.SetContentLength(100)
+		if err := tc.run(&w); err == nil {
+			t.Errorf("%s: no error from a directory", tc.name)
+		}
+		if !w.HeadSent() || w.KeepAlive {
+			t.Errorf("%s: head sent %v, keep-alive %v; want the head sent and the connection closed", tc.name, w.HeadSent(), w.KeepAlive)
+		}
+		if !bytes.HasPrefix(c.out.Bytes(), []byte("HTTP/1.1 200 OK\r\n")) {
+			t.Errorf("%s: sent %q", tc.name, c.out.Bytes())
 		}
 	}
 }
