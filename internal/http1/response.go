@@ -680,7 +680,8 @@ var lastChunk = []byte("0\r\n\r\n")
 // with the program (so that it is part of any count of goroutines a test
 // takes) and lives as long as the process.
 type dateCache struct {
-	b []byte
+	b    []byte
+	unix int64 // the second b names
 }
 
 var cachedDate atomic.Pointer[dateCache]
@@ -691,6 +692,11 @@ func init() {
 }
 
 func dateBytes() []byte { return cachedDate.Load().b }
+
+// CoarseUnix is the current Unix time in seconds as the Date cache has it
+// (at most a second behind), for code that wants a coarse clock without
+// reading the clock.
+func CoarseUnix() int64 { return cachedDate.Load().unix }
 
 // dateRing holds the dates stored, each rewritten in place a minute after
 // it was last current: storing a date allocates nothing (the allocation
@@ -705,6 +711,7 @@ func storeDate(now time.Time) {
 	d := &dateRing[dateNext%len(dateRing)]
 	dateNext++
 	d.b = now.UTC().AppendFormat(d.b[:0], TimeFormat)
+	d.unix = now.Unix()
 	cachedDate.Store(d)
 }
 

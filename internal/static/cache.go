@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"webserv/internal/config"
+	"webserv/internal/http1"
 )
 
 // The small-file cache, in the spirit of lighttpd's stat cache and nginx's
@@ -82,9 +83,10 @@ type cacheEntry struct {
 	// metaOnly: the entry is a larger file's metadata without its bytes
 	// (a meta entry, see storeMeta), for the answers that need none.
 	metaOnly bool
-	// raw: the file is on its root's local file system (file.raw), and
-	// its freshness check is a raw stat (rawStatZ).
-	raw bool
+	// raw: the file is on its root's local file system (file.raw): its
+	// freshness check is a raw stat (rawStatZ) while checked is recent.
+	raw     bool
+	checked atomic.Int64 // http1.CoarseUnix of the last check found fresh
 }
 
 // cacheSet returns the slots an entry for path may take.
@@ -155,7 +157,7 @@ func (fl *Files) cachedIndexFile(loc *config.Location, urlPath string, fileZ []b
 // fresh returns e if its file is unchanged, else drops it and returns nil.
 func (fl *Files) fresh(slot *atomic.Pointer[cacheEntry], e *cacheEntry) *cacheEntry {
 	var st syscall.Stat_t
-	if stat(e.raw, e.pathZ, &st) != nil || idOf(&st) != e.id {
+	if statChecked(e.raw, &e.checked, e.pathZ, &st) != nil || idOf(&st) != e.id {
 		if slot.CompareAndSwap(e, nil) {
 			fl.cachedBytes.Add(-int64(len(e.body)))
 		}
@@ -164,13 +166,32 @@ func (fl *Files) fresh(slot *atomic.Pointer[cacheEntry], e *cacheEntry) *cacheEn
 	return e
 }
 
-// stat is rawStatZ where raw says it cannot wait, else statZ.
-func stat(raw bool, pathZ []byte, st *syscall.Stat_t) error {
-	if raw {
-		return rawStatZ(pathZ, st)
+// statChecked stats pathZ, with rawStatZ when raw (a file under a local
+// root) and checked says the path was walked in the last second, so that
+// the walk cannot wait for the disk; else with statZ. checked becomes
+// now; the caller drops the entry if the stat fails or differs.
+func statChecked(raw bool, checked *atomic.Int64, pathZ []byte, st *syscall.Stat_t) error {
+	now := http1.CoarseUnix()
+	last := checked.Load()
+	var err error
+	raw = raw && now-last <= 1
+	if h := testHookStat.Load(); h != nil {
+		(*h)(raw)
 	}
-	return statZ(pathZ, st)
+	if raw {
+		err = rawStatZ(pathZ, st)
+	} else {
+		err = statZ(pathZ, st)
+	}
+	if last != now {
+		checked.Store(now) // once a second: no shared write per request
+	}
+	return err
 }
+
+// testHookStat, when set (tests), is told whether each freshness check is
+// made raw.
+var testHookStat atomic.Pointer[func(raw bool)]
 
 // racyWindow: a file changed this recently is not cached (git's "racy"
 // rule). The kernel stamps mtime and ctime when a write starts and has a
@@ -213,6 +234,7 @@ func (fl *Files) store(loc *config.Location, urlPath string, f *file, m *meta, b
 		return // written to while we read it
 	}
 	e := &cacheEntry{loc: loc, path: urlPath, pathZ: append([]byte(nil), f.pathZ...), id: f.id, meta: *m, body: body, byIndex: byIndex, raw: f.raw}
+	e.checked.Store(http1.CoarseUnix())
 	fl.cachedBytes.Add(int64(len(body)))
 	if old := slot.Swap(e); old != nil {
 		fl.cachedBytes.Add(-int64(len(old.body)))
@@ -254,6 +276,7 @@ func (fl *Files) storeMeta(loc *config.Location, urlPath string, f *file, m *met
 		return // the set is full of others: leave them be
 	}
 	e := &cacheEntry{loc: loc, path: urlPath, pathZ: append([]byte(nil), f.pathZ...), id: f.id, meta: *m, metaOnly: true, raw: f.raw}
+	e.checked.Store(http1.CoarseUnix())
 	if slot.CompareAndSwap(old, e) && old != nil {
 		fl.cachedBytes.Add(-int64(len(old.body)))
 	}

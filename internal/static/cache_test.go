@@ -203,10 +203,12 @@ func TestCacheKeepsCollidingPaths(t *testing.T) {
 
 // Entries of files under a root on a local file system are checked with
 // a raw stat (rawStatZ: no wake-up of the runtime's monitor thread per
-// request), the small file's, the index's and a meta entry's alike; and
-// that check still sees each file change.
+// request) while their path was walked in the last second, and with
+// statZ when it was not (the walk might read the disk); the small file's,
+// the index's and a meta entry's alike. The check still sees each file
+// change.
 func TestCacheEntriesStatRawUnderLocalRoot(t *testing.T) {
-	t.Parallel()
+	// Not parallel: the stat hook is the package's.
 	dir := t.TempDir()
 	d, err := os.Open(dir)
 	if err != nil {
@@ -219,24 +221,60 @@ func TestCacheEntriesStatRawUnderLocalRoot(t *testing.T) {
 	}
 	fl := New(Options{})
 	fl.racyWindow = 0
-	os.WriteFile(filepath.Join(dir, "index.html"), []byte("home"), 0o644)
-	os.WriteFile(filepath.Join(dir, "small.txt"), []byte("small"), 0o644)
-	os.WriteFile(filepath.Join(dir, "big.bin"), bytes.Repeat([]byte("x"), smallFile+1), 0o644)
+	write := func(name, content string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("index.html", "home")
+	write("small.txt", "small")
+	write("big.bin", strings.Repeat("x", smallFile+1))
 	// disable_symlinks on (the default) opens beneath a root descriptor,
 	// which knows its file system (root.go).
 	loc := &config.Location{Root: dir, Index: []string{"index.html"}, DisableSymlinks: true}
 	for _, p := range []string{"/", "/small.txt", "/big.bin"} {
 		serveBody(t, fl, loc, p)
-		if e := entryFor(fl, loc, p); e == nil || !e.raw {
-			t.Errorf("%s: entry %+v, want one checked raw", p, e)
+	}
+	var raws, plains int
+	h := func(raw bool) {
+		if raw {
+			raws++
+		} else {
+			plains++
 		}
 	}
-	if e := fl.indexSlot("/").Load(); e == nil || !e.raw {
-		t.Errorf("index entry %+v, want one checked raw", e)
+	testHookStat.Store(&h)
+	defer testHookStat.Store(nil)
+	// Checked just now: raw. The index takes two checks (the directory,
+	// then its file's entry).
+	for _, p := range []string{"/", "/small.txt", "/big.bin"} {
+		raws, plains = 0, 0
+		if got, err := serveRaw(fl, loc, "HEAD", p); err != nil || !strings.HasPrefix(got, "HTTP/1.1 200") {
+			t.Fatalf("HEAD %s: %q, %v", p, got, err)
+		}
+		if raws == 0 || plains != 0 {
+			t.Errorf("%s checked just before: %d raw and %d plain stats, want raw ones only", p, raws, plains)
+		}
 	}
-	os.WriteFile(filepath.Join(dir, "small.txt"), []byte("SMALL!"), 0o644)
+	// Not checked for a while: the path may have left the dentry cache.
+	for _, p := range []string{"/small.txt", "/big.bin"} {
+		entryFor(fl, loc, p).checked.Add(-10)
+		raws, plains = 0, 0
+		serveRaw(fl, loc, "HEAD", p)
+		if raws != 0 || plains != 1 {
+			t.Errorf("%s checked 10 s ago: %d raw and %d plain stats, want one plain", p, raws, plains)
+		}
+		raws, plains = 0, 0
+		serveRaw(fl, loc, "HEAD", p)
+		if raws != 1 || plains != 0 {
+			t.Errorf("%s checked again: %d raw and %d plain stats, want one raw", p, raws, plains)
+		}
+	}
+	testHookStat.Store(nil)
+	write("small.txt", "SMALL!")
 	os.Remove(filepath.Join(dir, "index.html"))
-	os.WriteFile(filepath.Join(dir, "index.html"), []byte("new home"), 0o644)
+	write("index.html", "new home")
 	if got := serveBody(t, fl, loc, "/small.txt"); got != "SMALL!" {
 		t.Errorf("changed small file: got %q", got)
 	}

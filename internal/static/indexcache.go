@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"webserv/internal/config"
+	"webserv/internal/http1"
 )
 
 // The index cache: which index file a directory URL ("/", "/docs/")
@@ -32,7 +33,9 @@ type indexEntry struct {
 	dirZ  []byte // the directory's path, NUL-terminated
 	dir   fileID
 	fileZ []byte // the index file's path, NUL-terminated
-	raw   bool   // the directory is on its root's local file system (rawStatZ)
+	raw   bool   // the directory is on its root's local file system (statChecked)
+	// checked is the http1.CoarseUnix of the last check found fresh.
+	checked atomic.Int64
 }
 
 func (fl *Files) indexSlot(urlPath string) *atomic.Pointer[indexEntry] {
@@ -48,7 +51,7 @@ func (fl *Files) cachedIndex(loc *config.Location, urlPath string) *indexEntry {
 		return nil
 	}
 	var st syscall.Stat_t
-	if stat(e.raw, e.dirZ, &st) != nil || idOf(&st) != e.dir {
+	if statChecked(e.raw, &e.checked, e.dirZ, &st) != nil || idOf(&st) != e.dir {
 		slot.CompareAndSwap(e, nil)
 		return nil
 	}
@@ -65,14 +68,16 @@ func (fl *Files) storeIndex(loc *config.Location, urlPath, dirPath string, dir *
 	if !fl.settled(dir) {
 		return
 	}
-	fl.indexSlot(urlPath).Store(&indexEntry{
+	e := &indexEntry{
 		loc:   loc,
 		path:  urlPath,
 		dirZ:  append([]byte(dirPath), 0),
 		dir:   *dir,
 		fileZ: append([]byte(nil), fileZ...),
 		raw:   raw,
-	})
+	}
+	e.checked.Store(http1.CoarseUnix())
+	fl.indexSlot(urlPath).Store(e)
 }
 
 // settled reports whether a file of this identity last changed at least

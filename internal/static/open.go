@@ -60,8 +60,8 @@ func (f *file) close() {
 		// woke the runtime's monitor thread on every request at a
 		// moderate load (rawStatZ). Should the file have been unlinked
 		// since (a deploy renaming over it, within the request), this
-		// last close frees its blocks with the processor held, as nginx's
-		// worker would.
+		// last close frees its blocks in a raw call, which also holds up
+		// a stop-the-world meanwhile; nginx's worker would wait as long.
 		rawClose(f.fd)
 		return
 	}

@@ -17,8 +17,14 @@ import (
 // processors were idle (internal/http1, sendfile_linux.go: about one
 // nanosleep per keep-alive request). Anything that may block — a lookup
 // not in the dentry cache, a region not cached, a file on another file
-// system than its root's, the last close of an unlinked file (which frees
-// its blocks) — goes through syscall.Syscall as before.
+// system than its root's, the close of a file already unlinked when it
+// was opened (which may free its blocks) — goes through syscall.Syscall
+// as before: a goroutine in a raw call cannot be preempted, so a raw
+// call that waits holds up the garbage collector's stop-the-world, and
+// every goroutine with it. The freshness stat of a cache entry is raw
+// only while its path was walked in the last second (statChecked), and
+// the close of a file unlinked while it was being served is the one wait
+// left (file.close).
 
 // sysCachestat is cachestat(2) (Linux 6.5), the same number everywhere.
 const sysCachestat = 451
