@@ -19,12 +19,13 @@ import (
 // requests per second and so more queueing in the client and the kernel
 // (Little's law: concurrency / throughput is the mean latency).
 //
-// A latency runs from when the request was due, not from when it was
-// written: a connection still waiting for its previous answer sends late,
-// and that wait is the server's (no coordinated omission). The client's
-// own timer slack (Go's timers wake up to about 1 ms late on an idle
-// machine) would be counted too, so a send more than lateSlack after its
-// due time is counted as late and reported, to tell the two apart.
+// A request sent late because its connection was still waiting for the
+// answer before has its latency counted from when it was due: that wait
+// is the server's (no coordinated omission); such sends more than
+// lateSlack behind are counted as late. A request the client slept for
+// is counted from when it was written: the sleep may overshoot (Go's
+// timers wake up to about 1 ms late on an idle machine), and that is the
+// client's.
 //
 // It prints "requests N late L p50 X p90 X p99 X p999 X max X", the
 // latencies in µs.
@@ -52,7 +53,6 @@ func rate(args []string) error {
 		}
 		defer func() { conns[k].Close() }()
 	}
-	interval := time.Duration(float64(time.Second) / *perSec)
 	total := int(d.Seconds() * *perSec)
 	start := time.Now().Add(10 * time.Millisecond)
 	lats := make([][]time.Duration, *c)
@@ -64,7 +64,7 @@ func rate(args []string) error {
 		go func() {
 			defer wg.Done()
 			lats[k] = make([]time.Duration, 0, total / *c + 1)
-			late[k], errs[k] = rateConn(u.Host, &conns[k], req, start, interval, k, *c, total, &lats[k])
+			late[k], errs[k] = rateConn(u.Host, &conns[k], req, start, *perSec, k, *c, total, &lats[k])
 		}()
 	}
 	wg.Wait()
@@ -94,14 +94,17 @@ func rate(args []string) error {
 const lateSlack = time.Millisecond
 
 // rateConn sends requests k, k+step, k+2*step, ... below total on *cp, each
-// at its due time, and appends each one's latency to lats. A response that
-// closes the connection (keepalive_requests) is followed by a new one.
-func rateConn(addr string, cp *net.Conn, req []byte, start time.Time, interval time.Duration, k, step, total int, lats *[]time.Duration) (late int, err error) {
+// at its due time (request i at i/perSec s after start), and appends each
+// one's latency to lats. A response that closes the connection
+// (keepalive_requests) is followed by a new one.
+func rateConn(addr string, cp *net.Conn, req []byte, start time.Time, perSec float64, k, step, total int, lats *[]time.Duration) (late int, err error) {
 	br := bufio.NewReaderSize(*cp, 64<<10)
 	for i := k; i < total; i += step {
-		due := start.Add(time.Duration(i) * interval)
+		due := start.Add(time.Duration(float64(i) * float64(time.Second) / perSec))
+		from := due
 		if wait := time.Until(due); wait > 0 {
 			time.Sleep(wait)
+			from = time.Now()
 		} else if -wait > lateSlack {
 			late++
 		}
@@ -117,13 +120,15 @@ func rateConn(addr string, cp *net.Conn, req []byte, start time.Time, interval t
 		if _, err := br.Discard(int(n)); err != nil {
 			return late, err
 		}
-		*lats = append(*lats, time.Since(due))
+		*lats = append(*lats, time.Since(from))
 		if closing {
-			c.Close()
-			if *cp, err = net.DialTimeout("tcp", addr, ioTimeout); err != nil {
-				return late, err
+			nc, err := net.DialTimeout("tcp", addr, ioTimeout)
+			if err != nil {
+				return late, err // *cp, closed by rate, stays the old one
 			}
-			br.Reset(*cp)
+			c.Close()
+			*cp = nc
+			br.Reset(nc)
 		}
 	}
 	return late, nil
