@@ -622,7 +622,7 @@ func (e *stderrPipe) close() {
 	if e.f != nil {
 		e.f.Close()
 	} else {
-		rawClose(e.fd)
+		rawio.Close(e.fd) // a pipe end
 	}
 }
 

@@ -12,12 +12,8 @@ import (
 // the runtime's syscall bookkeeping, whose entersyscall wakes the
 // runtime's monitor thread (sysmon) after every idle moment. With CGI the
 // processors go idle on every program; each wake-up costs sysmon a run of
-// 20µs sleeps. The reads are internal/rawio's, as internal/server's.
-
-// rawClose is close(2) of a pipe end, which cannot block.
-func rawClose(fd int) {
-	syscall.RawSyscall(syscall.SYS_CLOSE, uintptr(fd), 0, 0)
-}
+// 20µs sleeps. The reads and the close are internal/rawio's, as
+// internal/server's.
 
 // reaped reports whether wait4 with WNOHANG reaped pid: it has exited.
 func reaped(pid int) bool {

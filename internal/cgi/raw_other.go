@@ -4,8 +4,6 @@ package cgi
 
 import "syscall"
 
-func rawClose(fd int) { syscall.Close(fd) }
-
 func reaped(pid int) bool {
 	var ws syscall.WaitStatus
 	r, _ := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"time"
 	"unsafe"
+
+	"webserv/internal/rawio"
 )
 
 // fdConn is a TCP connection that an event loop accepted itself
@@ -138,7 +140,7 @@ func (c *fdConn) release() {
 		// nothing, and through syscall.Syscall it woke the runtime's
 		// monitor thread for every connection at a moderate load
 		// (internal/static, rawStatZ).
-		syscall.RawSyscall(syscall.SYS_CLOSE, uintptr(c.fd), 0, 0)
+		rawio.Close(c.fd)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"webserv/internal/config"
 	"webserv/internal/fspolicy"
+	"webserv/internal/rawio"
 )
 
 // file is a file opened for serving: one open and one fstat, instead of
@@ -62,7 +63,7 @@ func (f *file) close() {
 		// since (a deploy renaming over it, within the request), this
 		// last close frees its blocks in a raw call, which also holds up
 		// a stop-the-world meanwhile; nginx's worker would wait as long.
-		rawClose(f.fd)
+		rawio.Close(f.fd)
 		return
 	}
 	syscall.Close(f.fd)

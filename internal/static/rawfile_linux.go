@@ -73,9 +73,6 @@ func rawFstat(fd int, st *syscall.Stat_t) error {
 	return nil
 }
 
-// rawClose is close(2) without the runtime's bookkeeping.
-func rawClose(fd int) { syscall.RawSyscall(syscall.SYS_CLOSE, uintptr(fd), 0, 0) }
-
 // haveNoWait is cleared when the kernel or the file system refuses
 // RWF_NOWAIT (readCached): reads then ask cachestat first, as sendfile's.
 var haveNoWait atomic.Bool

@@ -10,8 +10,6 @@ func inCache(fd int, off, n int64) bool { return false }
 
 func rawFstat(fd int, st *syscall.Stat_t) error { return syscall.Fstat(fd, st) }
 
-func rawClose(fd int) { syscall.Close(fd) }
-
 func rawPread(fd int, b []byte, off int64) (int, error) { return syscall.Pread(fd, b, off) }
 
 func localFS(fd int) bool { return false }
