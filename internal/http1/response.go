@@ -512,16 +512,7 @@ func (w *ResponseWriter) SendFile(fd int, off, n int64) (int64, error) {
 	}
 	n = min(n, w.contentLength-w.written)
 	rc := w.rawConn()
-	if rc == nil {
-		// TLS: copyFile's first Write carries the head with the file's
-		// first bytes (writeJoined), one record where the head alone
-		// would be one more.
-		if !w.sf.raw && w.Waiting != nil {
-			w.Waiting.WillWait() // its preads may wait for the disk
-		}
-		return w.copyFile(fd, off, n)
-	}
-	if !w.headSent {
+	if rc != nil && !w.headSent {
 		// The head waits in the socket for the file's first bytes
 		// (MSG_MORE, sendfile_linux.go) and leaves in one segment with
 		// them, as it does with a body read into memory: sent alone, it
@@ -529,7 +520,9 @@ func (w *ResponseWriter) SendFile(fd int, off, n int64) (int64, error) {
 		// deliver, in our time) and a wake-up of a client to read just
 		// the head. Without a body to follow (n == 0) it goes at once.
 		// Should the body then fail, the connection closes, and the
-		// close sends what the socket holds.
+		// close sends what the socket holds. Over TLS (no descriptor)
+		// copyFile's first Write carries the head with the file's first
+		// bytes (writeJoined).
 		w.wv.more = canSendMore && n > 0
 		err := w.sendHead(nil)
 		w.wv.more = false
@@ -545,6 +538,9 @@ func (w *ResponseWriter) SendFile(fd int, off, n int64) (int64, error) {
 		// copyFile (TLS), may wait for the disk, which a connection's
 		// event loop must not.
 		w.Waiting.WillWait()
+	}
+	if rc == nil {
+		return w.copyFile(fd, off, n)
 	}
 	// In slices, so that SendTimeout bounds the gap between progress,
 	// not the whole transfer (as ReadFromN).
