@@ -42,11 +42,13 @@ server {
 
 // allocFile is 1 KiB, the size bench/run.sh serves in its scenario 1;
 // allocIndex is the site's index page (1.5 KiB), allocMedium a 20 KiB
-// asset, above the small-file cache (bench/run.sh's other static rows).
+// asset, above the small-file cache, and allocLarge a 256 KiB one, sent
+// with sendfile (bench/run.sh's other static rows).
 var (
 	allocFile   = strings.Repeat("x", 1024)
 	allocIndex  = strings.Repeat("i", 1536)
 	allocMedium = strings.Repeat("0123456789abcdef", 20<<10/16)
+	allocLarge  = strings.Repeat("fedcba9876543210", 256<<10/16)
 )
 
 // keepAliveClient sends one fixed request on one connection and reads a
@@ -80,15 +82,22 @@ func newKeepAliveClientStatus(tb testing.TB, s *servertest.Server, path string, 
 // body want (any body when want is "").
 func newKeepAliveClientReq(tb testing.TB, s *servertest.Server, path, hdr string, status int, want string) *keepAliveClient {
 	tb.Helper()
+	return newKeepAliveClientMethod(tb, s, "GET", path, hdr, status, want)
+}
+
+// newKeepAliveClientMethod is newKeepAliveClientReq for any method (a
+// HEAD's response has no body: want is then "").
+func newKeepAliveClientMethod(tb testing.TB, s *servertest.Server, method, path, hdr string, status int, want string) *keepAliveClient {
+	tb.Helper()
 	k := &keepAliveClient{
 		c:   s.Dial(tb, 0),
-		req: []byte("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nUser-Agent: alloc-test\r\nAccept: */*\r\n" + hdr + "\r\n"),
+		req: []byte(method + " " + path + " HTTP/1.1\r\nHost: localhost\r\nUser-Agent: alloc-test\r\nAccept: */*\r\n" + hdr + "\r\n"),
 	}
 	if _, err := k.c.Write(k.req); err != nil {
 		tb.Fatal(err)
 	}
 	var raw bytes.Buffer
-	resp, err := http.ReadResponse(bufio.NewReader(io.TeeReader(k.c, &raw)), nil)
+	resp, err := http.ReadResponse(bufio.NewReader(io.TeeReader(k.c, &raw)), &http.Request{Method: method})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -124,6 +133,7 @@ func startAllocServer(tb testing.TB) *servertest.Server {
 		"www/1k.html":     allocFile,
 		"www/index.html":  allocIndex,
 		"www/sub/20k.bin": allocMedium,
+		"www/256k.bin":    allocLarge,
 	}, server.CacheNew)
 	// The default error_log level, info: a 404's debug line (its cause)
 	// is built only when debug is on.
@@ -145,29 +155,33 @@ func TestStaticKeepAliveAllocs(t *testing.T) {
 	}
 	s := startAllocServer(t)
 	for _, c := range []struct {
-		path, hdr string
-		status    int
-		body      string
+		method, path, hdr string
+		status            int
+		body              string
 	}{
-		{"/1k.html", "", 200, allocFile},
-		{"/nosym/1k.html", "", 200, allocFile},
+		{"GET", "/1k.html", "", 200, allocFile},
+		{"GET", "/nosym/1k.html", "", 200, allocFile},
 		// The site's root through index (the index cache, then the
 		// small-file cache under the directory's URL).
-		{"/", "", 200, allocIndex},
-		{"/nosym/", "", 200, allocIndex},
+		{"GET", "/", "", 200, allocIndex},
+		{"GET", "/nosym/", "", 200, allocIndex},
 		// Above the small-file cache: open, fstat, pread, writev.
-		{"/sub/20k.bin", "", 200, allocMedium},
-		{"/nosym/sub/20k.bin", "", 200, allocMedium},
+		{"GET", "/sub/20k.bin", "", 200, allocMedium},
+		{"GET", "/nosym/sub/20k.bin", "", 200, allocMedium},
 		// A single range of it.
-		{"/sub/20k.bin", "Range: bytes=100-1099\r\n", 206, allocMedium[100:1100]},
+		{"GET", "/sub/20k.bin", "Range: bytes=100-1099\r\n", 206, allocMedium[100:1100]},
+		// Its head alone (bench/run.sh's HEAD row).
+		{"HEAD", "/sub/20k.bin", "", 200, ""},
+		// Above the medium size: sendfile.
+		{"GET", "/256k.bin", "", 200, allocLarge},
 	} {
-		k := newKeepAliveClientReq(t, s, c.path, c.hdr, c.status, c.body)
+		k := newKeepAliveClientMethod(t, s, c.method, c.path, c.hdr, c.status, c.body)
 		for range 10 { // warm pools and caches
 			k.do(t)
 		}
 		allocs := testing.AllocsPerRun(200, func() { k.do(t) })
 		if allocs > staticAllocBudget {
-			t.Errorf("%s %q: got %v allocations per keep-alive request for a static file, want %d", c.path, c.hdr, allocs, staticAllocBudget)
+			t.Errorf("%s %s %q: got %v allocations per keep-alive request for a static file, want %d", c.method, c.path, c.hdr, allocs, staticAllocBudget)
 		}
 	}
 }
