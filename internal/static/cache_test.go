@@ -27,6 +27,14 @@ func serveBody(t *testing.T, fl *Files, loc *config.Location, urlPath string) st
 	return body
 }
 
+// cacheBody is serveBody twice: a small file goes into the cache at its
+// second request (admit).
+func cacheBody(t *testing.T, fl *Files, loc *config.Location, urlPath string) string {
+	t.Helper()
+	serveBody(t, fl, loc, urlPath)
+	return serveBody(t, fl, loc, urlPath)
+}
+
 func entryFor(fl *Files, loc *config.Location, urlPath string) *cacheEntry {
 	_, e := fl.lookup(loc, urlPath)
 	return e
@@ -49,7 +57,7 @@ func TestCacheSkipsRacyFiles(t *testing.T) {
 		t.Error("a file written just now was cached")
 	}
 	fl.racyWindow = 0
-	serveBody(t, fl, loc, "/new.txt")
+	cacheBody(t, fl, loc, "/new.txt")
 	if e := entryFor(fl, loc, "/new.txt"); e == nil || string(e.body) != "fresh" {
 		t.Error("with no racy window the file was not cached")
 	}
@@ -65,7 +73,7 @@ func TestCacheDropsStaleEntries(t *testing.T) {
 	os.WriteFile(p, []byte("old version"), 0o644)
 	loc := &config.Location{Root: dir}
 	fl.racyWindow = 0
-	serveBody(t, fl, loc, "/f.txt")
+	cacheBody(t, fl, loc, "/f.txt")
 	fl.racyWindow = racyWindow
 	if entryFor(fl, loc, "/f.txt") == nil {
 		t.Fatal("not cached")
@@ -96,7 +104,7 @@ func TestCacheBudgetCountsReplacement(t *testing.T) {
 	n := 0
 	for ; fl.cachedBytes.Load()+smallFile <= cacheBudget && n < 4*cacheSlots; n++ {
 		os.WriteFile(filepath.Join(dir, strconv.Itoa(n)), content('a'), 0o644)
-		serveBody(t, fl, loc, "/"+strconv.Itoa(n))
+		cacheBody(t, fl, loc, "/"+strconv.Itoa(n))
 	}
 	if b := fl.cachedBytes.Load(); b > cacheBudget || b+smallFile <= cacheBudget {
 		t.Fatalf("cached bytes %d after %d files, want the budget (%d) spent", b, n, cacheBudget)
@@ -118,7 +126,7 @@ func TestCacheBudgetCountsReplacement(t *testing.T) {
 		}
 	}
 	os.WriteFile(filepath.Join(dir, name), content('b'), 0o644)
-	if got := serveBody(t, fl, loc, name); got != string(content('b')) {
+	if got := cacheBody(t, fl, loc, name); got != string(content('b')) {
 		t.Fatal("wrong body")
 	}
 	if e := entryFor(fl, loc, name); e == nil || e.body[0] != 'b' {
@@ -149,7 +157,7 @@ func TestIndexCacheSkipsRacyDirs(t *testing.T) {
 		t.Error("a directory changed just now had its index cached")
 	}
 	fl.racyWindow = 0
-	serveBody(t, fl, loc, "/")
+	cacheBody(t, fl, loc, "/")
 	if e := fl.indexSlot("/").Load(); e == nil || e.loc != loc || string(e.fileZ) != filepath.Join(dir, "index.html")+"\x00" {
 		t.Fatalf("with no racy window the index was not cached: %+v", e)
 	}
@@ -234,7 +242,7 @@ func TestCacheEntriesStatRawUnderLocalRoot(t *testing.T) {
 	// which knows its file system (root.go).
 	loc := &config.Location{Root: dir, Index: []string{"index.html"}, DisableSymlinks: true}
 	for _, p := range []string{"/", "/small.txt", "/big.bin"} {
-		serveBody(t, fl, loc, p)
+		cacheBody(t, fl, loc, p)
 	}
 	var raws, plains int
 	h := func(raw bool) {
@@ -280,5 +288,48 @@ func TestCacheEntriesStatRawUnderLocalRoot(t *testing.T) {
 	}
 	if got := serveBody(t, fl, loc, "/"); got != "new home" {
 		t.Errorf("replaced index file: got %q", got)
+	}
+}
+
+// A small file is cached at its second request, not its first (admit):
+// files asked for once each — more of them than the cache has slots —
+// neither take entries nor push out the one asked for again and again.
+func TestCacheAdmitsFilesAskedAgain(t *testing.T) {
+	t.Parallel()
+	fl := New(Options{})
+	fl.racyWindow = 0
+	dir := t.TempDir()
+	loc := &config.Location{Root: dir}
+	os.WriteFile(filepath.Join(dir, "hot.css"), []byte("hot"), 0o644)
+	if serveBody(t, fl, loc, "/hot.css"); entryFor(fl, loc, "/hot.css") != nil {
+		t.Fatal("cached at its first request")
+	}
+	if serveBody(t, fl, loc, "/hot.css"); entryFor(fl, loc, "/hot.css") == nil {
+		t.Fatal("not cached at its second request")
+	}
+	const once = cacheSlots * 3 / 2
+	for i := range once {
+		name := "/once" + strconv.Itoa(i)
+		os.WriteFile(filepath.Join(dir, name), []byte(name), 0o644)
+		if got := serveBody(t, fl, loc, name); got != name {
+			t.Fatalf("%s: got %q", name, got)
+		}
+	}
+	n := 0
+	for i := range fl.cache {
+		if e := fl.cache[i].Load(); e != nil && e.path != "/hot.css" {
+			n++
+		}
+	}
+	if n != 0 || fl.cachedBytes.Load() != int64(len("hot")) {
+		t.Errorf("%d files asked for once took %d entries (%d bytes cached)", once, n, fl.cachedBytes.Load())
+	}
+	if e := fl.cached(loc, "/hot.css"); e == nil || string(e.body) != "hot" {
+		t.Error("the file asked for again was pushed out by files asked for once")
+	}
+	// The last of them, asked for again, gets in.
+	last := "/once" + strconv.Itoa(once-1)
+	if got := serveBody(t, fl, loc, last); got != last || entryFor(fl, loc, last) == nil {
+		t.Errorf("%s asked for again: got %q, cached %v", last, got, entryFor(fl, loc, last) != nil)
 	}
 }

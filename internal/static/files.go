@@ -22,6 +22,7 @@ type Files struct {
 	cache       [cacheSlots]atomic.Pointer[cacheEntry]
 	cachedBytes atomic.Int64
 	evictions   atomic.Uint64 // entries evicted by others: the round robin of victim
+	door        [doorSlots]atomic.Uint32 // paths seen once (admit)
 	index       [indexSlots]atomic.Pointer[indexEntry]
 
 	// roots maps a *config.Location to its *rootDir (root.go).

@@ -254,10 +254,11 @@ func (fl *Files) serveFile(w response.Writer, req *http1.Request, loc *config.Lo
 		fl.storeMeta(loc, urlPath, f, &m)
 	}
 
-	// A small file reached by its URL is read whole into the cache (and
-	// before anything is committed, so that a read error can still become
-	// an error page); any other leaves from f (send).
-	if m.size <= smallFile && cache != noCache && fl.cacheable(loc, urlPath, &f.id) {
+	// A small file reached by its URL, asked for before (admit), is read
+	// whole into the cache (and before anything is committed, so that a
+	// read error can still become an error page); any other leaves from f
+	// (send).
+	if m.size <= smallFile && cache != noCache && fl.cacheable(loc, urlPath, &f.id) && fl.admit(urlPath) {
 		body := make([]byte, m.size)
 		if err := f.readAt(body, 0); err != nil {
 			return err
