@@ -280,34 +280,27 @@ func (fl *Files) store(loc *config.Location, urlPath string, f *file, m *meta, b
 // validators of a file it finds unchanged (serveFile). The same freshness
 // check as the small files' holds: the stat must give the identity the
 // opened file had. With no bytes, no racy window applies: what is stored
-// is what an fstat of the file now would say. Meta entries take an empty
-// slot (or their own) and never evict a small file's entry, and are the
-// first to go when one needs a slot (victim); their bytes are not counted
-// in the budget (they are bounded by the slots).
+// is what an fstat of the file now would say. A meta entry is admitted as
+// a small file is (admit), and takes a slot as it does (victim), where it
+// is the first to go; its bytes are not counted in the budget (they are
+// bounded by the slots). (Taking only an empty slot, as meta entries once
+// did, left a file asked for all the time outside for good once a long
+// tail of small files had filled its set.)
 
 // storeMeta caches m, the metadata of the file f larger than smallFile
-// reached by urlPath, in its own slot or an empty one, if there is one.
+// reached by urlPath, if urlPath was asked for lately (admit).
 func (fl *Files) storeMeta(loc *config.Location, urlPath string, f *file, m *meta) {
-	set := fl.cacheSet(urlPath)
-	var slot *atomic.Pointer[cacheEntry]
-	var old *cacheEntry
-	for i := range set {
-		e := set[i].Load()
-		if e != nil && e.loc == loc && e.path == urlPath {
-			slot, old = &set[i], e
-			break
-		}
-		if e == nil && slot == nil {
-			slot = &set[i]
-		}
+	if !fl.admit(urlPath) {
+		return
 	}
-	if slot == nil {
-		return // the set is full of others: leave them be
-	}
+	slot := fl.victim(loc, urlPath)
 	e := &cacheEntry{loc: loc, path: urlPath, pathZ: append([]byte(nil), f.pathZ...), id: f.id, meta: *m, metaOnly: true, raw: f.raw}
 	e.checked.Store(http1.CoarseUnix())
-	if slot.CompareAndSwap(old, e) && old != nil {
+	if old := slot.Swap(e); old != nil {
 		fl.cachedBytes.Add(-int64(len(old.body)))
+		if old.loc != loc || old.path != urlPath {
+			fl.evictions.Add(1) // the set's next victim is another slot
+		}
 	}
 }
 

@@ -69,13 +69,20 @@ func TestMetaEntryAnswersWithoutOpen(t *testing.T) {
 	os.WriteFile(p, content, 0o644)
 	loc := &config.Location{Root: dir, DisableSymlinks: true}
 
+	// Admitted at its second request (admit).
+	if _, err := serveRaw(fl, loc, "GET", "/big.bin"); err != nil {
+		t.Fatal(err)
+	}
+	if e := entryFor(fl, loc, "/big.bin"); e != nil {
+		t.Errorf("after one GET: entry %+v, want none", e)
+	}
 	get, err := serveRaw(fl, loc, "GET", "/big.bin")
 	if err != nil {
 		t.Fatal(err)
 	}
 	etag := field(get, "ETag")
 	if e := entryFor(fl, loc, "/big.bin"); e == nil || !e.metaOnly || e.body != nil || e.etag != etag {
-		t.Errorf("after a GET: entry %+v, want a meta entry with ETag %s", e, etag)
+		t.Errorf("after two GETs: entry %+v, want a meta entry with ETag %s", e, etag)
 	}
 
 	opens, stop := countOpens(t, p)
@@ -122,6 +129,48 @@ func TestMetaEntryAnswersWithoutOpen(t *testing.T) {
 	}
 	if n := opens.Load(); n != 3 {
 		t.Errorf("GETs opened the file %d times, want 3", n)
+	}
+}
+
+// A file asked for again takes a meta entry in a set that small files
+// asked for before have filled (victim), where it is the first to go.
+func TestMetaEntryTakesFullSet(t *testing.T) {
+	t.Parallel()
+	fl := New(Options{})
+	fl.racyWindow = 0
+	dir := t.TempDir()
+	loc := &config.Location{Root: dir}
+	os.WriteFile(filepath.Join(dir, "big.bin"), bytes.Repeat([]byte("b"), smallFile+1), 0o644)
+	set := fl.cacheSet("/big.bin")
+	for i := 0; set[len(set)-1].Load() == nil; i++ {
+		name := "/s" + strconv.Itoa(i)
+		if &fl.cacheSet(name)[0] != &set[0] {
+			continue
+		}
+		os.WriteFile(filepath.Join(dir, name), []byte(name), 0o644)
+		cacheBody(t, fl, loc, name)
+	}
+	for i := range set {
+		if e := set[i].Load(); e == nil || e.metaOnly {
+			t.Fatalf("slot %d of the set: %+v, want a small file's entry", i, e)
+		}
+	}
+	cacheBody(t, fl, loc, "/big.bin")
+	if e := entryFor(fl, loc, "/big.bin"); e == nil || !e.metaOnly {
+		t.Fatalf("a file asked for twice found no slot in a full set: %+v", e)
+	}
+	// The next small file of the set takes the meta entry's slot.
+	for i := 0; ; i++ {
+		name := "/t" + strconv.Itoa(i)
+		if &fl.cacheSet(name)[0] != &set[0] {
+			continue
+		}
+		os.WriteFile(filepath.Join(dir, name), []byte(name), 0o644)
+		cacheBody(t, fl, loc, name)
+		break
+	}
+	if e := entryFor(fl, loc, "/big.bin"); e != nil {
+		t.Errorf("a small file evicted another small file before the meta entry: %+v", e)
 	}
 }
 
