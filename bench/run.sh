@@ -37,7 +37,9 @@
 #      through index), a 20 KiB asset (above webserv's small-file cache)
 #      and a 256 KiB one, HEAD of the 20 KiB one (with bench/gobench: wrk
 #      waits for the body a HEAD response announces), a single Range
-#      (bytes=100-1099) of it, and GET / with "Connection: close"
+#      (bytes=100-1099) of it, GET / with "Connection: close", and 20,000
+#      files of 2-5 KiB asked for at random (more than the small-file
+#      cache holds: a site's long tail, or a crawler)
 #   8  TLS keep-alive c50, 1 KiB file: both servers with the same
 #      self-signed ECDSA P-256 certificate, made here with openssl
 #   9  compression: a 100 KiB HTML page with "Accept-Encoding: gzip",
@@ -230,6 +232,38 @@ make_site() {
 	truncate -s 102400 "$TMP/www/z/page.html"
 	chmod 755 "$TMP/www/z"
 	chmod 644 "$TMP/www/z/page.html"
+	# Scenario 7's many small files: 20,000 of 2 to 5 KiB in 100
+	# directories, more than webserv's small-file cache holds (1,024),
+	# asked for at random by wrk (many.lua; each wrk thread seeds its own
+	# sequence, or the threads would ask for each file together).
+	if want 7; then
+		local d f n body
+		body=$(head -c 5120 /dev/zero | tr '\0' 'm')
+		for d in $(seq -w 0 99); do
+			mkdir -p "$TMP/www/many/d$d"
+		done
+		for ((n = 0; n < 20000; n++)); do
+			printf -v d '%02d' $((n % 100))
+			printf -v f '%05d' $n
+			printf '%s' "${body:0:$((2048 + n % 7 * 512))}" >"$TMP/www/many/d$d/f$f.txt"
+		done
+		find "$TMP/www/many" -type d -exec chmod 755 {} + -o -type f -exec chmod 644 {} +
+		find "$TMP/www/many" -exec touch -d '1 minute ago' {} +
+		cat >"$TMP/many.lua" <<'LUA'
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("id", threads)
+end
+function init(args)
+  math.randomseed(os.time() * 100 + id)
+end
+function request()
+  local i = math.random(0, 19999)
+  return wrk.format("GET", string.format("/many/d%02d/f%05d.txt", i % 100, i))
+end
+LUA
+	fi
 	# Older than a second, as on a deployed site: webserv caches nothing
 	# changed in the last second (internal/static/cache.go, racyWindow).
 	touch -d '1 minute ago' "$TMP/www" "$TMP/www/sub" "$TMP/www/index.html" "$TMP/www/1k.html" "$TMP/www/z" "$TMP/www/z/page.html"
@@ -468,7 +502,7 @@ run_wrk() {
 
 scenario_static() { # round
 	local srv pid url key hdr c path base_ws base_ng
-	for key in s1c50 s1c256 s2c50 s2c256 s3 s7root s7k20 s7k256 s7head s7range s7close s8tls s9cache s9fresh; do
+	for key in s1c50 s1c256 s2c50 s2c256 s3 s7root s7k20 s7k256 s7many s7head s7range s7close s8tls s9cache s9fresh; do
 		base_ws=http://127.0.0.1:$PORT_WS base_ng=http://127.0.0.1:$PORT_NG
 		case $key in
 		s1c50) c=50 hdr=() path=/1k.html ;;
@@ -479,6 +513,7 @@ scenario_static() { # round
 		s7root) c=50 hdr=() path=/ ;;
 		s7k20) c=50 hdr=() path=/sub/20k.bin ;;
 		s7k256) c=50 hdr=() path=/256k.bin ;;
+		s7many) c=50 hdr=(-s "$TMP/many.lua") path=/ ;;
 		s7head) c=50 hdr=(head) path=/sub/20k.bin ;;
 		s7range) c=50 hdr=(-H 'Range: bytes=100-1099') path=/sub/20k.bin ;;
 		s7close) c=50 hdr=(-H 'Connection: close') path=/ ;;
@@ -704,6 +739,7 @@ print_summary() {
 s7root|GET / (index) c50
 s7k20|GET 20 KiB c50
 s7k256|GET 256 KiB c50
+s7many|GET 20,000 files at random c50
 s1c50|GET 1 KiB c50
 s1c256|GET 1 KiB c256
 s3|404 c50
@@ -790,6 +826,9 @@ print_table() {
 7 GET 256 KiB c50|s7k256|req/s|nginx|>=1.0
 7 GET 256 KiB c50|s7k256|p99 µs|nginx|<=1.0
 7 GET 256 KiB c50|s7k256|CPU µs/req|nginx|<=1.0
+7 GET 20,000 files random c50|s7many|req/s|nginx|>=1.0
+7 GET 20,000 files random c50|s7many|p99 µs|nginx|
+7 GET 20,000 files random c50|s7many|CPU µs/req|nginx|<=1.0
 7 HEAD 20 KiB c50 gobench|s7head|req/s|nginx|>=1.0
 7 HEAD 20 KiB c50 gobench|s7head|CPU µs/req|nginx|<=1.0
 7 Range of 20 KiB c50|s7range|req/s|nginx|>=1.0
