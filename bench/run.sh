@@ -826,9 +826,9 @@ print_table() {
 7 GET 256 KiB c50|s7k256|req/s|nginx|>=1.0
 7 GET 256 KiB c50|s7k256|p99 µs|nginx|<=1.0
 7 GET 256 KiB c50|s7k256|CPU µs/req|nginx|<=1.0
-7 GET 20,000 files random c50|s7many|req/s|nginx|>=1.0
-7 GET 20,000 files random c50|s7many|p99 µs|nginx|
-7 GET 20,000 files random c50|s7many|CPU µs/req|nginx|<=1.0
+7 20,000 files at random c50|s7many|req/s|nginx|>=1.0
+7 20,000 files at random c50|s7many|p99 µs|nginx|
+7 20,000 files at random c50|s7many|CPU µs/req|nginx|<=1.0
 7 HEAD 20 KiB c50 gobench|s7head|req/s|nginx|>=1.0
 7 HEAD 20 KiB c50 gobench|s7head|CPU µs/req|nginx|<=1.0
 7 Range of 20 KiB c50|s7range|req/s|nginx|>=1.0
@@ -900,6 +900,7 @@ for port in "$PORT_WS" "$PORT_NG"; do
 		check "http://127.0.0.1:$port/" 200
 		check "http://127.0.0.1:$port/sub/20k.bin" 200
 		check "http://127.0.0.1:$port/256k.bin" 200
+		check "http://127.0.0.1:$port/many/d07/f12307.txt" 200
 		check "http://127.0.0.1:$port/sub/20k.bin" 200 -I
 		check "http://127.0.0.1:$port/sub/20k.bin" 206 -H 'Range: bytes=100-1099'
 	fi
