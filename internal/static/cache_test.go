@@ -333,3 +333,40 @@ func TestCacheAdmitsFilesAskedAgain(t *testing.T) {
 		t.Errorf("%s asked for again: got %q, cached %v", last, got, entryFor(fl, loc, last) != nil)
 	}
 }
+
+// Paths whose fingerprints share a doorkeeper bucket, asked for in turn
+// (a page's assets, fetched in the same order each time), all get in, up
+// to doorWays of them: one fingerprint per bucket would have each erase
+// the other's for good.
+func TestCacheAdmitsPathsSharingADoorBucket(t *testing.T) {
+	t.Parallel()
+	fl := New(Options{})
+	fl.racyWindow = 0
+	dir := t.TempDir()
+	loc := &config.Location{Root: dir}
+	n := max(2, doorWays)
+	byBucket := map[uint64][]string{}
+	var paths []string
+	for i := 0; paths == nil; i++ {
+		p := "/a" + strconv.Itoa(i) + ".css"
+		b := fl.hash(p) >> (64 - doorBits)
+		if byBucket[b] = append(byBucket[b], p); len(byBucket[b]) == n {
+			paths = byBucket[b]
+		}
+	}
+	for _, p := range paths {
+		os.WriteFile(filepath.Join(dir, p), []byte("body of "+p), 0o644)
+	}
+	for range 2 {
+		for _, p := range paths {
+			if got := serveBody(t, fl, loc, p); got != "body of "+p {
+				t.Fatalf("%s: got %q", p, got)
+			}
+		}
+	}
+	for _, p := range paths {
+		if e := fl.cached(loc, p); e == nil || string(e.body) != "body of "+p {
+			t.Errorf("%s, asked for twice in turn with %d others of its doorkeeper bucket, is not cached", p, n-1)
+		}
+	}
+}

@@ -21,8 +21,8 @@ type Files struct {
 	seed        maphash.Seed
 	cache       [cacheSlots]atomic.Pointer[cacheEntry]
 	cachedBytes atomic.Int64
-	evictions   atomic.Uint64 // entries evicted by others: the round robin of victim
-	door        [doorSlots]atomic.Uint32 // paths seen once (admit)
+	evictions   atomic.Uint64           // entries evicted by others: the round robin of victim
+	door        [doorBuckets]doorBucket // paths seen lately (admit)
 	index       [indexSlots]atomic.Pointer[indexEntry]
 
 	// roots maps a *config.Location to its *rootDir (root.go).
