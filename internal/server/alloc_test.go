@@ -127,8 +127,9 @@ func (k *keepAliveClient) do(tb testing.TB) {
 }
 
 func startAllocServer(tb testing.TB) *servertest.Server {
-	// The file is new: let the small-file cache take it at once, as it
-	// would a second later (server.CacheNew).
+	// The files are new: let the small-file cache take them now (at
+	// their second request), as it would a second later
+	// (server.CacheNew).
 	s := servertest.Start(tb, allocConf, 1, map[string]string{
 		"www/1k.html":     allocFile,
 		"www/index.html":  allocIndex,

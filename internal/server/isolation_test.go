@@ -195,8 +195,8 @@ func TestReloadKeepsOtherServersCache(t *testing.T) {
 		t.Skip("the cache's stat allocates on this platform (internal/static/statz_*.go)")
 	}
 	a, b := startAllocServer(t), startAllocServer(t)
-	k := newKeepAliveClient(t, b, "/1k.html") // cached by b now
-	k.do(t)
+	k := newKeepAliveClient(t, b, "/1k.html")
+	k.do(t) // cached by b now (at its second request)
 	// A 404 on another connection of b, before each measured request:
 	// it takes request state and a read buffer from their pools, whose
 	// per-processor arrays a collection (the reload's) empties and the

@@ -175,8 +175,9 @@ func TestMetaEntryTakesFullSet(t *testing.T) {
 }
 
 // A meta entry never answers for a file that changed: each case serves a
-// file (making the entry), changes it behind the handler's back, and asks
-// with HEAD, then with a GET revalidating the old ETag.
+// file twice (the second request makes the entry: admit), changes it
+// behind the handler's back, and asks with HEAD, then with a GET
+// revalidating the old ETag.
 func TestMetaEntryFreshness(t *testing.T) {
 	t.Parallel()
 	secret := filepath.Join(t.TempDir(), "secret.bin")
@@ -244,6 +245,9 @@ func TestMetaEntryFreshness(t *testing.T) {
 				if again, _ := serveRaw(fl, loc, "HEAD", "/f.bin"); field(again, "ETag") != etag {
 					t.Fatalf("HEAD before the change: %q", again)
 				}
+				if e := entryFor(fl, loc, "/f.bin"); e == nil || !e.metaOnly {
+					t.Fatalf("no meta entry before the change: %+v", e)
+				}
 				tc.change(t, p)
 				resp, err := serveRaw(fl, loc, method, "/f.bin", "If-None-Match", etag)
 				status := 0
@@ -289,8 +293,13 @@ func TestMetaEntryDroppedWhenOpenRefused(t *testing.T) {
 	os.WriteFile(filepath.Join(root, "sub", "f.bin"), bytes.Repeat([]byte("o"), smallFile+100), 0o644)
 	loc := &config.Location{Root: root, DisableSymlinks: true}
 	fl := New(Options{CacheNew: true})
-	if _, err := serveRaw(fl, loc, "GET", "/sub/f.bin"); err != nil {
-		t.Fatal(err)
+	for range 2 { // the second makes the entry (admit)
+		if _, err := serveRaw(fl, loc, "GET", "/sub/f.bin"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if e := entryFor(fl, loc, "/sub/f.bin"); e == nil || !e.metaOnly {
+		t.Fatalf("no meta entry before the move: %+v", e)
 	}
 	if err := os.Rename(filepath.Join(root, "sub"), filepath.Join(out, "sub")); err != nil {
 		t.Fatal(err)
