@@ -119,6 +119,10 @@ func LoopServed() (n, left int64, ok bool) { return loopServed() }
 // from a wait in epoll_pwait, which a loop makes after a busy wake-up.
 func LoopBlocked(i int) int64 { return loopBlocked(i) }
 
+// LoopYields reports how many times event loop i (LoopOf) has yielded its
+// CPU after serving for a while without a wait.
+func LoopYields(i int) int64 { return loopYields(i) }
+
 // IsParked reports whether the server's end of client, a connection to
 // s, is parked (in the parker or a loop).
 func IsParked(s *Server, client net.Conn) bool {

@@ -26,6 +26,8 @@ func loopIndex(fd int) int { return -1 }
 
 func loopBlocked(i int) int64 { return 0 }
 
+func loopYields(i int) int64 { return 0 }
+
 func (s *Server) loopAccept(l *listener) bool { return false }
 
 func (l *listener) unloop() {}
