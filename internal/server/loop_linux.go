@@ -47,8 +47,10 @@ type evloop struct {
 	yields  atomic.Int64 // sched_yield calls (yieldAfter; tests)
 
 	// awake: monoNow when the loop last came back from a wait (or a
-	// yield); owned by whichever goroutine is the loop.
+	// yield); polls: the calls of pollCollect in the current rc.Read.
+	// Owned by whichever goroutine is the loop.
 	awake time.Duration
+	polls int
 }
 
 // maxLoopEvents is how many ready connections one epoll_wait collects.
@@ -99,7 +101,7 @@ func newLoop() (*evloop, error) {
 		return nil, err
 	}
 	l := &evloop{epfd: fd, file: f, rc: rc, conns: make(map[int32]*conn), events: make([]syscall.EpollEvent, maxLoopEvents), spares: make(chan struct{})}
-	l.waitFn = l.collect
+	l.waitFn = l.pollCollect
 	return l, nil
 }
 
@@ -112,6 +114,13 @@ func (l *evloop) collect(uintptr) bool {
 	}
 	l.next, l.n = 0, int(n)
 	return true
+}
+
+// pollCollect is collect as the runtime poller's callback (waitFn),
+// counting its calls: a second one in one rc.Read means the loop waited.
+func (l *evloop) pollCollect(fd uintptr) bool {
+	l.polls++
+	return l.collect(fd)
 }
 
 // run is the loop: serve the ready connections, then wait for more.
@@ -167,12 +176,18 @@ func (l *evloop) run() {
 				continue
 			}
 		}
+		l.polls = 0
 		if err := l.rc.Read(l.waitFn); err != nil {
 			// Not expected (the set is never closed); parked connections
 			// still have their timers.
 			time.Sleep(10 * time.Millisecond)
 		}
-		l.awake = monoNow()
+		if l.polls > 1 {
+			// It waited: a loop whose batches dip below busyBatch but
+			// find connections ready at once has not, and its clock runs
+			// on.
+			l.awake = monoNow()
+		}
 	}
 }
 

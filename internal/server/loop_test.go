@@ -474,9 +474,9 @@ func TestLoopBlockingWait(t *testing.T) {
 // A busy loop that has served for a while (yieldAfter) without waiting
 // yields its CPU before the next batch, and goes on serving: five
 // connections at once, each with requests pipelined enough to keep the
-// loop at them for milliseconds.
+// loop at them for milliseconds. Not parallel: the loops are the
+// process's, and another test's busy loop would yield too.
 func TestLoopYieldsWhenBusyLong(t *testing.T) {
-	t.Parallel()
 	needLoops(t)
 	s := servertest.Start(t, loopConf, 1, loopFiles(nil))
 	first := dialKept(t, s)
