@@ -123,6 +123,13 @@ func LoopBlocked(i int) int64 { return loopBlocked(i) }
 // CPU after serving for a while without a wait.
 func LoopYields(i int) int64 { return loopYields(i) }
 
+// SetLoopYieldAfter makes the loops yield after d without a wait (see
+// yieldAfter) until the returned restore runs.
+func SetLoopYieldAfter(d time.Duration) (restore func()) {
+	old := yieldAfterNS.Swap(int64(d))
+	return func() { yieldAfterNS.Store(old) }
+}
+
 // IsParked reports whether the server's end of client, a connection to
 // s, is parked (in the parker or a loop).
 func IsParked(s *Server, client net.Conn) bool {

@@ -166,7 +166,7 @@ func (l *evloop) run() {
 		busy := l.n >= busyBatch
 		l.next, l.n = 0, 0
 		if busy {
-			if now := monoNow(); now-l.awake >= yieldAfter {
+			if now := monoNow(); now-l.awake >= time.Duration(yieldAfterNS.Load()) {
 				// sched_yield(2): see yieldAfter.
 				syscall.RawSyscall(syscall.SYS_SCHED_YIELD, 0, 0, 0)
 				l.yields.Add(1)
@@ -207,6 +207,11 @@ func (l *evloop) run() {
 // bursts, that handed the CPU to the client in the middle of a burst and
 // raised p99 (gobench rate at 20,000 requests/s: 0.6 to 0.8–1.1 ms).
 const yieldAfter = 500 * time.Microsecond
+
+// yieldAfterNS is yieldAfter, which tests may change.
+var yieldAfterNS atomic.Int64
+
+func init() { yieldAfterNS.Store(int64(yieldAfter)) }
 
 // loopEpoch is the origin of monoNow.
 var loopEpoch = time.Now()

@@ -471,41 +471,39 @@ func TestLoopBlockingWait(t *testing.T) {
 	})
 }
 
-// A busy loop that has served for a while (yieldAfter) without waiting
-// yields its CPU before the next batch, and goes on serving: five
-// connections at once, each with requests pipelined enough to keep the
-// loop at them for milliseconds. Not parallel: the loops are the
-// process's, and another test's busy loop would yield too.
+// A busy loop that has served for a while (yieldAfter, here made 0)
+// without waiting yields its CPU before its next batch, and goes on
+// serving. Not parallel: the loops are the process's.
 func TestLoopYieldsWhenBusyLong(t *testing.T) {
 	needLoops(t)
+	defer server.SetLoopYieldAfter(0)()
 	s := servertest.Start(t, loopConf, 1, loopFiles(nil))
 	first := dialKept(t, s)
 	ks := append(others(t, s, first), first) // five in one loop
 	loop := server.LoopOf(s.Srv, first.c)
-	for _, k := range ks {
-		waitParkedConn(t, s, k.c)
-	}
-	before := server.LoopYields(loop)
-	const pipelined = 300
-	reqs := []byte(strings.Repeat("GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n", pipelined))
-	for _, k := range ks {
-		if _, err := k.c.Write(reqs); err != nil {
-			t.Fatal(err)
+	req := []byte("GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n")
+	wait.Until(t, servertest.IOTimeout, func() error {
+		for _, k := range ks {
+			waitParkedConn(t, s, k.c)
 		}
-	}
-	for _, k := range ks {
-		for i := range pipelined {
-			if r := servertest.ReadResponse(t, k.br, "GET"); r.StatusCode != 200 || string(r.Body) != "home" {
-				t.Fatalf("response %d: got %d %q, want 200 \"home\"", i, r.StatusCode, r.Body)
+		before := server.LoopYields(loop)
+		// All five at once, so that one wake-up may find them all ready:
+		// a busy batch.
+		for _, k := range ks {
+			if _, err := k.c.Write(req); err != nil {
+				t.Fatal(err)
 			}
 		}
-	}
-	// The yield comes after the batch, once its last response is out.
-	wait.Until(t, servertest.IOTimeout, func() error {
+		for _, k := range ks {
+			if r := servertest.ReadResponse(t, k.br, "GET"); r.StatusCode != 200 || string(r.Body) != "home" {
+				t.Fatalf("got %d %q, want 200 \"home\"", r.StatusCode, r.Body)
+			}
+		}
+		waitParkedConn(t, s, first.c)
+		first.get(t, "/index.html", "home")
 		if server.LoopYields(loop) == before {
 			return errors.New("the loop has not yielded")
 		}
 		return nil
 	})
-	first.get(t, "/index.html", "home")
 }
