@@ -4,6 +4,7 @@ package server
 
 import (
 	"errors"
+	"sync/atomic"
 	"time"
 )
 
@@ -27,6 +28,9 @@ func loopIndex(fd int) int { return -1 }
 func loopBlocked(i int) int64 { return 0 }
 
 func loopYields(i int) int64 { return 0 }
+
+// yieldAfterNS: no loop here yields (loop_linux.go).
+var yieldAfterNS atomic.Int64
 
 func (s *Server) loopAccept(l *listener) bool { return false }
 
