@@ -281,12 +281,26 @@ func (fl *Files) store(loc *config.Location, urlPath string, f *file, m *meta, b
 	if syscall.Fstat(f.fd, &st) != nil || idOf(&st) != f.id {
 		return // written to while we read it
 	}
-	e := &cacheEntry{loc: loc, path: urlPath, pathZ: append([]byte(nil), f.pathZ...), id: f.id, meta: *m, body: body, byIndex: byIndex, raw: f.raw}
+	e := newEntry(loc, urlPath, f, m)
+	e.body, e.byIndex = body, byIndex
+	fl.place(slot, e)
+}
+
+// newEntry returns an entry for the file f reached by urlPath under loc,
+// described by m, checked just now.
+func newEntry(loc *config.Location, urlPath string, f *file, m *meta) *cacheEntry {
+	e := &cacheEntry{loc: loc, path: urlPath, pathZ: append([]byte(nil), f.pathZ...), id: f.id, meta: *m, raw: f.raw}
 	e.checked.Store(http1.CoarseUnix())
-	fl.cachedBytes.Add(int64(len(body)))
+	return e
+}
+
+// place puts e in slot (from victim), counting its bytes in and those of
+// the entry it replaces out.
+func (fl *Files) place(slot *atomic.Pointer[cacheEntry], e *cacheEntry) {
+	fl.cachedBytes.Add(int64(len(e.body)))
 	if old := slot.Swap(e); old != nil {
 		fl.cachedBytes.Add(-int64(len(old.body)))
-		if old.loc != loc || old.path != urlPath {
+		if old.loc != e.loc || old.path != e.path {
 			fl.evictions.Add(1) // the set's next victim is another slot
 		}
 	}
@@ -312,15 +326,9 @@ func (fl *Files) storeMeta(loc *config.Location, urlPath string, f *file, m *met
 	if !fl.admit(urlPath) {
 		return
 	}
-	slot := fl.victim(loc, urlPath)
-	e := &cacheEntry{loc: loc, path: urlPath, pathZ: append([]byte(nil), f.pathZ...), id: f.id, meta: *m, metaOnly: true, raw: f.raw}
-	e.checked.Store(http1.CoarseUnix())
-	if old := slot.Swap(e); old != nil {
-		fl.cachedBytes.Add(-int64(len(old.body)))
-		if old.loc != loc || old.path != urlPath {
-			fl.evictions.Add(1) // the set's next victim is another slot
-		}
-	}
+	e := newEntry(loc, urlPath, f, m)
+	e.metaOnly = true
+	fl.place(fl.victim(loc, urlPath), e)
 }
 
 // resetCache empties the small-file and index caches: their entries
