@@ -366,24 +366,31 @@ func (l *evloop) forget(c *conn) {
 	l.mu.Unlock()
 }
 
+// loopAt returns loop i, or nil if there is none.
+func loopAt(i int) *evloop {
+	loopFor(-1)
+	if i < 0 || i >= len(theLoops) {
+		return nil
+	}
+	return theLoops[i]
+}
+
 // loopBlocked reports how many times loop i has been woken from a wait
 // in epoll_pwait (block).
 func loopBlocked(i int) int64 {
-	loopFor(-1)
-	if i < 0 || i >= len(theLoops) {
-		return 0
+	if l := loopAt(i); l != nil {
+		return l.blocked.Load()
 	}
-	return theLoops[i].blocked.Load()
+	return 0
 }
 
 // loopYields reports how many times loop i has yielded its CPU
 // (yieldAfter).
 func loopYields(i int) int64 {
-	loopFor(-1)
-	if i < 0 || i >= len(theLoops) {
-		return 0
+	if l := loopAt(i); l != nil {
+		return l.yields.Load()
 	}
-	return theLoops[i].yields.Load()
+	return 0
 }
 
 // loopServed reports how many times the loops have served a connection,
