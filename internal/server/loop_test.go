@@ -435,13 +435,10 @@ func TestLoopLeavesForUncachedSendfile(t *testing.T) {
 	}
 }
 
-// A loop that has served a busy batch of connections waits for the next
-// in epoll_wait itself (loop_linux.go), and a request that comes then
-// wakes it.
-func TestLoopBlockingWait(t *testing.T) {
-	t.Parallel()
-	needLoops(t)
-	s := servertest.Start(t, loopConf, 1, loopFiles(nil))
+// busyBatchUntil makes five connections parked in one loop send a request
+// each at once, so that one wake-up may find them all ready (a busy
+// batch), until count of that loop has moved; what says what it counts.
+func busyBatchUntil(t *testing.T, s *servertest.Server, count func(loop int) int64, what string) {
 	first := dialKept(t, s)
 	ks := append(others(t, s, first), first) // five in one loop
 	loop := server.LoopOf(s.Srv, first.c)
@@ -450,8 +447,7 @@ func TestLoopBlockingWait(t *testing.T) {
 		for _, k := range ks {
 			waitParkedConn(t, s, k.c)
 		}
-		before := server.LoopBlocked(loop)
-		// All five at once, so that one wake-up may find them all ready.
+		before := count(loop)
 		for _, k := range ks {
 			if _, err := k.c.Write(req); err != nil {
 				t.Fatal(err)
@@ -464,11 +460,21 @@ func TestLoopBlockingWait(t *testing.T) {
 		}
 		waitParkedConn(t, s, first.c)
 		first.get(t, "/index.html", "home")
-		if server.LoopBlocked(loop) == before {
-			return errors.New("the loop has not been woken from epoll_wait")
+		if count(loop) == before {
+			return errors.New(what)
 		}
 		return nil
 	})
+}
+
+// A loop that has served a busy batch of connections waits for the next
+// in epoll_wait itself (loop_linux.go), and a request that comes then
+// wakes it.
+func TestLoopBlockingWait(t *testing.T) {
+	t.Parallel()
+	needLoops(t)
+	s := servertest.Start(t, loopConf, 1, loopFiles(nil))
+	busyBatchUntil(t, s, server.LoopBlocked, "the loop has not been woken from epoll_wait")
 }
 
 // A busy loop that has served for a while (yieldAfter, here made 0)
@@ -478,32 +484,5 @@ func TestLoopYieldsWhenBusyLong(t *testing.T) {
 	needLoops(t)
 	defer server.SetLoopYieldAfter(0)()
 	s := servertest.Start(t, loopConf, 1, loopFiles(nil))
-	first := dialKept(t, s)
-	ks := append(others(t, s, first), first) // five in one loop
-	loop := server.LoopOf(s.Srv, first.c)
-	req := []byte("GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n")
-	wait.Until(t, servertest.IOTimeout, func() error {
-		for _, k := range ks {
-			waitParkedConn(t, s, k.c)
-		}
-		before := server.LoopYields(loop)
-		// All five at once, so that one wake-up may find them all ready:
-		// a busy batch.
-		for _, k := range ks {
-			if _, err := k.c.Write(req); err != nil {
-				t.Fatal(err)
-			}
-		}
-		for _, k := range ks {
-			if r := servertest.ReadResponse(t, k.br, "GET"); r.StatusCode != 200 || string(r.Body) != "home" {
-				t.Fatalf("got %d %q, want 200 \"home\"", r.StatusCode, r.Body)
-			}
-		}
-		waitParkedConn(t, s, first.c)
-		first.get(t, "/index.html", "home")
-		if server.LoopYields(loop) == before {
-			return errors.New("the loop has not yielded")
-		}
-		return nil
-	})
+	busyBatchUntil(t, s, server.LoopYields, "the loop has not yielded")
 }
