@@ -35,6 +35,34 @@ func cacheBody(t *testing.T, fl *Files, loc *config.Location, urlPath string) st
 	return serveBody(t, fl, loc, urlPath)
 }
 
+// alikePaths returns n URL paths of CSS files with the same key.
+func alikePaths(n int, key func(string) uint64) []string {
+	byKey := map[uint64][]string{}
+	for i := 0; ; i++ {
+		p := "/a" + strconv.Itoa(i) + ".css"
+		k := key(p)
+		if byKey[k] = append(byKey[k], p); len(byKey[k]) == n {
+			return byKey[k]
+		}
+	}
+}
+
+// serveInTurnTwice writes a file under dir for each of paths ("body of"
+// its path) and serves them in turn, twice round.
+func serveInTurnTwice(t *testing.T, fl *Files, loc *config.Location, dir string, paths []string) {
+	t.Helper()
+	for _, p := range paths {
+		os.WriteFile(filepath.Join(dir, p), []byte("body of "+p), 0o644)
+	}
+	for range 2 {
+		for _, p := range paths {
+			if got := serveBody(t, fl, loc, p); got != "body of "+p {
+				t.Fatalf("%s: got %q", p, got)
+			}
+		}
+	}
+}
+
 func entryFor(fl *Files, loc *config.Location, urlPath string) *cacheEntry {
 	_, e := fl.lookup(loc, urlPath)
 	return e
@@ -183,25 +211,8 @@ func TestCacheKeepsCollidingPaths(t *testing.T) {
 	dir := t.TempDir()
 	loc := &config.Location{Root: dir}
 	// Three paths in the same slot of a table of cacheSlots.
-	bySlot := map[uint64][]string{}
-	var paths []string
-	for i := 0; paths == nil; i++ {
-		p := "/a" + strconv.Itoa(i) + ".css"
-		h := fl.hash(p) & (cacheSlots - 1)
-		if bySlot[h] = append(bySlot[h], p); len(bySlot[h]) == 3 {
-			paths = bySlot[h]
-		}
-	}
-	for _, p := range paths {
-		os.WriteFile(filepath.Join(dir, p), []byte("body of "+p), 0o644)
-	}
-	for range 2 {
-		for _, p := range paths {
-			if got := serveBody(t, fl, loc, p); got != "body of "+p {
-				t.Fatalf("%s: got %q", p, got)
-			}
-		}
-	}
+	paths := alikePaths(3, func(p string) uint64 { return fl.hash(p) & (cacheSlots - 1) })
+	serveInTurnTwice(t, fl, loc, dir, paths)
 	for _, p := range paths {
 		if e := fl.cached(loc, p); e == nil || string(e.body) != "body of "+p {
 			t.Errorf("%s: not cached beside the other paths of its slot (%v)", p, paths)
@@ -345,25 +356,8 @@ func TestCacheAdmitsPathsSharingADoorBucket(t *testing.T) {
 	dir := t.TempDir()
 	loc := &config.Location{Root: dir}
 	n := max(2, doorWays)
-	byBucket := map[uint64][]string{}
-	var paths []string
-	for i := 0; paths == nil; i++ {
-		p := "/a" + strconv.Itoa(i) + ".css"
-		b := fl.hash(p) >> (64 - doorBits)
-		if byBucket[b] = append(byBucket[b], p); len(byBucket[b]) == n {
-			paths = byBucket[b]
-		}
-	}
-	for _, p := range paths {
-		os.WriteFile(filepath.Join(dir, p), []byte("body of "+p), 0o644)
-	}
-	for range 2 {
-		for _, p := range paths {
-			if got := serveBody(t, fl, loc, p); got != "body of "+p {
-				t.Fatalf("%s: got %q", p, got)
-			}
-		}
-	}
+	paths := alikePaths(n, func(p string) uint64 { return fl.hash(p) >> (64 - doorBits) })
+	serveInTurnTwice(t, fl, loc, dir, paths)
 	for _, p := range paths {
 		if e := fl.cached(loc, p); e == nil || string(e.body) != "body of "+p {
 			t.Errorf("%s, asked for twice in turn with %d others of its doorkeeper bucket, is not cached", p, n-1)
