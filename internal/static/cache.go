@@ -87,6 +87,9 @@ type cacheEntry struct {
 	// freshness check is a raw stat (rawStatZ) while checked is recent.
 	raw     bool
 	checked atomic.Int64 // http1.CoarseUnix of the last check found fresh
+	// used: the entry answered a request since the last eviction in its
+	// set (victim).
+	used atomic.Bool
 }
 
 // cacheSet returns the slots an entry for path may take.
@@ -108,29 +111,39 @@ func (fl *Files) lookup(loc *config.Location, urlPath string) (*atomic.Pointer[c
 }
 
 // victim returns the slot a new entry for urlPath under loc takes: the
-// one holding its old entry, else an empty one, else one holding a meta
-// entry (cheap to make again, where a small file's costs a read), else
-// the one the eviction counter points at (round robin within the set, so
-// that entries used again and again are not always the ones to go).
+// one holding its old entry, else an empty one, else the one whose entry
+// is cheapest to lose. An entry that answered a request since the set's
+// last eviction (used) goes after one that did not — a second chance, as
+// in CLOCK, so that a long tail of files asked for twice does not push
+// out the pages asked for all the time — and a meta entry (made again
+// with an open) before a small file's (a read too). Ties go to the
+// eviction counter's slot or the next after it: round robin within the
+// set, so that the same slot is not always the one to go.
 func (fl *Files) victim(loc *config.Location, urlPath string) *atomic.Pointer[cacheEntry] {
 	set := fl.cacheSet(urlPath)
 	if slot, _ := fl.lookup(loc, urlPath); slot != nil {
 		return slot
 	}
-	meta := -1
-	for i := range set {
+	rr := fl.evictions.Load()
+	best, cost := rr&(cacheWays-1), 4
+	for k := range uint64(cacheWays) {
+		i := (rr + k) & (cacheWays - 1)
 		e := set[i].Load()
 		if e == nil {
 			return &set[i]
 		}
-		if e.metaOnly && meta < 0 {
-			meta = i
+		c := 0
+		if !e.metaOnly {
+			c++
+		}
+		if e.used.Load() {
+			c += 2
+		}
+		if c < cost {
+			best, cost = i, c
 		}
 	}
-	if meta >= 0 {
-		return &set[meta]
-	}
-	return &set[fl.evictions.Load()&(cacheWays-1)]
+	return &set[best]
 }
 
 // cached returns the fresh entry for urlPath under loc, or nil. An entry
@@ -162,6 +175,9 @@ func (fl *Files) fresh(slot *atomic.Pointer[cacheEntry], e *cacheEntry) *cacheEn
 			fl.cachedBytes.Add(-int64(len(e.body)))
 		}
 		return nil // changed or gone: the caller takes the full path
+	}
+	if !e.used.Load() {
+		e.used.Store(true) // once between evictions: no shared write per hit
 	}
 	return e
 }
@@ -244,8 +260,10 @@ type doorBucket struct {
 
 // admit reports whether urlPath was a cacheable miss lately, and records
 // that it is one now.
-func (fl *Files) admit(urlPath string) bool {
-	h := fl.hash(urlPath)
+func (fl *Files) admit(urlPath string) bool { return fl.admitHash(fl.hash(urlPath)) }
+
+// admitHash is admit for a path of hash h.
+func (fl *Files) admitHash(h uint64) bool {
 	// The top bits pick the bucket (cacheSet takes the low ones); the
 	// fingerprint is other bits, never 0 (an empty way).
 	b := &fl.door[h>>(64-doorBits)]
@@ -302,6 +320,13 @@ func (fl *Files) place(slot *atomic.Pointer[cacheEntry], e *cacheEntry) {
 		fl.cachedBytes.Add(-int64(len(old.body)))
 		if old.loc != e.loc || old.path != e.path {
 			fl.evictions.Add(1) // the set's next victim is another slot
+			// Each entry of the set must be asked for again to outlast
+			// the next eviction.
+			for i, set := 0, fl.cacheSet(e.path); i < len(set); i++ {
+				if o := set[i].Load(); o != nil && o.used.Load() {
+					o.used.Store(false)
+				}
+			}
 		}
 	}
 }
@@ -315,8 +340,8 @@ func (fl *Files) place(slot *atomic.Pointer[cacheEntry], e *cacheEntry) {
 // opened file had. With no bytes, no racy window applies: what is stored
 // is what an fstat of the file now would say. A meta entry is admitted as
 // a small file is (admit), and takes a slot as it does (victim), where it
-// is the first to go; its bytes are not counted in the budget (they are
-// bounded by the slots). (Taking only an empty slot, as meta entries once
+// goes before a small file's entry asked for as lately; its bytes are not
+// counted in the budget (they are bounded by the slots). (Taking only an empty slot, as meta entries once
 // did, left a file asked for all the time outside for good once a long
 // tail of small files had filled its set.)
 

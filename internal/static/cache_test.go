@@ -364,3 +364,44 @@ func TestCacheAdmitsPathsSharingADoorBucket(t *testing.T) {
 		}
 	}
 }
+
+// A full set evicts an entry nobody asked for since its last eviction
+// before one in use: a tail of files asked for twice does not push out
+// the pages asked for all the time.
+func TestCacheEvictsUnusedEntryFirst(t *testing.T) {
+	t.Parallel()
+	fl := New(Options{})
+	fl.racyWindow = 0
+	dir := t.TempDir()
+	loc := &config.Location{Root: dir}
+	paths := alikePaths(cacheWays+1, func(p string) uint64 { return fl.hash(p) & (cacheSlots/cacheWays - 1) })
+	inSet, idle, next := paths[:cacheWays-1], paths[cacheWays-1], paths[cacheWays]
+	serveInTurnTwice(t, fl, loc, dir, paths[:cacheWays])
+	for _, p := range inSet {
+		serveBody(t, fl, loc, p)
+	}
+	serveInTurnTwice(t, fl, loc, dir, []string{next})
+	if entryFor(fl, loc, next) == nil {
+		t.Fatalf("%s, asked for twice, is not cached", next)
+	}
+	if entryFor(fl, loc, idle) != nil {
+		t.Errorf("%s, not asked for since it was cached, outlasted the eviction", idle)
+	}
+	for _, p := range inSet {
+		if e := entryFor(fl, loc, p); e == nil || string(e.body) != "body of "+p {
+			t.Errorf("%s, asked for again, was evicted by %s", p, next)
+		}
+	}
+	// The eviction took every entry's second chance: the next one of the
+	// set asked for twice pushes out one of them.
+	serveInTurnTwice(t, fl, loc, dir, []string{idle})
+	n := 0
+	for _, p := range paths {
+		if entryFor(fl, loc, p) != nil {
+			n++
+		}
+	}
+	if n != cacheWays || entryFor(fl, loc, idle) == nil {
+		t.Errorf("%d entries in the set of %d ways after one more file was admitted", n, cacheWays)
+	}
+}
