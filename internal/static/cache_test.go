@@ -405,3 +405,39 @@ func TestCacheEvictsUnusedEntryFirst(t *testing.T) {
 		t.Errorf("%d entries in the set of %d ways after one more file was admitted", n, cacheWays)
 	}
 }
+
+// A directory URL has its index resolution cached at its second request:
+// directories asked for once each (a crawler) take no slot, and leave the
+// root's.
+func TestIndexCacheAdmitsDirsAskedAgain(t *testing.T) {
+	t.Parallel()
+	fl := New(Options{})
+	fl.racyWindow = 0
+	dir := t.TempDir()
+	loc := &config.Location{Root: dir, Index: []string{"index.html"}}
+	os.WriteFile(filepath.Join(dir, "index.html"), []byte("home"), 0o644)
+	os.Mkdir(filepath.Join(dir, "c"), 0o755) // the crawled ones, not changing the root
+	if serveBody(t, fl, loc, "/"); fl.indexSlot("/").Load() != nil {
+		t.Fatal("the index was cached at the directory's first request")
+	}
+	if got := serveBody(t, fl, loc, "/"); got != "home" || fl.indexSlot("/").Load() == nil {
+		t.Fatalf("at the second request: got %q, index cached %v", got, fl.indexSlot("/").Load() != nil)
+	}
+	const once = indexSlots * 4
+	for i := range once {
+		d := "c/d" + strconv.Itoa(i)
+		os.Mkdir(filepath.Join(dir, d), 0o755)
+		os.WriteFile(filepath.Join(dir, d, "index.html"), []byte(d), 0o644)
+		if got := serveBody(t, fl, loc, "/"+d+"/"); got != d {
+			t.Fatalf("/%s/: got %q", d, got)
+		}
+	}
+	for i := range fl.index {
+		if e := fl.index[i].Load(); e != nil && e.path != "/" {
+			t.Fatalf("%s, asked for once among %d directories, took an index slot", e.path, once)
+		}
+	}
+	if e := fl.cachedIndex(loc, "/"); e == nil {
+		t.Error("directories asked for once pushed out the root's index entry")
+	}
+}

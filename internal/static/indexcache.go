@@ -1,6 +1,7 @@
 package static
 
 import (
+	"math/bits"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -25,6 +26,11 @@ import (
 //
 // A directory changed less than racyWindow ago is not cached (a name made
 // in the same clock tick as the stat would not change the identity seen).
+// An entry is made at a directory URL's second request, as a small file's
+// (admit): a crawler walking a thousand directories once each does not
+// push out the site's root. (Its doorkeeper key is another hash of the
+// URL than its index file's under the same URL, so that the one does not
+// admit the other within a request.)
 const indexSlots = 256 // power of two
 
 type indexEntry struct {
@@ -65,7 +71,7 @@ func (fl *Files) dropIndex(e *indexEntry) { fl.indexSlot(e.path).CompareAndSwap(
 // identity of its fstat) resolved to the index file at fileZ; raw says
 // the directory is on its root's local file system (file.raw).
 func (fl *Files) storeIndex(loc *config.Location, urlPath, dirPath string, dir *fileID, fileZ []byte, raw bool) {
-	if !fl.settled(dir) {
+	if !fl.settled(dir) || !fl.admitHash(bits.RotateLeft64(fl.hash(urlPath), 32)) {
 		return
 	}
 	e := &indexEntry{
