@@ -2,6 +2,7 @@ package static
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,7 +14,7 @@ import (
 )
 
 // serveBody runs Serve for urlPath under loc and returns the body sent.
-func serveBody(t *testing.T, fl *Files, loc *config.Location, urlPath string) string {
+func serveBody(t testing.TB, fl *Files, loc *config.Location, urlPath string) string {
 	t.Helper()
 	var out bytes.Buffer
 	var w http1.ResponseWriter
@@ -440,4 +441,49 @@ func TestIndexCacheAdmitsDirsAskedAgain(t *testing.T) {
 	if e := fl.cachedIndex(loc, "/"); e == nil {
 		t.Error("directories asked for once pushed out the root's index entry")
 	}
+}
+
+// BenchmarkCacheHotAmongTail serves a site's shape of traffic: 70 % of
+// requests to 64 small assets, 30 % to 8,192 other small files at random
+// (a gallery, a crawler), and reports the percentage of the assets'
+// requests that missed the cache (hot-miss-%) and of all requests
+// (miss-%).
+func BenchmarkCacheHotAmongTail(b *testing.B) {
+	fl := New(Options{})
+	fl.racyWindow = 0
+	dir := b.TempDir()
+	loc := &config.Location{Root: dir}
+	var hot, tail []string
+	for i := range 64 {
+		hot = append(hot, "/h"+strconv.Itoa(i)+".css")
+	}
+	os.Mkdir(filepath.Join(dir, "t"), 0o755)
+	for i := range 8192 {
+		tail = append(tail, "/t/"+strconv.Itoa(i)+".txt")
+	}
+	for _, p := range append(hot, tail...) {
+		os.WriteFile(filepath.Join(dir, p), []byte("body of "+p), 0o644)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	var hotReqs, hotMiss, reqs, miss int
+	for b.Loop() {
+		p, isHot := tail[rng.IntN(len(tail))], false
+		if rng.IntN(10) < 7 {
+			p, isHot = hot[rng.IntN(len(hot))], true
+		}
+		m := entryFor(fl, loc, p) == nil
+		reqs++
+		if m {
+			miss++
+		}
+		if isHot {
+			hotReqs++
+			if m {
+				hotMiss++
+			}
+		}
+		serveBody(b, fl, loc, p)
+	}
+	b.ReportMetric(100*float64(hotMiss)/float64(max(hotReqs, 1)), "hot-miss-%")
+	b.ReportMetric(100*float64(miss)/float64(max(reqs, 1)), "miss-%")
 }
