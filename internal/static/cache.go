@@ -341,9 +341,10 @@ func (fl *Files) place(slot *atomic.Pointer[cacheEntry], e *cacheEntry) {
 // is what an fstat of the file now would say. A meta entry is admitted as
 // a small file is (admit), and takes a slot as it does (victim), where it
 // goes before a small file's entry asked for as lately; its bytes are not
-// counted in the budget (they are bounded by the slots). (Taking only an empty slot, as meta entries once
-// did, left a file asked for all the time outside for good once a long
-// tail of small files had filled its set.)
+// counted in the budget (they are bounded by the slots). (Taking only an
+// empty slot, as meta entries once did, left a file asked for all the
+// time outside for good once a long tail of small files had filled its
+// set.)
 
 // storeMeta caches m, the metadata of the file f larger than smallFile
 // reached by urlPath, if urlPath was asked for lately (admit).
